@@ -1,0 +1,210 @@
+/* The configuration: loaded from YAML with libyaml into a typed structure
+ * that nothing changes after config_load() returns.
+ *
+ * Loading is strict (see config.c) and collects every error of the file, each
+ * of the form "file:line:column: key.path: problem". Templates are compiled
+ * at load time; the source columns they name are interned as "slots", so
+ * that a record is an array of field values indexed by slot. */
+#ifndef LDAPENROLL_CONFIG_H
+#define LDAPENROLL_CONFIG_H
+
+#include <stddef.h>
+
+#include "../agent/template.h"
+
+enum tls_mode { TLS_REQUIRED, TLS_OFF };
+enum source_type { SOURCE_CSV, SOURCE_LDAP };
+enum ldap_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
+enum absent_policy { ABSENT_KEEP, ABSENT_DISABLE };
+enum unknown_role { UNKNOWN_REJECT, UNKNOWN_DEFAULT };
+enum pw_hash { PW_SSHA, PW_SSHA256, PW_SSHA512 };
+enum msg_kind { MSG_WELCOME, MSG_USERNAME, MSG_PASSWORD, MSG_KINDS };
+
+#define PW_LOWER 1u
+#define PW_UPPER 2u
+#define PW_DIGIT 4u
+#define PW_SYMBOL 8u
+
+struct strlist {
+	char **items;
+	size_t n;
+};
+
+/* Where a value came from, for messages that point back into the file. */
+struct cfg_mark {
+	unsigned line, column;
+};
+
+/* How to reach and bind to an LDAP server (the target directory, or an LDAP
+ * source). */
+struct cfg_ldap_conn {
+	struct strlist uris;        /* tried in order */
+	enum tls_mode starttls;
+	char *ca_file;              /* NULL: the system's trust store */
+	char *bind_dn;
+	char *bind_password_file;   /* NULL: the environment variable below */
+	const char *password_env;   /* LDAPENROLL_BIND_PASSWORD or LDAPENROLL_SOURCE_BIND_PASSWORD */
+	unsigned timeout_ms;
+	int allow_insecure;
+};
+
+struct cfg_directory {
+	struct cfg_ldap_conn conn;
+	char *base;
+	char *password_policy;
+	unsigned window;
+	unsigned page_size;
+};
+
+struct cfg_source {
+	enum source_type type;
+	char *path;                 /* csv: file, or "-" for standard input */
+	char *key;                  /* the column identifying a person */
+	int key_slot;
+	/* ldap */
+	struct cfg_ldap_conn conn;
+	char *base;
+	char *filter;
+	enum ldap_scope scope;
+	unsigned page_size;
+	struct strlist attributes;
+};
+
+struct cfg_attr {
+	char *name;
+	struct tmpl *value;
+	struct cfg_mark mark;
+};
+
+struct cfg_accounts {
+	int enabled;
+	struct tmpl *dn;
+	int create_missing;
+	struct strlist object_classes;
+};
+
+struct cfg_people {
+	struct tmpl *dn;
+	struct strlist object_classes;
+	struct strlist required;    /* column names */
+	int *required_slots;
+	struct tmpl *active;        /* NULL: everyone in the source is active */
+	struct cfg_attr *attrs;
+	size_t n_attrs;
+	struct strlist update;      /* attribute names kept in sync */
+	enum absent_policy absent;
+	const char *key_attr;       /* the attribute holding source.key (borrowed from attrs) */
+	const char *rdn_attr;       /* the naming attribute of people.dn */
+};
+
+struct cfg_role_map {
+	char *from;
+	struct tmpl *to;
+};
+
+struct cfg_roles {
+	int enabled;
+	char *column;
+	int column_slot;            /* -1 when the roles have no column */
+	struct tmpl *dn;
+	struct strlist object_classes;
+	char *member_attribute;
+	int has_map;
+	struct cfg_role_map *map;
+	size_t n_map;
+	struct tmpl *default_role;
+	enum unknown_role unknown;
+	int create_missing;
+};
+
+struct cfg_passwords {
+	unsigned length;
+	unsigned classes;           /* PW_* bits */
+	unsigned min_length;
+	unsigned min_classes;
+	int must_change;
+	enum pw_hash hash;
+};
+
+/* One message template: a subject and a body. */
+struct msg_template {
+	char *path;                 /* the file it came from, or "built-in:NAME" */
+	char *locale;               /* NULL for the plain variant */
+	struct tmpl *subject;
+	struct tmpl *body;
+};
+
+struct cfg_smtp {
+	char *url;
+	enum tls_mode starttls;
+	char *ca_file;
+	char *username;
+	char *password_file;
+	unsigned timeout_ms;
+	int allow_insecure;
+};
+
+struct cfg_notify {
+	int enabled;
+	struct cfg_smtp smtp;
+	char *from;
+	char *reply_to;
+	char *login_url;
+	enum msg_kind messages[MSG_KINDS];
+	size_t n_messages;
+	char *templates;            /* directory, or NULL for the built-in defaults */
+	struct tmpl *locale;        /* NULL: no locale variants */
+	unsigned retries;
+	unsigned retry_delay_ms;
+	/* Loaded templates per kind: the plain variant first, then locale ones. */
+	struct msg_template *tmpl[MSG_KINDS];
+	size_t n_tmpl[MSG_KINDS];
+};
+
+struct cfg_limits {
+	unsigned long max_disable;
+	unsigned max_disable_percent;
+	unsigned long max_create;
+};
+
+struct config {
+	char *file;                 /* as given; "<stdin>" for standard input */
+	char *dir;                  /* relative paths in the file are relative to this */
+	struct cfg_directory directory;
+	struct cfg_source source;
+	struct cfg_accounts accounts;
+	struct cfg_people people;
+	struct cfg_roles roles;
+	struct cfg_passwords passwords;
+	struct cfg_notify notify;
+	struct cfg_limits limits;
+	char *state_dir;
+	/* Source columns named anywhere in the config, by slot. The source
+	 * must have every one of them. */
+	struct strlist columns;
+	/* Per slot: where the column is named, for messages
+	 * ("ldapenroll.yaml:22:11, people.attributes.mail"). */
+	char **column_users;
+};
+
+/* Loads and validates path ("-" for standard input). On success *out is the
+ * configuration, which the caller frees with config_free(). On failure every
+ * problem found is appended to errors (one line each, without newline) and
+ * ST_INPUT is returned. */
+struct diag;
+int config_load(const char *path, struct config **out, struct strlist *errors);
+void config_free(struct config *cfg);
+
+/* Names for enum values, as written in the file. */
+const char *msg_kind_name(enum msg_kind k);
+const char *pw_hash_name(enum pw_hash h);
+
+void strlist_free(struct strlist *l);
+int strlist_push(struct strlist *l, const char *s);
+int strlist_contains(const struct strlist *l, const char *s, int icase);
+
+/* Resolves a path from the config file relative to the config's directory;
+ * the result is a heap string the caller frees. */
+char *config_path(const struct config *cfg, const char *path);
+
+#endif
