@@ -1,0 +1,63 @@
+/* An RFC 4180 CSV reader: streaming, UTF-8 with an optional BOM, CRLF or LF
+ * line ends, quoted fields with embedded separators, quotes and newlines.
+ * Every record knows the physical line it starts on.
+ *
+ * What makes the whole file untrustworthy is an input error (ST_INPUT) with
+ * "file:line:col: problem": invalid UTF-8, a NUL byte, an unterminated
+ * quoted field, a quote inside an unquoted field, text after a closing
+ * quote, a bare carriage return, a field or record over the size limits.
+ * Blank lines are skipped. Field counts are not checked here: that is a
+ * problem of one row, for the caller to report. */
+#ifndef LDAPENROLL_CSV_H
+#define LDAPENROLL_CSV_H
+
+#include <stddef.h>
+
+#include "../agent/buf.h"
+#include "../agent/diag.h"
+
+#define CSV_FIELD_MAX (64 * 1024)
+#define CSV_FIELDS_MAX 1024
+
+struct csv_reader {
+	int fd;
+	int own_fd;
+	char *name;             /* for messages */
+	char in[64 * 1024];
+	size_t pos, len;
+	int eof;
+	int started;            /* the BOM check is done */
+	unsigned line, col;     /* position of the next byte; col counts characters */
+	/* the current record */
+	struct buf data;        /* field bytes, each field NUL-terminated */
+	size_t *offsets;        /* start of each field in data */
+	size_t n_fields, alloc_fields;
+};
+
+/* Opens path ("-" for standard input). name is used in messages (defaults
+ * to path). Returns 0 or ST_INPUT. */
+int csv_open(struct csv_reader *r, const char *path, const char *name, struct diag *d);
+/* Reads from memory instead (for tests and fuzzing); the text is copied. */
+int csv_open_mem(struct csv_reader *r, const char *text, size_t len, const char *name);
+void csv_close(struct csv_reader *r);
+
+/* Reads the next record. Returns 1 with the record available through the
+ * accessors below, 0 at the end of the input, or ST_INPUT. *line receives
+ * the line the record starts on. */
+int csv_next(struct csv_reader *r, unsigned *line, struct diag *d);
+static inline size_t csv_nfields(const struct csv_reader *r)
+{
+	return r->n_fields;
+}
+/* Field i of the current record, NUL-terminated (valid until the next call). */
+static inline const char *csv_field(const struct csv_reader *r, size_t i)
+{
+	return r->data.data + r->offsets[i];
+}
+static inline size_t csv_field_len(const struct csv_reader *r, size_t i)
+{
+	/* Each field is stored followed by its NUL. */
+	return (i + 1 < r->n_fields ? r->offsets[i + 1] : r->data.len) - 1 - r->offsets[i];
+}
+
+#endif
