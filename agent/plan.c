@@ -1,0 +1,979 @@
+/* The planner. Pure: it reads config, records and entries, and writes a
+ * plan; it never touches a network, a file or the clock.
+ *
+ * Shape: index the directory once (DN -> entry, key -> person), then take
+ * each source row in order (validate, render, compare), then finish with the
+ * people absent from the source and the containers and groups the rows need.
+ * Every lookup is a hash table; nothing is quadratic in the number of rows. */
+#include "plan.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "address.h"
+#include "buf.h"
+#include "dn.h"
+#include "hmap.h"
+#include "template.h"
+
+/* A role group the plan touches. */
+struct group {
+	const char *dn, *ndn, *role;
+	const struct entry *entry; /* NULL: the group is created */
+	struct hmap members;       /* existing members, canonical DNs; built on first use */
+	int members_built;
+	size_t joining;            /* people the plan adds */
+};
+
+struct planner {
+	const struct plan_input *in;
+	const struct config *cfg;
+	struct plan *p;
+	struct arena *a;
+	struct hmap by_dn;     /* canonical DN -> entry */
+	struct hmap by_key;    /* key (no case) -> person entry, or &ambiguous */
+	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
+	unsigned char *matched;
+	struct hmap groups;    /* canonical DN -> struct group */
+	struct group **group_list;
+	size_t n_groups;
+	struct hmap accounts;  /* canonical DN -> DN, for containers the plan creates */
+	struct plan_action *acts;
+	size_t n_acts, alloc_acts;
+	size_t alloc_rejected, alloc_manual;
+	struct buf fatal;      /* plan-wide problems, one per line */
+	struct hmap fatal_seen;
+	int oom;
+	const char *mail_attr; /* the people attribute holding the address */
+};
+
+static const char ambiguous;
+
+/* --- small helpers ------------------------------------------------------ */
+
+static char *fmt(struct planner *P, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
+static char *fmt(struct planner *P, const char *f, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	buf_vprintf(&b, f, ap);
+	va_end(ap);
+	s = arena_strdup(P->a, buf_str(&b));
+	if (!s)
+		P->oom = 1;
+	buf_release(&b);
+	return s;
+}
+
+static char *adup(struct planner *P, const char *s)
+{
+	char *c = arena_strdup(P->a, s);
+
+	if (s && !c)
+		P->oom = 1;
+	return c;
+}
+
+/* The canonical form of dn, in the arena; NULL when dn is not a DN. */
+static const char *canon(struct planner *P, const char *dn)
+{
+	struct buf b = BUF_INIT;
+	const char *s = NULL;
+
+	if (dn_normalize(dn, &b) == 0)
+		s = adup(P, buf_str(&b));
+	buf_release(&b);
+	return s;
+}
+
+static void add_fatal(struct planner *P, const char *msg)
+{
+	char *key = adup(P, msg);
+
+	/* Many rows may hit the same problem; say it once. */
+	if (key && hmap_insert(&P->fatal_seen, key, key, NULL) == 1) {
+		if (P->fatal.len)
+			buf_addc(&P->fatal, '\n');
+		buf_adds(&P->fatal, msg);
+	}
+}
+
+static struct plan_action *new_action(struct planner *P, enum plan_op op)
+{
+	struct plan_action *act;
+
+	if (P->n_acts == P->alloc_acts) {
+		size_t na = P->alloc_acts ? P->alloc_acts * 2 : 256;
+		struct plan_action *t = realloc(P->acts, na * sizeof *t);
+		if (!t) {
+			P->oom = 1;
+			return NULL;
+		}
+		P->acts = t;
+		P->alloc_acts = na;
+	}
+	act = &P->acts[P->n_acts++];
+	memset(act, 0, sizeof *act);
+	act->op = op;
+	return act;
+}
+
+static void reject(struct planner *P, const struct record *r, const char *key, const char *reason)
+{
+	struct plan *p = P->p;
+
+	if (p->n_rejected == P->alloc_rejected) {
+		size_t na = P->alloc_rejected ? P->alloc_rejected * 2 : 64;
+		struct plan_reject *t = realloc(p->rejected, na * sizeof *t);
+		if (!t) {
+			P->oom = 1;
+			return;
+		}
+		p->rejected = t;
+		P->alloc_rejected = na;
+	}
+	p->rejected[p->n_rejected].line = r->line;
+	p->rejected[p->n_rejected].key = key && *key ? adup(P, key) : NULL;
+	p->rejected[p->n_rejected].reason = reason;
+	p->n_rejected++;
+}
+
+static void add_manual(struct planner *P, const struct plan_action *act, const char *reason)
+{
+	struct plan *p = P->p;
+
+	if (p->n_manual == P->alloc_manual) {
+		size_t na = P->alloc_manual ? P->alloc_manual * 2 : 64;
+		struct plan_manual *t = realloc(p->manual, na * sizeof *t);
+		if (!t) {
+			P->oom = 1;
+			return;
+		}
+		p->manual = t;
+		P->alloc_manual = na;
+	}
+	p->manual[p->n_manual].line = act->line;
+	p->manual[p->n_manual].key = act->key;
+	p->manual[p->n_manual].dn = act->dn;
+	p->manual[p->n_manual].reason = reason;
+	p->n_manual++;
+}
+
+static int has_all_classes(const struct entry *e, const struct strlist *classes)
+{
+	size_t i;
+
+	for (i = 0; i < classes->n; i++)
+		if (!entry_has_value(e, "objectClass", classes->items[i], 1))
+			return 0;
+	return 1;
+}
+
+static int is_disabled(const struct entry *e)
+{
+	return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
+}
+
+/* --- indexing the directory --------------------------------------------- */
+
+static int index_directory(struct planner *P)
+{
+	const struct config *cfg = P->cfg;
+	size_t i;
+
+	P->matched = calloc(P->in->n_entries ? P->in->n_entries : 1, 1);
+	if (!P->matched)
+		return -1;
+	for (i = 0; i < P->in->n_entries; i++) {
+		const struct entry *e = &P->in->entries[i];
+		const char *ndn = canon(P, e->dn), *key;
+		void *old;
+
+		if (!ndn)
+			continue; /* the server sent something we cannot read: not ours to manage */
+		if (hmap_insert(&P->by_dn, ndn, (void *)e, NULL) < 0)
+			return -1;
+		if (!cfg->people.key_attr || !has_all_classes(e, &cfg->people.object_classes))
+			continue;
+		if (!(key = entry_first(e, cfg->people.key_attr)))
+			continue;
+		P->p->n_managed++;
+		switch (hmap_insert(&P->by_key, key, (void *)e, &old)) {
+		case -1:
+			return -1;
+		case 0:
+			hmap_set(&P->by_key, key, (void *)&ambiguous);
+			break;
+		}
+	}
+	return 0;
+}
+
+static size_t entry_index(const struct planner *P, const struct entry *e)
+{
+	return (size_t)(e - P->in->entries);
+}
+
+/* --- groups and containers ------------------------------------------------ */
+
+static struct group *group_for(struct planner *P, const char *dn, const char *ndn, const char *role)
+{
+	struct group *g = hmap_get(&P->groups, ndn), **list;
+
+	if (g)
+		return g;
+	list = realloc(P->group_list, (P->n_groups + 1) * sizeof *list);
+	if (list)
+		P->group_list = list;
+	g = arena_calloc(P->a, 1, sizeof *g);
+	if (!g || !list) {
+		P->oom = 1;
+		return NULL;
+	}
+	g->dn = dn;
+	g->ndn = ndn;
+	g->role = role;
+	g->entry = hmap_get(&P->by_dn, ndn);
+	hmap_init(&g->members, 0);
+	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
+		P->oom = 1;
+		return NULL;
+	}
+	P->group_list[P->n_groups++] = g;
+	return g;
+}
+
+static int is_member(struct planner *P, struct group *g, const char *person_ndn)
+{
+	const struct entry_attr *m;
+	size_t i;
+
+	if (!g->entry)
+		return 0;
+	if (!g->members_built) {
+		g->members_built = 1;
+		m = entry_attr(g->entry, P->cfg->roles.member_attribute);
+		for (i = 0; m && i < m->n; i++) {
+			const char *n = canon(P, m->values[i]);
+			if (n && hmap_insert(&g->members, n, (void *)n, NULL) < 0)
+				P->oom = 1;
+		}
+	}
+	return hmap_get(&g->members, person_ndn) != NULL;
+}
+
+/* True when dn exists or the plan creates it (or, offline, may exist). */
+static int dn_available(struct planner *P, const char *ndn)
+{
+	return P->in->offline || hmap_get(&P->by_dn, ndn) || hmap_get(&P->accounts, ndn);
+}
+
+/* --- one row ---------------------------------------------------------------- */
+
+struct row {
+	const struct record *rec;
+	struct tmpl_env env;
+	const char *key;
+	const char *account_dn, *account_ndn, *account;
+	const char *role, *role_dn, *role_ndn;
+	enum role_origin origin;
+	const char *dn, *ndn;
+	struct plan_attr *attrs;
+	size_t n_attrs;
+	const char **values;   /* rendered people.attributes, by index ("" = empty) */
+	int active;
+};
+
+static const char *field(const struct row *r, int slot)
+{
+	return slot >= 0 && (size_t)slot < r->env.n_fields ? r->env.fields[slot] : NULL;
+}
+
+/* Renders t into an arena string; *why gets the reason on failure. */
+static const char *render(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
+			  const char **why)
+{
+	struct buf b = BUF_INIT;
+	struct tmpl_error err;
+	const char *s = NULL;
+
+	if (tmpl_render(t, env, &b, &err) < 0)
+		*why = fmt(P, "%s", err.msg);
+	else
+		s = adup(P, buf_str(&b));
+	buf_release(&b);
+	return s;
+}
+
+static const char *check_key(struct planner *P, const char *key)
+{
+	const unsigned char *p;
+
+	if (!key || !*key)
+		return fmt(P, "missing key %s", P->cfg->source.key);
+	for (p = (const unsigned char *)key; *p; p++) {
+		if (*p < 0x21 || *p == 0x7f)
+			return fmt(P, "%s contains a %s", P->cfg->source.key,
+				   *p == '\n' || *p == '\r' ? "line break" : *p == ' ' ? "space" : "control character");
+		if (*p >= 0x80)
+			return fmt(P, "%s contains non-ASCII characters (not accepted in a login name)",
+				   P->cfg->source.key);
+		if (strchr("*()\\\"<>,;=", *p))
+			return fmt(P, "%s contains '%c', which is not accepted in a login name", P->cfg->source.key,
+				   *p);
+	}
+	return NULL;
+}
+
+/* The values the row is made of must be single lines: they end up in DNs,
+ * mail headers and messages. */
+static const char *check_fields(struct planner *P, const struct row *r)
+{
+	size_t slot;
+
+	for (slot = 0; slot < r->env.n_fields; slot++) {
+		const char *v = r->env.fields[slot];
+		if (v && strpbrk(v, "\r\n"))
+			return fmt(P, "line break in %s", P->cfg->columns.items[slot]);
+	}
+	return NULL;
+}
+
+/* Decides the row's role: the column as written, translated by roles.map,
+ * or roles.default. Returns a reject reason or NULL. */
+static const char *decide_role(struct planner *P, struct row *r)
+{
+	const struct cfg_roles *roles = &P->cfg->roles;
+	const struct tmpl *t = NULL;
+	const char *v = field(r, roles->column_slot), *why = NULL;
+	struct group *g;
+	size_t i, len;
+	char *trimmed;
+
+	if (!v)
+		v = "";
+	while (*v == ' ')
+		v++;
+	len = strlen(v);
+	while (len && v[len - 1] == ' ')
+		len--;
+	trimmed = arena_strndup(P->a, v, len);
+	if (!trimmed)
+		return P->oom = 1, NULL;
+	if (!*trimmed) {
+		t = roles->default_role;
+		r->origin = ROLE_DEFAULT;
+		if (!t)
+			return fmt(P, "no role, and roles.default is not set");
+	} else if (roles->has_map) {
+		for (i = 0; i < roles->n_map; i++)
+			if (strcmp(roles->map[i].from, trimmed) == 0) {
+				t = roles->map[i].to;
+				r->origin = ROLE_MAP;
+				break;
+			}
+		if (!t) {
+			if (roles->unknown == UNKNOWN_REJECT || !roles->default_role)
+				return fmt(P, "unknown role '%s' (not in roles.map)", trimmed);
+			t = roles->default_role;
+			r->origin = ROLE_DEFAULT;
+		}
+	} else {
+		r->role = trimmed;
+		r->origin = ROLE_COLUMN;
+	}
+	if (t && !(r->role = render(P, t, &r->env, &why)))
+		return why;
+	if (!*r->role)
+		return fmt(P, "the role name is empty");
+	r->env.builtins[TB_ROLE] = r->role;
+	if (!(r->role_dn = render(P, roles->dn, &r->env, &why)))
+		return fmt(P, "role '%s': %s", r->role, why);
+	if (!(r->role_ndn = canon(P, r->role_dn)))
+		return fmt(P, "role '%s' gives an invalid DN", r->role);
+	/* Everyone in one group names it the same way. */
+	if ((g = group_for(P, r->role_dn, r->role_ndn, r->role)))
+		r->role_dn = g->dn;
+	return NULL;
+}
+
+/* Renders people.attributes; returns a reject reason or NULL. */
+static const char *render_attributes(struct planner *P, struct row *r)
+{
+	const struct cfg_people *pp = &P->cfg->people;
+	const char *why = NULL;
+	struct buf rdn = BUF_INIT;
+	size_t i, n = 0;
+	int rdn_found = 0;
+
+	r->values = arena_calloc(P->a, pp->n_attrs + 1, sizeof *r->values);
+	r->attrs = arena_calloc(P->a, pp->n_attrs + 2, sizeof *r->attrs);
+	if (!r->values || !r->attrs)
+		return P->oom = 1, NULL;
+	r->attrs[n].name = "objectClass";
+	r->attrs[n].values = (const char **)pp->object_classes.items;
+	r->attrs[n++].n = pp->object_classes.n;
+	tmpl_render_first_value(pp->dn, &r->env, &rdn);
+	for (i = 0; i < pp->n_attrs; i++) {
+		const char *v = render(P, pp->attrs[i].value, &r->env, &why);
+		if (!v)
+			return why;
+		r->values[i] = v;
+		if (!*v)
+			continue;
+		r->attrs[n].name = pp->attrs[i].name;
+		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0 &&
+		    strcasecmp(v, buf_str(&rdn)) != 0) {
+			/* The naming value must be in the entry too. */
+			const char **two = arena_alloc(P->a, 2 * sizeof *two);
+			if (!two)
+				return P->oom = 1, NULL;
+			two[0] = v;
+			two[1] = adup(P, buf_str(&rdn));
+			r->attrs[n].values = two;
+			r->attrs[n++].n = 2;
+			rdn_found = 1;
+			continue;
+		}
+		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0)
+			rdn_found = 1;
+		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
+		if (!r->attrs[n].values)
+			return P->oom = 1, NULL;
+		r->attrs[n].values[0] = v;
+		r->attrs[n++].n = 1;
+	}
+	if (pp->rdn_attr && !rdn_found) {
+		r->attrs[n].name = pp->rdn_attr;
+		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
+		if (!r->attrs[n].values)
+			return P->oom = 1, NULL;
+		r->attrs[n].values[0] = adup(P, buf_str(&rdn));
+		r->attrs[n++].n = 1;
+	}
+	buf_release(&rdn);
+	r->n_attrs = n;
+	return NULL;
+}
+
+static const char *attr_value(const struct planner *P, const struct row *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < P->cfg->people.n_attrs; i++)
+		if (strcasecmp(P->cfg->people.attrs[i].name, name) == 0)
+			return r->values[i] && *r->values[i] ? r->values[i] : NULL;
+	return NULL;
+}
+
+static int is_active(struct planner *P, struct row *r)
+{
+	const char *why, *v;
+	size_t len;
+
+	if (!P->cfg->people.active)
+		return 1;
+	v = render(P, P->cfg->people.active, &r->env, &why);
+	if (!v)
+		return 1;
+	while (*v == ' ')
+		v++;
+	len = strlen(v);
+	while (len && v[len - 1] == ' ')
+		len--;
+	/* Inactive: empty, false, 0 or no (as Data Loader and LDAP write it). */
+	return !(len == 0 || (len == 5 && strncasecmp(v, "false", 5) == 0) || (len == 1 && v[0] == '0') ||
+		 (len == 2 && strncasecmp(v, "no", 2) == 0));
+}
+
+/* Fills the fields every action on this person shares. */
+static void person_action(struct planner *P, struct plan_action *act, const struct row *r)
+{
+	act->dn = r->dn;
+	act->key = r->key;
+	act->line = r->rec->line;
+	act->role = r->role;
+	act->role_dn = r->role_dn;
+	act->role_origin = r->origin;
+	act->rec = r->rec;
+	act->account = r->account;
+	act->first_name = attr_value(P, r, "givenName");
+	act->last_name = attr_value(P, r, "sn");
+	act->username = attr_value(P, r, "uid");
+	if (!act->username)
+		act->username = r->key;
+	act->email = P->mail_attr ? attr_value(P, r, P->mail_attr) : NULL;
+	if (P->cfg->notify.locale) {
+		const char *why;
+		struct tmpl_env env = r->env;
+		act->locale = render(P, P->cfg->notify.locale, &env, &why);
+	}
+}
+
+/* A person who gets a generated password gets the configured messages, or
+ * goes to the manual list. */
+static void plan_messages(struct planner *P, struct plan_action *act)
+{
+	if (!P->cfg->notify.enabled) {
+		add_manual(P, act, "notifications are not configured");
+		return;
+	}
+	if (!act->email) {
+		add_manual(P, act, "no email address");
+		return;
+	}
+	act->n_messages = P->cfg->notify.n_messages;
+	P->p->n_messages += act->n_messages;
+}
+
+static void plan_update(struct planner *P, const struct row *r, const struct entry *e)
+{
+	const struct cfg_people *pp = &P->cfg->people;
+	struct plan_change *ch;
+	struct plan_action *act;
+	size_t i, j, n = 0;
+
+	ch = arena_calloc(P->a, pp->update.n ? pp->update.n : 1, sizeof *ch);
+	if (!ch) {
+		P->oom = 1;
+		return;
+	}
+	for (i = 0; i < pp->update.n; i++) {
+		const char *name = pp->update.items[i], *v = NULL;
+		const struct entry_attr *old = entry_attr(e, name);
+		size_t n_old = old ? old->n : 0;
+
+		for (j = 0; j < pp->n_attrs; j++)
+			if (strcasecmp(pp->attrs[j].name, name) == 0)
+				v = r->values[j];
+		if (v && !*v)
+			v = NULL;
+		if (!v && !n_old)
+			continue;
+		if (v && n_old == 1 && strcmp(old->values[0], v) == 0)
+			continue;
+		ch[n].attr = name;
+		ch[n].old = old ? old->values : NULL;
+		ch[n].n_old = n_old;
+		ch[n].value = v;
+		n++;
+	}
+	if (!n)
+		return;
+	if (!(act = new_action(P, OP_UPDATE_PERSON)))
+		return;
+	person_action(P, act, r);
+	act->entry = e;
+	act->changes = ch;
+	act->n_changes = n;
+	act->reason = "attributes differ from the source";
+}
+
+/* Joins the person to their role group when not a member yet. */
+static void plan_membership(struct planner *P, const struct row *r, int existing)
+{
+	struct group *g;
+	struct plan_action *act;
+
+	if (!P->cfg->roles.enabled || !r->role_dn)
+		return;
+	if (!(g = group_for(P, r->role_dn, r->role_ndn, r->role)))
+		return;
+	if (existing && is_member(P, g, r->ndn))
+		return;
+	g->joining++;
+	if (!existing)
+		return; /* a new person's membership travels with create_person */
+	if (!(act = new_action(P, OP_ADD_TO_ROLE)))
+		return;
+	person_action(P, act, r);
+	act->reason = g->entry ? "not a member of the role group" : "the role group is created";
+}
+
+/* The entry of a container or group the plan creates: its object classes
+ * and the naming attribute with the value from its DN (the server requires
+ * the RDN's value in the entry). Members of a group are added at apply time. */
+static void container_attrs(struct planner *P, struct plan_action *act, const struct strlist *classes)
+{
+	struct plan_attr *at = arena_calloc(P->a, 2, sizeof *at);
+	const char *type_end = strchr(act->dn, '=');
+	struct buf v = BUF_INIT;
+
+	if (!at || !type_end || dn_first_value(act->dn, &v) < 0) {
+		P->oom = !at;
+		buf_release(&v);
+		return;
+	}
+	at[0].name = "objectClass";
+	at[0].values = (const char **)classes->items;
+	at[0].n = classes->n;
+	at[1].name = arena_strndup(P->a, act->dn, (size_t)(type_end - act->dn));
+	at[1].values = arena_alloc(P->a, sizeof(char *));
+	if (!at[1].name || !at[1].values) {
+		P->oom = 1;
+	} else {
+		at[1].values[0] = adup(P, buf_str(&v));
+		at[1].n = 1;
+	}
+	act->attrs = at;
+	act->n_attrs = 2;
+	buf_release(&v);
+}
+
+static void plan_row(struct planner *P, const struct record *rec)
+{
+	const struct config *cfg = P->cfg;
+	struct row r;
+	const char *why = NULL, *e;
+	const struct entry *ent;
+	struct plan_action *act;
+	size_t i;
+	void *first;
+
+	memset(&r, 0, sizeof r);
+	r.rec = rec;
+	r.env.fields = rec->fields;
+	r.env.n_fields = cfg->columns.n;
+	r.env.builtins[TB_BASE] = cfg->directory.base;
+	r.key = field(&r, cfg->source.key_slot);
+
+	/* Whoever a row names is in the source, even when the row is then
+	 * rejected: a broken row must never make its person "absent". */
+	if (r.key && *r.key) {
+		ent = hmap_get(&P->by_key, r.key);
+		if (ent && ent != (const void *)&ambiguous)
+			P->matched[entry_index(P, ent)] = 1;
+	}
+	if (rec->error) {
+		reject(P, rec, r.key, rec->error);
+		return;
+	}
+	if ((why = check_key(P, r.key))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	switch (hmap_insert(&P->keys_seen, r.key, (void *)(uintptr_t)rec->line, &first)) {
+	case -1:
+		P->oom = 1;
+		return;
+	case 0:
+		reject(P, rec, r.key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
+		return;
+	}
+	for (i = 0; i < cfg->people.required.n; i++) {
+		const char *v = field(&r, cfg->people.required_slots[i]);
+		if (!v || !*v) {
+			reject(P, rec, r.key, fmt(P, "missing required value %s", cfg->people.required.items[i]));
+			return;
+		}
+	}
+	if ((why = check_fields(P, &r))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (cfg->accounts.enabled) {
+		struct buf b = BUF_INIT;
+		if (!(r.account_dn = render(P, cfg->accounts.dn, &r.env, &why))) {
+			reject(P, rec, r.key, fmt(P, "account: %s", why));
+			return;
+		}
+		tmpl_render_first_value(cfg->accounts.dn, &r.env, &b);
+		r.account = adup(P, buf_str(&b));
+		buf_release(&b);
+		if (!(r.account_ndn = canon(P, r.account_dn))) {
+			reject(P, rec, r.key, fmt(P, "the account gives an invalid DN"));
+			return;
+		}
+		r.env.builtins[TB_ACCOUNT] = r.account;
+	}
+	if (cfg->roles.enabled && (why = decide_role(P, &r))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (!(r.dn = render(P, cfg->people.dn, &r.env, &why))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (!(r.ndn = canon(P, r.dn))) {
+		reject(P, rec, r.key, fmt(P, "the row gives an invalid DN"));
+		return;
+	}
+	r.env.builtins[TB_DN] = r.dn;
+	if ((why = render_attributes(P, &r))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (P->mail_attr && (e = attr_value(P, &r, P->mail_attr)) && email_check(e, &why) < 0) {
+		reject(P, rec, r.key, fmt(P, "invalid email address '%s': %s", e, why));
+		return;
+	}
+	r.active = is_active(P, &r);
+
+	ent = hmap_get(&P->by_key, r.key);
+	if (ent == (const void *)&ambiguous) {
+		reject(P, rec, r.key, fmt(P, "several entries in the directory have %s=%s", cfg->people.key_attr, r.key));
+		return;
+	}
+	if (ent) {
+		const char *endn = canon(P, ent->dn);
+		size_t before = P->n_acts;
+
+		if (!endn || strcmp(endn, r.ndn) != 0) {
+			reject(P, rec, r.key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
+						  ent->dn, r.dn));
+			return;
+		}
+		/* Act on the entry as the directory names it. */
+		r.dn = ent->dn;
+		if (!r.active && !is_disabled(ent)) {
+			if ((act = new_action(P, OP_DISABLE_PERSON))) {
+				person_action(P, act, &r);
+				act->entry = ent;
+				act->reason = "inactive in the source";
+			}
+		} else if (r.active && is_disabled(ent)) {
+			if ((act = new_action(P, OP_ENABLE_PERSON))) {
+				person_action(P, act, &r);
+				act->entry = ent;
+				act->reason = "disabled in the directory, active in the source";
+				plan_messages(P, act);
+			}
+		}
+		plan_update(P, &r, ent);
+		plan_membership(P, &r, 1);
+		if (P->n_acts == before)
+			P->p->n_unchanged++;
+		return;
+	}
+	if (!r.active) {
+		P->p->n_inactive++;
+		return;
+	}
+	if (hmap_get(&P->by_dn, r.ndn)) {
+		reject(P, rec, r.key, fmt(P, "an entry already exists at %s and is not a managed person with %s=%s", r.dn,
+					  cfg->people.key_attr, r.key));
+		return;
+	}
+	if (cfg->accounts.enabled && !hmap_get(&P->by_dn, r.account_ndn) &&
+	    !hmap_get(&P->accounts, r.account_ndn)) {
+		if (!cfg->accounts.create_missing && !P->in->offline) {
+			add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
+					 r.account_dn));
+			return;
+		}
+		if (hmap_insert(&P->accounts, r.account_ndn, (void *)r.account_dn, NULL) < 0)
+			return (void)(P->oom = 1);
+		if ((act = new_action(P, OP_CREATE_ACCOUNT))) {
+			act->dn = r.account_dn;
+			act->reason = fmt(P, "needed by line %u", rec->line);
+			act->account = r.account;
+			container_attrs(P, act, &cfg->accounts.object_classes);
+		}
+	}
+	{
+		const char *parent = dn_parent(r.dn), *nparent = parent ? canon(P, parent) : NULL;
+		if (nparent && !dn_available(P, nparent)) {
+			reject(P, rec, r.key, fmt(P, "the parent entry %s does not exist", parent));
+			return;
+		}
+	}
+	if (!(act = new_action(P, OP_CREATE_PERSON)))
+		return;
+	person_action(P, act, &r);
+	act->attrs = r.attrs;
+	act->n_attrs = r.n_attrs;
+	act->reason = "not in the directory";
+	plan_messages(P, act);
+	plan_membership(P, &r, 0);
+}
+
+/* --- after the rows ----------------------------------------------------------- */
+
+static void plan_absent(struct planner *P)
+{
+	size_t i;
+
+	if (P->cfg->people.absent != ABSENT_DISABLE)
+		return;
+	for (i = 0; i < P->in->n_entries; i++) {
+		const struct entry *e = &P->in->entries[i];
+		const char *key = P->cfg->people.key_attr ? entry_first(e, P->cfg->people.key_attr) : NULL;
+		struct plan_action *act;
+
+		if (P->matched[i] || !key || !has_all_classes(e, &P->cfg->people.object_classes) || is_disabled(e))
+			continue;
+		if (hmap_get(&P->by_key, key) == (const void *)&ambiguous)
+			continue;
+		if (!(act = new_action(P, OP_DISABLE_PERSON)))
+			return;
+		act->dn = e->dn;
+		act->key = key;
+		act->entry = e;
+		act->reason = "absent from the source";
+	}
+}
+
+static void plan_groups(struct planner *P)
+{
+	size_t i;
+
+	for (i = 0; i < P->n_groups; i++) {
+		struct group *g = P->group_list[i];
+		const char *parent, *nparent;
+		struct plan_action *act;
+
+		if (g->entry || !g->joining)
+			continue;
+		if (!P->cfg->roles.create_missing && !P->in->offline) {
+			add_fatal(P, fmt(P, "role group %s does not exist and roles.create_missing is false", g->dn));
+			continue;
+		}
+		parent = dn_parent(g->dn);
+		nparent = parent ? canon(P, parent) : NULL;
+		if (nparent && !dn_available(P, nparent)) {
+			add_fatal(P, fmt(P, "the role container %s does not exist; create it, or change roles.dn", parent));
+			continue;
+		}
+		if (!(act = new_action(P, OP_CREATE_ROLE)))
+			return;
+		act->dn = g->dn;
+		act->role = g->role;
+		act->role_dn = g->dn;
+		act->n_members = g->joining;
+		act->reason = "a role that people need";
+		container_attrs(P, act, &P->cfg->roles.object_classes);
+	}
+}
+
+/* Orders the actions by operation, keeping the source order within each. */
+static int finish(struct planner *P)
+{
+	struct plan *p = P->p;
+	size_t start[OP_COUNT] = {0}, i, op;
+
+	for (i = 0; i < P->n_acts; i++)
+		p->counts[P->acts[i].op]++;
+	for (op = 1; op < OP_COUNT; op++)
+		start[op] = start[op - 1] + p->counts[op - 1];
+	p->actions = malloc((P->n_acts ? P->n_acts : 1) * sizeof *p->actions);
+	if (!p->actions)
+		return -1;
+	for (i = 0; i < P->n_acts; i++)
+		p->actions[start[P->acts[i].op]++] = P->acts[i];
+	p->n_actions = P->n_acts;
+	return 0;
+}
+
+static const char *find_mail_attr(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->people.n_attrs; i++)
+		if (strcasecmp(cfg->people.attrs[i].name, "mail") == 0)
+			return cfg->people.attrs[i].name;
+	return NULL;
+}
+
+int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
+{
+	struct planner P;
+	struct plan *p = calloc(1, sizeof *p);
+	size_t i;
+	int rc = ST_OK;
+
+	*out = NULL;
+	if (!p)
+		return diag_set(d, ST_FAIL, "out of memory");
+	memset(&P, 0, sizeof P);
+	arena_init(&p->arena);
+	P.in = in;
+	P.cfg = in->cfg;
+	P.p = p;
+	P.a = &p->arena;
+	P.mail_attr = find_mail_attr(in->cfg);
+	hmap_init(&P.by_dn, 0);
+	hmap_init(&P.by_key, HMAP_ICASE);
+	hmap_init(&P.keys_seen, HMAP_ICASE);
+	hmap_init(&P.groups, 0);
+	hmap_init(&P.accounts, 0);
+	hmap_init(&P.fatal_seen, 0);
+	p->source = in->source ? arena_strdup(&p->arena, in->source) : NULL;
+	p->n_records = in->n_records;
+
+	if (index_directory(&P) < 0)
+		P.oom = 1;
+	for (i = 0; i < in->n_records && !P.oom; i++)
+		plan_row(&P, in->records[i]);
+	if (!P.oom) {
+		plan_absent(&P);
+		plan_groups(&P);
+	}
+	if (P.oom || finish(&P) < 0)
+		rc = diag_set(d, ST_FAIL, "out of memory while planning");
+	else if (P.fatal.len)
+		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P.fatal));
+
+	for (i = 0; i < P.n_groups; i++)
+		hmap_release(&P.group_list[i]->members);
+	free(P.group_list);
+	free(P.acts);
+	free(P.matched);
+	hmap_release(&P.by_dn);
+	hmap_release(&P.by_key);
+	hmap_release(&P.keys_seen);
+	hmap_release(&P.groups);
+	hmap_release(&P.accounts);
+	hmap_release(&P.fatal_seen);
+	buf_release(&P.fatal);
+	if (rc < 0) {
+		plan_free(p);
+		return rc;
+	}
+	*out = p;
+	return ST_OK;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->actions);
+	free(p->rejected);
+	free(p->manual);
+	arena_release(&p->arena);
+	free(p);
+}
+
+int plan_has_changes(const struct plan *p)
+{
+	return p->n_actions > 0;
+}
+
+const char *plan_op_name(enum plan_op op)
+{
+	static const char *const names[OP_COUNT] = {
+		[OP_CREATE_ACCOUNT] = "create_account", [OP_CREATE_PERSON] = "create_person",
+		[OP_ENABLE_PERSON] = "enable_person",   [OP_UPDATE_PERSON] = "update_person",
+		[OP_DISABLE_PERSON] = "disable_person", [OP_RESET_PASSWORD] = "reset_password",
+		[OP_CREATE_ROLE] = "create_role",       [OP_ADD_TO_ROLE] = "add_to_role",
+	};
+	return op < OP_COUNT ? names[op] : "?";
+}
+
+const char *role_origin_name(enum role_origin o)
+{
+	switch (o) {
+	case ROLE_COLUMN: return "column";
+	case ROLE_MAP: return "map";
+	case ROLE_DEFAULT: return "default";
+	default: return NULL;
+	}
+}
