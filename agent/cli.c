@@ -1,0 +1,319 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum command cmd;
+} commands[] = {
+	{"check", CMD_CHECK},
+	{"sync", CMD_SYNC},
+	{"apply", CMD_APPLY},
+	{"enable", CMD_ENABLE},
+	{"disable", CMD_DISABLE},
+	{"reset-passwords", CMD_RESET_PASSWORDS},
+	{"notify", CMD_NOTIFY},
+	{"jobs", CMD_JOBS},
+};
+
+const char *command_name(enum command cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (commands[i].cmd == cmd)
+			return commands[i].name;
+	return "ldapenroll";
+}
+
+static const char exit_codes[] =
+	"Exit codes:\n"
+	"  0  success; a preview finished; nothing failed\n"
+	"  1  --check found pending changes, or the run finished but some people or\n"
+	"     messages failed (see the job)\n"
+	"  2  usage, config or input-file error; nothing was changed\n"
+	"  3  the directory or mail server could not be reached, bound or trusted;\n"
+	"     nothing changed after the failure point\n"
+	"  4  a safety limit stopped the run before its first change\n"
+	"  5  another run holds the lock\n";
+
+void cli_usage(FILE *f, enum command cmd)
+{
+	switch (cmd) {
+	case CMD_NONE:
+		fputs("Usage: ldapenroll [-c FILE] [-v|-q] [--log-format text|logfmt|json] [--state-dir DIR]\n"
+		      "                  COMMAND [ARGS]\n"
+		      "\n"
+		      "Keeps an LDAP portal directory in step with a CSV export or another directory:\n"
+		      "creates and enables people, puts them in role groups, sets temporary passwords\n"
+		      "that must be changed at first login, and emails them. Every command that\n"
+		      "changes anything previews by default and changes nothing without --apply.\n"
+		      "\n"
+		      "Commands:\n"
+		      "  check [--connect]      validate the config, templates and source\n"
+		      "  sync [--apply] [--check] [--format text|json|ldif] [--output FILE]\n"
+		      "       [--force-limits N]\n"
+		      "                         make the directory match the source\n"
+		      "\n"
+		      "Global options:\n"
+		      "  -c, --config FILE      the config (default ./ldapenroll.yaml, then\n"
+		      "                         /etc/ldapenroll/ldapenroll.yaml; - reads standard input)\n"
+		      "  -v, --verbose          more log detail; -q, --quiet: warnings and errors only\n"
+		      "      --log-format F     text (default on a terminal), logfmt (otherwise) or json\n"
+		      "      --state-dir DIR    where jobs and the run lock live (overrides state_dir)\n"
+		      "  -h, --help             this help; COMMAND --help for a command's options\n"
+		      "  -V, --version          the version\n"
+		      "\n"
+		      "Logs go to standard error, results to standard output. No secret is ever\n"
+		      "accepted on the command line. See ldapenroll(1) and ldapenroll.yaml(5).\n\n",
+		      f);
+		fputs(exit_codes, f);
+		return;
+	case CMD_CHECK:
+		fputs("Usage: ldapenroll [global options] check [--connect]\n"
+		      "\n"
+		      "Validates the config and the message templates, and reads a CSV source to\n"
+		      "report the rows that would be rejected. Changes nothing and contacts no server\n"
+		      "unless --connect is given.\n"
+		      "\n"
+		      "  --connect   also bind to the directory and check the base, the password\n"
+		      "              policy (pwdMustChange) and the role containers\n\n",
+		      f);
+		break;
+	case CMD_SYNC:
+		fputs("Usage: ldapenroll [global options] sync [--apply] [--check] [--format F]\n"
+		      "                  [--output FILE] [--force-limits N]\n"
+		      "\n"
+		      "Reads the source and the directory, computes the plan and prints it. Nothing is\n"
+		      "changed without --apply.\n"
+		      "\n"
+		      "  --format F          text (default), json (the versioned plan) or ldif\n"
+		      "                      (the changes as LDIF, passwords left out)\n"
+		      "  --output FILE       write the plan to FILE instead of standard output\n"
+		      "  --check             exit 1 when changes are pending (for monitoring)\n"
+		      "  --apply             execute the plan and send the notifications\n"
+		      "  --force-limits N    allow a run that exceeds a safety limit, if it disables\n"
+		      "                      or creates at most N people\n\n",
+		      f);
+		break;
+	default:
+		fprintf(f, "Usage: ldapenroll [global options] %s\n\n", command_name(cmd));
+		break;
+	}
+	fputs(exit_codes, f);
+}
+
+static int parse_format(const char *s, struct cli *c, struct diag *d)
+{
+	static const char *const names[] = {"text", "json", "ldif", "csv"};
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			c->format = (enum out_format)i;
+			c->format_set = 1;
+			return 0;
+		}
+	return diag_set(d, ST_INPUT, "--format: '%s' is not one of text, json, ldif, csv", s);
+}
+
+static int parse_count(const char *s, long *out, struct diag *d)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		return diag_set(d, ST_INPUT, "--force-limits: '%s' is not a count (a whole number, 0 or more)", s);
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_LOG_FORMAT = 256,
+	OPT_STATE_DIR,
+	OPT_APPLY,
+	OPT_CHECK,
+	OPT_CONNECT,
+	OPT_FORMAT,
+	OPT_OUTPUT,
+	OPT_FORCE,
+	OPT_HELP,
+};
+
+/* The global options; returns 1 when o was one of them, 0 when not, or a
+ * negative status. They are accepted after the command name too. */
+static int global_option(int o, struct cli *c, struct diag *d)
+{
+	switch (o) {
+	case 'c':
+		c->config = optarg;
+		return 1;
+	case 'v':
+		c->verbosity = c->verbosity < 0 ? 1 : c->verbosity + 1;
+		return 1;
+	case 'q':
+		c->verbosity = -1;
+		return 1;
+	case OPT_LOG_FORMAT:
+		if (strcmp(optarg, "text") == 0)
+			c->log_format = LOG_FORMAT_TEXT;
+		else if (strcmp(optarg, "logfmt") == 0)
+			c->log_format = LOG_FORMAT_LOGFMT;
+		else if (strcmp(optarg, "json") == 0)
+			c->log_format = LOG_FORMAT_JSON;
+		else
+			return diag_set(d, ST_INPUT, "--log-format: '%s' is not one of text, logfmt, json", optarg);
+		return 1;
+	case OPT_STATE_DIR:
+		c->state_dir = optarg;
+		return 1;
+	}
+	return 0;
+}
+
+#define GLOBAL_OPTIONS                                                                             \
+	{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},             \
+		{"quiet", no_argument, NULL, 'q'},                                                 \
+		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},                           \
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR}
+
+static int parse_global(int argc, char **argv, struct cli *c, struct diag *d)
+{
+	static const struct option opts[] = {
+		GLOBAL_OPTIONS,
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int o, rc;
+
+	/* "+" stops at the command: its options are parsed separately. */
+	while ((o = getopt_long(argc, argv, "+:c:vqhV", opts, NULL)) != -1) {
+		if ((rc = global_option(o, c, d)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		switch (o) {
+		case 'h':
+			c->help = 1;
+			return 0;
+		case 'V':
+			c->help = 2;
+			return 0;
+		case ':':
+			return diag_set(d, ST_INPUT, "option %s needs a value", argv[optind - 1]);
+		default:
+			return diag_set(d, ST_INPUT, "unknown option %s (see ldapenroll --help)", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
+{
+	static const struct option opts[] = {
+		GLOBAL_OPTIONS,
+		{"apply", no_argument, NULL, OPT_APPLY},
+		{"check", no_argument, NULL, OPT_CHECK},
+		{"connect", no_argument, NULL, OPT_CONNECT},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"output", required_argument, NULL, OPT_OUTPUT},
+		{"force-limits", required_argument, NULL, OPT_FORCE},
+		{"help", no_argument, NULL, OPT_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	const char *name = command_name(c->cmd);
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, ":c:vqh", opts, NULL)) != -1) {
+		int ok = 1;
+		if ((rc = global_option(o, c, d)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		switch (o) {
+		case OPT_APPLY:
+			ok = c->cmd == CMD_SYNC;
+			c->apply = 1;
+			break;
+		case OPT_CHECK:
+			ok = c->cmd == CMD_SYNC;
+			c->check = 1;
+			break;
+		case OPT_CONNECT:
+			ok = c->cmd == CMD_CHECK;
+			c->connect = 1;
+			break;
+		case OPT_FORMAT:
+			ok = c->cmd == CMD_SYNC;
+			if ((rc = parse_format(optarg, c, d)) < 0)
+				return rc;
+			if (c->format == OUT_CSV)
+				return diag_set(d, ST_INPUT, "--format csv is not available for %s", name);
+			break;
+		case OPT_OUTPUT:
+			ok = c->cmd == CMD_SYNC;
+			c->output = optarg;
+			break;
+		case OPT_FORCE:
+			ok = c->cmd == CMD_SYNC;
+			if ((rc = parse_count(optarg, &c->force_limits, d)) < 0)
+				return rc;
+			break;
+		case OPT_HELP:
+		case 'h':
+			c->help = 1;
+			return 0;
+		case ':':
+			return diag_set(d, ST_INPUT, "%s: option %s needs a value", name, argv[optind - 1]);
+		default:
+			return diag_set(d, ST_INPUT, "%s: unknown option %s (see ldapenroll %s --help)", name,
+					argv[optind - 1], name);
+		}
+		if (!ok)
+			return diag_set(d, ST_INPUT, "%s: option %s does not apply to this command", name,
+					argv[optind - 1]);
+	}
+	if (optind < argc)
+		return diag_set(d, ST_INPUT, "%s: unexpected argument '%s'", name, argv[optind]);
+	if (c->check && c->apply)
+		return diag_set(d, ST_INPUT, "sync: --check and --apply cannot be combined");
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
+{
+	const char *name;
+	size_t i;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->force_limits = -1;
+	c->log_format = LOG_FORMAT_AUTO;
+	opterr = 0;
+	optind = 1;
+	if ((rc = parse_global(argc, argv, c, d)) < 0 || c->help)
+		return rc;
+	if (optind >= argc)
+		return diag_set(d, ST_INPUT, "no command given (see ldapenroll --help)");
+	name = argv[optind];
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			c->cmd = commands[i].cmd;
+	if (c->cmd == CMD_NONE)
+		return diag_set(d, ST_INPUT, "unknown command '%s' (see ldapenroll --help)", name);
+	if (c->cmd != CMD_CHECK && c->cmd != CMD_SYNC)
+		return diag_set(d, ST_INPUT, "the %s command is not available in this version", name);
+	/* The command's own options start after its name. */
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	return parse_command(argc, argv, c, d);
+}

@@ -1,0 +1,382 @@
+#include "directory.h"
+
+#include <lber.h>
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "../agent/buf.h"
+#include "../agent/log.h"
+#include "../agent/secure.h"
+
+struct dir {
+	LDAP *ld;
+	char *uri;
+	unsigned timeout_ms;
+};
+
+const char *dir_uri(const struct dir *dir)
+{
+	return dir->uri;
+}
+
+static struct timeval tv_of(unsigned ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	return tv;
+}
+
+/* The full error text of the last operation on ld: the result code, its
+ * meaning and the server's (or libldap's) diagnostic message. */
+static void describe(LDAP *ld, int rc, struct buf *out)
+{
+	char *msg = NULL;
+
+	buf_printf(out, "%s (%d)", ldap_err2string(rc), rc);
+	if (ld && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) == LDAP_OPT_SUCCESS && msg) {
+		/* libldap's TLS layer often has nothing better to say. */
+		if (*msg && strcmp(msg, "(unknown error code)") != 0)
+			buf_printf(out, ": %s", msg);
+		ldap_memfree(msg);
+	}
+}
+
+static int set_options(LDAP *ld, const struct cfg_ldap_conn *c, struct buf *err)
+{
+	struct timeval tv = tv_of(c->timeout_ms);
+	int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc;
+
+	if ((rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3)) != LDAP_OPT_SUCCESS ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF)) != LDAP_OPT_SUCCESS ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv)) != LDAP_OPT_SUCCESS ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv)) != LDAP_OPT_SUCCESS ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON)) != LDAP_OPT_SUCCESS) {
+		buf_adds(err, "cannot set connection options");
+		return -1;
+	}
+	/* Per-connection TLS settings take effect only with a new context. */
+	if (c->ca_file && ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->ca_file) != LDAP_OPT_SUCCESS) {
+		buf_printf(err, "cannot use ca_file %s", c->ca_file);
+		return -1;
+	}
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+		buf_adds(err, "cannot set up TLS");
+		return -1;
+	}
+	return 0;
+}
+
+static int get_password(const struct cfg_ldap_conn *c, struct buf *pw, struct diag *d)
+{
+	const char *env;
+
+	if (c->bind_password_file)
+		return secret_file_read(c->bind_password_file, pw, d);
+	env = getenv(c->password_env);
+	if (!env || !*env)
+		return diag_set(d, ST_INPUT, "no bind password: set bind_password_file or %s", c->password_env);
+	log_warn("the bind password comes from the environment variable %s; a bind_password_file is safer",
+		 c->password_env);
+	buf_init(pw, 0);
+	return buf_adds(pw, env) < 0 ? diag_set(d, ST_FAIL, "out of memory") : 0;
+}
+
+/* Connects to one URI. Returns 0, or a status with the reason in err.
+ * *fatal is set when trying further URIs makes no sense (bad credentials). */
+static int connect_one(const char *uri, const struct cfg_ldap_conn *c, const struct buf *pw, LDAP **out,
+		       struct buf *err, int *fatal)
+{
+	LDAP *ld = NULL;
+	struct berval cred;
+	int rc;
+
+	*out = NULL;
+	rc = ldap_initialize(&ld, uri);
+	if (rc != LDAP_SUCCESS || !ld) {
+		buf_printf(err, "%s: not a usable LDAP URI", uri);
+		*fatal = 1;
+		return ST_INPUT;
+	}
+	if (set_options(ld, c, err) < 0)
+		goto fail;
+	if (strncmp(uri, "ldap://", 7) == 0 && c->starttls == TLS_REQUIRED) {
+		rc = ldap_start_tls_s(ld, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			buf_printf(err, "%s: StartTLS failed: ", uri);
+			describe(ld, rc, err);
+			if (rc == LDAP_CONNECT_ERROR)
+				buf_printf(err, " (is the server's certificate signed by the CA in %s, and for the host name in the URI?)",
+					   c->ca_file ? c->ca_file : "the system trust store");
+			goto fail;
+		}
+	}
+	cred.bv_val = c->bind_dn ? pw->data : NULL;
+	cred.bv_len = c->bind_dn ? pw->len : 0;
+	rc = ldap_sasl_bind_s(ld, c->bind_dn ? c->bind_dn : "", LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	if (rc != LDAP_SUCCESS) {
+		buf_printf(err, "%s: bind as %s failed: ", uri, c->bind_dn ? c->bind_dn : "(anonymous)");
+		describe(ld, rc, err);
+		if ((rc == LDAP_CONNECT_ERROR || rc == LDAP_SERVER_DOWN) && strncmp(uri, "ldaps://", 8) == 0)
+			buf_printf(err, " (the server is down, or its certificate is not signed by the CA in %s or not for the host name in the URI)",
+				   c->ca_file ? c->ca_file : "the system trust store");
+		if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+		    rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_CONFIDENTIALITY_REQUIRED ||
+		    rc == LDAP_STRONG_AUTH_REQUIRED)
+			*fatal = 1;
+		goto fail;
+	}
+	*out = ld;
+	return 0;
+fail:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return ST_SERVER;
+}
+
+int dir_connect(struct dir **out, const struct cfg_ldap_conn *c, struct diag *d)
+{
+	struct buf pw = BUF_INIT, errs = BUF_INIT, err = BUF_INIT;
+	struct dir *dir;
+	LDAP *ld = NULL;
+	size_t i;
+	int rc = ST_SERVER, fatal = 0;
+
+	*out = NULL;
+	if (c->bind_dn && (rc = get_password(c, &pw, d)) < 0)
+		return rc;
+	for (i = 0; i < c->uris.n && !fatal; i++) {
+		buf_reset(&err);
+		rc = connect_one(c->uris.items[i], c, &pw, &ld, &err, &fatal);
+		if (rc == 0)
+			break;
+		if (c->uris.n > 1)
+			log_warn("%s", buf_str(&err));
+		if (errs.len)
+			buf_adds(&errs, "; ");
+		buf_adds(&errs, buf_str(&err));
+	}
+	buf_release_secret(&pw);
+	if (rc < 0) {
+		diag_set(d, rc, "%s", buf_str(&errs));
+		buf_release(&errs);
+		buf_release(&err);
+		return rc;
+	}
+	buf_release(&errs);
+	buf_release(&err);
+	dir = calloc(1, sizeof *dir);
+	if (!dir || !(dir->uri = strdup(c->uris.items[i]))) {
+		free(dir);
+		ldap_unbind_ext_s(ld, NULL, NULL);
+		return diag_set(d, ST_FAIL, "out of memory");
+	}
+	dir->ld = ld;
+	dir->timeout_ms = c->timeout_ms;
+	log_debug("connected to %s", dir->uri);
+	*out = dir;
+	return 0;
+}
+
+void dir_close(struct dir *dir)
+{
+	if (!dir)
+		return;
+	ldap_unbind_ext_s(dir->ld, NULL, NULL);
+	free(dir->uri);
+	free(dir);
+}
+
+static int lscope(enum ldap_scope s)
+{
+	return s == SCOPE_BASE ? LDAP_SCOPE_BASE : s == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
+}
+
+/* Copies an LDAP entry into the list. Values are NUL-terminated copies; a
+ * value holding a NUL byte is cut there (no attribute we read is binary). */
+static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
+{
+	BerElement *ber = NULL;
+	char *dn = ldap_get_dn(ld, msg), *a;
+	struct entry *e;
+	int rc = 0;
+
+	if (!dn)
+		return -1;
+	e = entry_list_add(out, dn);
+	ldap_memfree(dn);
+	if (!e)
+		return -1;
+	for (a = ldap_first_attribute(ld, msg, &ber); a && rc == 0; a = ldap_next_attribute(ld, msg, ber)) {
+		struct berval **vals = ldap_get_values_len(ld, msg, a);
+		size_t n = vals ? (size_t)ldap_count_values_len(vals) : 0, i;
+		const char **v = calloc(n ? n : 1, sizeof *v);
+		char **copies = calloc(n ? n : 1, sizeof *copies);
+
+		if (!v || !copies)
+			rc = -1;
+		for (i = 0; i < n && rc == 0; i++) {
+			copies[i] = strndup(vals[i]->bv_val, vals[i]->bv_len);
+			if (!copies[i])
+				rc = -1;
+			v[i] = copies[i];
+		}
+		if (rc == 0)
+			rc = entry_add_attr(out, e, a, v, n);
+		for (i = 0; i < n && copies; i++)
+			free(copies[i]);
+		free(copies);
+		free(v);
+		ldap_value_free_len(vals);
+		ldap_memfree(a);
+	}
+	if (a)
+		ldap_memfree(a);
+	ber_free(ber, 0);
+	return rc;
+}
+
+/* One page (or the whole result when page_size is 0). Returns 0 with the
+ * next cookie in *cookie (empty at the end), 1 when the base does not exist,
+ * or a negative status. */
+static int read_page(struct dir *dir, const char *base, int scope, const char *filter, char **attrs,
+		     unsigned page_size, struct berval *cookie, struct entry_list *out, struct diag *d)
+{
+	struct timeval tv = tv_of(dir->timeout_ms);
+	LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL}, **rctrls = NULL;
+	LDAPMessage *res = NULL, *m;
+	char *matched = NULL, *text = NULL, **refs = NULL;
+	struct buf why = BUF_INIT;
+	int msgid, rc, err = 0, done = 0, status = 0;
+
+	if (page_size) {
+		rc = ldap_create_page_control(dir->ld, (ber_int_t)page_size, cookie, 1, &page);
+		if (rc != LDAP_SUCCESS)
+			return diag_set(d, ST_FAIL, "cannot create the paged results control");
+		ctrls[0] = page;
+	}
+	rc = ldap_search_ext(dir->ld, base, scope, filter, attrs, 0, page ? ctrls : NULL, NULL, &tv,
+			     LDAP_NO_LIMIT, &msgid);
+	if (page)
+		ldap_control_free(page);
+	if (rc != LDAP_SUCCESS) {
+		describe(dir->ld, rc, &why);
+		status = diag_set(d, ST_SERVER, "%s: search of %s failed: %s", dir->uri, base, buf_str(&why));
+		goto out;
+	}
+	while (!done) {
+		rc = ldap_result(dir->ld, msgid, LDAP_MSG_ONE, &tv, &res);
+		if (rc == 0) {
+			status = diag_set(d, ST_SERVER, "%s: search of %s timed out after %u ms", dir->uri, base,
+					  dir->timeout_ms);
+			ldap_abandon_ext(dir->ld, msgid, NULL, NULL);
+			goto out;
+		}
+		if (rc < 0) {
+			ldap_get_option(dir->ld, LDAP_OPT_RESULT_CODE, &err);
+			describe(dir->ld, err, &why);
+			status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s", dir->uri, base, buf_str(&why));
+			goto out;
+		}
+		for (m = ldap_first_message(dir->ld, res); m; m = ldap_next_message(dir->ld, m)) {
+			switch (ldap_msgtype(m)) {
+			case LDAP_RES_SEARCH_ENTRY:
+				if (add_entry(dir->ld, m, out) < 0) {
+					status = diag_set(d, ST_FAIL, "out of memory reading %s", base);
+					goto out;
+				}
+				break;
+			case LDAP_RES_SEARCH_REFERENCE:
+				status = diag_set(d, ST_SERVER,
+						  "%s: the server returned a referral under %s; the read is incomplete, so it is not used",
+						  dir->uri, base);
+				goto out;
+			case LDAP_RES_SEARCH_RESULT:
+				done = 1;
+				rc = ldap_parse_result(dir->ld, m, &err, &matched, &text, &refs, &rctrls, 0);
+				if (rc != LDAP_SUCCESS) {
+					status = diag_set(d, ST_SERVER, "%s: cannot parse the search result", dir->uri);
+					goto out;
+				}
+				if (err == LDAP_NO_SUCH_OBJECT) {
+					status = 1;
+					goto out;
+				}
+				if (err != LDAP_SUCCESS) {
+					buf_printf(&why, "%s (%d)%s%s", ldap_err2string(err), err, text && *text ? ": " : "",
+						   text ? text : "");
+					status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s%s", dir->uri, base,
+							  buf_str(&why),
+							  err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_TIMELIMIT_EXCEEDED ||
+								  err == LDAP_ADMINLIMIT_EXCEEDED
+							  ? "; the read is incomplete, so it is not used"
+							  : "");
+					goto out;
+				}
+				if (page_size) {
+					LDAPControl *pc = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+					ber_int_t count;
+					if (cookie->bv_val)
+						ber_memfree(cookie->bv_val);
+					cookie->bv_val = NULL;
+					cookie->bv_len = 0;
+					if (!pc || ldap_parse_pageresponse_control(dir->ld, pc, &count, cookie) != LDAP_SUCCESS) {
+						status = diag_set(d, ST_SERVER,
+								  "%s: the server did not answer the paged read of %s with a page control; the read is incomplete",
+								  dir->uri, base);
+						goto out;
+					}
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		ldap_msgfree(res);
+		res = NULL;
+	}
+out:
+	if (res)
+		ldap_msgfree(res);
+	ldap_memfree(matched);
+	ldap_memfree(text);
+	ldap_memvfree((void **)refs);
+	ldap_controls_free(rctrls);
+	buf_release(&why);
+	return status;
+}
+
+int dir_read(struct dir *dir, const char *base, enum ldap_scope scope, const char *filter,
+	     const char *const *attrs, unsigned page_size, struct entry_list *out, struct diag *d)
+{
+	struct berval cookie = {0, NULL};
+	size_t pages = 0;
+	int rc;
+
+	do {
+		rc = read_page(dir, base, lscope(scope), filter, (char **)attrs, page_size, &cookie, out, d);
+		pages++;
+	} while (rc == 0 && cookie.bv_len > 0);
+	if (cookie.bv_val)
+		ber_memfree(cookie.bv_val);
+	if (rc == 1)
+		return diag_set(d, ST_INPUT, "%s: %s does not exist", dir->uri, base);
+	if (rc == 0)
+		log_debug("read %zu entries under %s in %zu pages", out->n, base, pages);
+	return rc;
+}
+
+int dir_read_entry(struct dir *dir, const char *dn, const char *const *attrs, struct entry_list *out,
+		   struct diag *d)
+{
+	struct berval cookie = {0, NULL};
+	size_t before = out->n;
+	int rc = read_page(dir, dn, LDAP_SCOPE_BASE, "(objectClass=*)", (char **)attrs, 0, &cookie, out, d);
+
+	if (rc == 1)
+		return 0;
+	if (rc < 0)
+		return rc;
+	return out->n > before;
+}
