@@ -1,0 +1,924 @@
+#!/usr/bin/env bash
+# sandbox.sh - a disposable directory server and mail server for ldapenroll.
+#
+# Starts, on 127.0.0.1 and with all state inside one directory, a real slapd
+# (StartTLS, LDAPS, ldapi, ppolicy, SHA-2 password hashes) and a capturing
+# SMTP server (STARTTLS + AUTH, fault injection). Used by the README demo, the
+# integration tests and the benchmarks. It only ever stops processes it
+# started itself, identified by the PID files in its directory.
+#
+# See contrib/sandbox/README.md, or run with --help.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+readonly SCRIPT_DIR
+readonly PYTHON=/usr/bin/python3
+readonly SMTPD_PY="$SCRIPT_DIR/smtpd.py"
+readonly MODULE_DIR=/usr/lib/ldap
+readonly SCHEMA_DIR=/etc/ldap/schema
+readonly MARKER=.ldapenroll-sandbox   # proves a directory is ours (purge safety)
+readonly SMTP_USER=ldapenroll
+readonly STOP_TIMEOUT=10              # seconds between TERM and KILL
+readonly LDAP_READY_TIMEOUT=15
+readonly SMTP_READY_TIMEOUT=10
+readonly DB_MAX_SIZE=8589934592       # 8 GiB; the mdb map is sparse
+
+# Settings that define a sandbox. They are fixed when the sandbox is created
+# and saved in DIR/sandbox.conf, so later commands reuse the same ports.
+readonly SETTING_KEYS=(ldap_port ldaps_port smtp_port nosync size_limit suffix no_smtp smtp_no_tls)
+declare -A DEFAULTS=(
+    [ldap_port]=10389 [ldaps_port]=10636 [smtp_port]=10025
+    [nosync]=0 [size_limit]=500 [suffix]="dc=example,dc=com"
+    [no_smtp]=0 [smtp_no_tls]=0
+)
+declare -A ENV_NAMES=(
+    [ldap_port]=LDAPENROLL_SANDBOX_LDAP_PORT [ldaps_port]=LDAPENROLL_SANDBOX_LDAPS_PORT
+    [smtp_port]=LDAPENROLL_SANDBOX_SMTP_PORT [nosync]=LDAPENROLL_SANDBOX_NOSYNC
+    [size_limit]=LDAPENROLL_SANDBOX_SIZE_LIMIT [suffix]=LDAPENROLL_SANDBOX_SUFFIX
+    [no_smtp]=LDAPENROLL_SANDBOX_NO_SMTP [smtp_no_tls]=LDAPENROLL_SANDBOX_SMTP_NO_TLS
+)
+declare -A WANT=()   # settings requested on the command line or environment
+declare -A CFG=()    # settings in effect
+
+DIR=${LDAPENROLL_SANDBOX:-/tmp/ldapenroll-sandbox}
+COMMAND=
+PURGE=0
+KILL_NOW=0
+PRINT_ENV=0
+SHOW=
+
+usage() {
+    cat <<'EOF'
+Usage: sandbox.sh [options] COMMAND
+
+Commands:
+  start                 create (first time) and start slapd and the SMTP server
+  stop [--purge]        stop both; --purge also deletes the sandbox directory
+  status                exit 0 if all configured servers run, 1 otherwise
+  env                   print "export NAME=value" lines; use: eval "$(sandbox.sh env)"
+  mail [--show N]       list captured messages, or print message N raw
+  start-ldap            start only slapd (existing data)
+  stop-ldap [--kill]    stop only slapd; --kill sends SIGKILL at once
+  start-smtp            start only the SMTP server
+  stop-smtp [--kill]    stop only the SMTP server
+
+Options (environment variable in brackets):
+  --dir DIR             sandbox directory [LDAPENROLL_SANDBOX] (/tmp/ldapenroll-sandbox)
+  --ldap-port N|auto    LDAP+StartTLS port [LDAPENROLL_SANDBOX_LDAP_PORT] (10389)
+  --ldaps-port N|auto   LDAPS port [LDAPENROLL_SANDBOX_LDAPS_PORT] (10636)
+  --smtp-port N|auto    SMTP port [LDAPENROLL_SANDBOX_SMTP_PORT] (10025)
+  --nosync              mdb without fsync, for benchmarks [LDAPENROLL_SANDBOX_NOSYNC=1]
+  --size-limit N|unlimited
+                        size limit of unpaged searches; paged searches are
+                        unlimited [LDAPENROLL_SANDBOX_SIZE_LIMIT] (500)
+  --suffix DN           naming context [LDAPENROLL_SANDBOX_SUFFIX] (dc=example,dc=com)
+  --no-smtp             do not run the SMTP server [LDAPENROLL_SANDBOX_NO_SMTP=1]
+  --smtp-no-tls         SMTP server without STARTTLS and AUTH [LDAPENROLL_SANDBOX_SMTP_NO_TLS=1]
+  --print-env           with start: also print the env lines on stdout
+  -h, --help            this text
+
+Settings are fixed when the sandbox is created; "stop --purge" to change them.
+EOF
+}
+
+info() { printf '%s\n' "$*" >&2; }
+warn() { printf 'sandbox: warning: %s\n' "$*" >&2; }
+die() {
+    printf 'sandbox: error: %s\n' "$*" >&2
+    exit 1
+}
+usage_error() {
+    printf 'sandbox: %s (see --help)\n' "$*" >&2
+    exit 2
+}
+
+# ---------------------------------------------------------------- arguments
+
+set_wanted() {
+    local key=$1 value=$2
+    case $key in
+        ldap_port | ldaps_port | smtp_port)
+            [[ $value == auto || ($value =~ ^[0-9]+$ && value -ge 1 && value -le 65535) ]] ||
+                usage_error "invalid port '$value' (1-65535 or auto)" ;;
+        size_limit)
+            [[ $value == unlimited || $value =~ ^[0-9]+$ ]] ||
+                usage_error "invalid size limit '$value' (a number or unlimited)" ;;
+        suffix)
+            # Only plain attr=value RDNs: the suffix ends up in LDIF, ACLs
+            # and regexps, where escapes would need more care than it is worth.
+            [[ $value =~ ^(dc|o|ou)=[A-Za-z0-9._-]+(,[A-Za-z]+=[A-Za-z0-9._-]+)*$ ]] ||
+                usage_error "unsupported suffix '$value' (e.g. dc=example,dc=com)" ;;
+        nosync | no_smtp | smtp_no_tls)
+            [[ $value == [01] ]] || usage_error "${ENV_NAMES[$key]} must be 0 or 1" ;;
+    esac
+    WANT[$key]=$value
+}
+
+wanted_from_environment() {
+    local key name
+    for key in "${SETTING_KEYS[@]}"; do
+        name=${ENV_NAMES[$key]}
+        if [[ -n ${!name:-} ]]; then set_wanted "$key" "${!name}"; fi
+    done
+}
+
+parse_args() {
+    wanted_from_environment
+    while (($#)); do
+        local opt=$1 value=
+        if [[ $opt == --*=* ]]; then
+            value=${opt#*=}
+            opt=${opt%%=*}
+            set -- "$opt" "$value" "${@:2}"
+        fi
+        case $opt in
+            --dir | --ldap-port | --ldaps-port | --smtp-port | --size-limit | --suffix | --show)
+                (($# >= 2)) || usage_error "$opt needs a value"
+                value=$2
+                shift 2
+                case $opt in
+                    --dir) DIR=$value ;;
+                    --ldap-port) set_wanted ldap_port "$value" ;;
+                    --ldaps-port) set_wanted ldaps_port "$value" ;;
+                    --smtp-port) set_wanted smtp_port "$value" ;;
+                    --size-limit) set_wanted size_limit "$value" ;;
+                    --suffix) set_wanted suffix "$value" ;;
+                    --show) SHOW=$value ;;
+                esac
+                ;;
+            --nosync) set_wanted nosync 1 && shift ;;
+            --no-smtp) set_wanted no_smtp 1 && shift ;;
+            --smtp-no-tls) set_wanted smtp_no_tls 1 && shift ;;
+            --purge) PURGE=1 && shift ;;
+            --kill) KILL_NOW=1 && shift ;;
+            --print-env) PRINT_ENV=1 && shift ;;
+            -h | --help) usage && exit 0 ;;
+            -*) usage_error "unknown option '$opt'" ;;
+            *)
+                [[ -z $COMMAND ]] || usage_error "unexpected argument '$opt'"
+                COMMAND=$opt
+                shift
+                ;;
+        esac
+    done
+    [[ -n $COMMAND ]] || usage_error "no command given"
+}
+
+# The directory name ends up in LDAP URLs, LDIF, process command lines and a
+# unix socket path, so keep it to characters that need no quoting anywhere.
+resolve_dir() {
+    [[ -n $DIR ]] || usage_error "empty sandbox directory"
+    DIR=$(realpath -m -- "$DIR")
+    [[ $DIR =~ ^/[A-Za-z0-9._/+-]*$ ]] ||
+        die "sandbox directory '$DIR' contains unsupported characters (use [A-Za-z0-9._/+-])"
+    [[ $DIR != / ]] || die "refusing to use / as the sandbox directory"
+    ((${#DIR} + 6 < 108)) || die "sandbox directory path too long for a unix socket (max ~100 characters)"
+}
+
+# ---------------------------------------------------------------- tools
+
+SLAPD="" SLAPADD="" SLAPPASSWD="" LDAPWHOAMI=""
+
+find_tool() { # NAME PACKAGE -> absolute path (also searches sbin for non-root users)
+    PATH="$PATH:/usr/sbin:/sbin" command -v "$1" ||
+        die "required program '$1' not found (Debian package: $2)"
+}
+
+require_server_tools() {
+    SLAPD=$(find_tool slapd slapd)
+    SLAPADD=$(find_tool slapadd slapd)
+    SLAPPASSWD=$(find_tool slappasswd slapd)
+    LDAPWHOAMI=$(find_tool ldapwhoami ldap-utils)
+    find_tool openssl openssl >/dev/null
+    find_tool setsid util-linux >/dev/null
+    find_tool flock util-linux >/dev/null
+    local module
+    for module in back_mdb ppolicy pw-sha2; do
+        [[ -e $MODULE_DIR/$module.so || -e $MODULE_DIR/$module.la ]] ||
+            die "slapd module $MODULE_DIR/$module.so not found (Debian packages: slapd, slapd-contrib for pw-sha2)"
+    done
+    require_python
+}
+
+require_python() {
+    [[ -x $PYTHON ]] || die "$PYTHON not found (Debian package: python3)"
+    "$PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+        die "$PYTHON cannot import aiosmtpd (Debian package: python3-aiosmtpd)"
+    [[ -r $SMTPD_PY ]] || die "$SMTPD_PY is missing"
+}
+
+# ---------------------------------------------------------------- layout
+
+derive_names() {
+    SUFFIX=${CFG[suffix]}
+    ADMIN_DN="cn=admin,$SUFFIX"
+    BIND_DN="cn=ldapenroll,ou=services,$SUFFIX"
+    POLICY_DN="cn=portal,ou=policies,$SUFFIX"
+    SERVICE_POLICY_DN="cn=services,ou=policies,$SUFFIX"
+    CONF_FILE="$DIR/sandbox.conf"
+    SECRETS="$DIR/secrets"
+    TLS="$DIR/tls"
+    CA_PEM="$TLS/ca.pem"
+    MAILDIR="$DIR/mail"
+    SLAPD_D="$DIR/slapd.d"
+    SLAPD_PID="$DIR/slapd.pid"
+    SLAPD_LOG="$DIR/slapd.log"
+    SMTPD_PID="$DIR/smtpd.pid"
+    SMTPD_READY="$DIR/smtpd.ready"
+    SMTPD_LOG="$DIR/smtpd.log"
+    LDAP_URI="ldap://localhost:${CFG[ldap_port]}"
+    LDAPS_URI="ldaps://localhost:${CFG[ldaps_port]}"
+    LDAPI_URI="ldapi://${DIR//\//%2F}%2Fldapi"
+    SMTP_URL="smtp://localhost:${CFG[smtp_port]}"
+}
+
+is_initialized() { [[ -f $DIR/$MARKER && -f $DIR/sandbox.conf ]]; }
+
+load_conf() {
+    local key value
+    for key in "${SETTING_KEYS[@]}"; do CFG[$key]=${DEFAULTS[$key]}; done
+    while IFS='=' read -r key value; do
+        if [[ -n ${DEFAULTS[$key]+set} ]]; then CFG[$key]=$value; fi
+    done <"$DIR/sandbox.conf"
+    derive_names
+}
+
+save_conf() {
+    local key
+    for key in "${SETTING_KEYS[@]}"; do printf '%s=%s\n' "$key" "${CFG[$key]}"; done >"$CONF_FILE.tmp"
+    mv -f -- "$CONF_FILE.tmp" "$CONF_FILE"
+}
+
+# A sandbox keeps the settings it was created with; silently running with
+# other ones (say, with fsync while a benchmark asked for --nosync) would be
+# worse than refusing.
+check_wanted_matches_conf() {
+    local key
+    for key in "${!WANT[@]}"; do
+        [[ ${WANT[$key]} == "${CFG[$key]}" ]] && continue
+        [[ $key == *_port && ${WANT[$key]} == auto ]] && continue
+        die "$DIR was created with $key=${CFG[$key]}, not ${WANT[$key]}; run 'stop --purge' first to recreate it"
+    done
+}
+
+# Lock the directory against a concurrent start/stop. The lock descriptor
+# (9) is closed for the servers, otherwise they would hold it forever.
+lock_dir() {
+    exec 9>>"$DIR/.lock"
+    flock -w 60 9 || die "$DIR is locked by another sandbox.sh"
+}
+
+# ---------------------------------------------------------------- helpers
+
+shell_quote() { # POSIX single quoting, so DIR/env can be sourced by sh too
+    local s=${1//\'/\'\\\'\'}
+    printf "'%s'" "$s"
+}
+
+# Run a setup step, keeping its chatter in DIR/init.log and showing it only
+# on failure.
+run_logged() {
+    local what=$1
+    shift
+    if ! "$@" >>"$DIR/init.log" 2>&1; then
+        tail -n 20 "$DIR/init.log" >&2 || true
+        die "$what failed (full log: $DIR/init.log)"
+    fi
+}
+
+new_secret() { # FILE: random password, mode 0600, no trailing newline
+    (umask 077 && openssl rand -base64 18 | tr '+/' '-_' | tr -d '\n' >"$1")
+}
+
+# Ports are chosen below the kernel's ephemeral range so that the client
+# connections of a benchmark cannot occupy them between runs.
+pick_free_ports() { # COUNT -> COUNT distinct free ports, one per line
+    "$PYTHON" - "$1" <<'EOF'
+import random, socket, sys
+count = int(sys.argv[1])
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+candidates = list(range(15000, max(low, 16000)))
+random.shuffle(candidates)
+found = []
+for port in candidates:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    found.append(port)
+    if len(found) == count:
+        break
+print("\n".join(map(str, found)))
+EOF
+}
+
+require_ports_free() { # PORT... : die naming the first busy one
+    local busy
+    busy=$("$PYTHON" - "$@" <<'EOF'
+import socket, sys
+for port in map(int, sys.argv[1:]):
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            print(port)
+            break
+EOF
+    )
+    [[ -z $busy ]] || die "127.0.0.1:$busy is already in use (another sandbox? try --ldap-port/--ldaps-port/--smtp-port auto)"
+}
+
+# ---------------------------------------------------------------- processes
+
+# Print the PID recorded in PIDFILE if that process is alive and really the
+# one we started: one of its arguments must be exactly MARKER_ARG, a path
+# inside this sandbox. Stale files or recycled PIDs yield failure. Zombies
+# have an empty command line, so they count as gone.
+live_pid() { # PIDFILE MARKER_ARG
+    local pidfile=$1 marker=$2 pid arg
+    [[ -s $pidfile ]] || return 1
+    pid=$(<"$pidfile")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    local -a args=()
+    mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || return 1
+    for arg in "${args[@]}"; do
+        if [[ $arg == "$marker" ]]; then
+            printf '%s\n' "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Whether PID exists and is not a zombie. Used right after forking, when the
+# child may not have exec'd yet and so does not show its final command line.
+pid_running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != [ZX] ]]
+}
+
+wait_gone() { # PIDFILE MARKER_ARG SECONDS
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        live_pid "$1" "$2" >/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Stop one server: TERM (or KILL), wait, then KILL if needed. Only a PID that
+# passes live_pid is ever signalled.
+stop_process() { # NAME PIDFILE MARKER_ARG
+    local name=$1 pidfile=$2 marker=$3 pid signal=TERM
+    if ! pid=$(live_pid "$pidfile" "$marker"); then
+        if [[ -e $pidfile ]]; then
+            info "$name: not running (removing stale pid file)"
+            rm -f -- "$pidfile"
+        else
+            info "$name: not running"
+        fi
+        return 0
+    fi
+    ((KILL_NOW)) && signal=KILL
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    if ! wait_gone "$pidfile" "$marker" "$STOP_TIMEOUT"; then
+        warn "$name (pid $pid) still running ${STOP_TIMEOUT}s after SIG$signal; sending SIGKILL"
+        kill -s KILL "$pid" 2>/dev/null || true
+        wait_gone "$pidfile" "$marker" 5 || die "$name (pid $pid) survived SIGKILL"
+    fi
+    rm -f -- "$pidfile"
+    info "$name: stopped (pid $pid, SIG$signal)"
+}
+
+slapd_pid() { live_pid "$SLAPD_PID" "$SLAPD_D"; }
+smtpd_pid() { live_pid "$SMTPD_PID" "$DIR"; }
+smtp_enabled() { [[ ${CFG[no_smtp]} == 0 ]]; }
+
+# ---------------------------------------------------------------- creation
+
+# When a URI names "localhost", libldap checks the server certificate against
+# the machine's own host name instead, so that name goes into the SAN too.
+server_san() {
+    local names=(localhost) name list=""
+    for name in "$(uname -n)" "$(timeout 5 hostname -f 2>/dev/null || true)"; do
+        [[ $name =~ ^[A-Za-z0-9.-]+$ && " ${names[*]} " != *" $name "* ]] && names+=("$name")
+    done
+    for name in "${names[@]}"; do list+="DNS:$name,"; done
+    printf '%sIP:127.0.0.1,IP:::1' "$list"
+}
+
+make_tls() {
+    mkdir -m 0700 -- "$TLS"
+    run_logged "creating the CA" openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 \
+        -keyout "$TLS/ca.key" -out "$CA_PEM" -days 3650 \
+        -subj "/O=ldapenroll sandbox/CN=ldapenroll sandbox CA $(basename -- "$DIR")" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign"
+    run_logged "creating the server key" openssl req -new -newkey rsa:2048 -nodes -sha256 \
+        -keyout "$TLS/server.key" -out "$TLS/server.csr" -subj "/O=ldapenroll sandbox/CN=localhost"
+    cat >"$TLS/server.ext" <<EOF
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $(server_san)
+EOF
+    run_logged "signing the server certificate" openssl x509 -req -sha256 -days 825 \
+        -in "$TLS/server.csr" -CA "$CA_PEM" -CAkey "$TLS/ca.key" \
+        -set_serial "0x$(openssl rand -hex 8)" -extfile "$TLS/server.ext" -out "$TLS/server.pem"
+    rm -f -- "$TLS/server.csr" "$TLS/server.ext"
+    chmod 0600 -- "$TLS/ca.key" "$TLS/server.key"
+}
+
+# olcLimits for the data DB. Unpaged searches stop at N; paged ones are not
+# capped (prtotal defaults to the hard limit otherwise, which would truncate
+# paged searches too). The rootdn is never limited.
+limits_line() {
+    if [[ ${CFG[size_limit]} == unlimited ]]; then
+        printf 'olcLimits: {0}* size=unlimited\n'
+    else
+        printf 'olcLimits: {0}* size.soft=%s size.hard=%s size.prtotal=unlimited\n' \
+            "${CFG[size_limit]}" "${CFG[size_limit]}"
+    fi
+}
+
+config_ldif() { # ROOTPW_HASH
+    local peercred
+    peercred="gidNumber=$(id -g)+uidNumber=$(id -u),cn=peercred,cn=external,cn=auth"
+    cat <<EOF
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcArgsFile: $DIR/slapd.args
+olcLogLevel: none
+olcTLSCACertificateFile: $CA_PEM
+olcTLSCertificateFile: $TLS/server.pem
+olcTLSCertificateKeyFile: $TLS/server.key
+olcAuthzRegexp: {0}"^${peercred//+/\\+}$" "$ADMIN_DN"
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: $MODULE_DIR
+olcModuleLoad: {0}back_mdb
+olcModuleLoad: {1}ppolicy
+olcModuleLoad: {2}pw-sha2
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file://$SCHEMA_DIR/core.ldif
+
+include: file://$SCHEMA_DIR/cosine.ldif
+
+include: file://$SCHEMA_DIR/nis.ldif
+
+include: file://$SCHEMA_DIR/inetorgperson.ldif
+
+dn: olcDatabase={-1}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {-1}frontend
+
+dn: olcDatabase={0}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {0}config
+olcAccess: {0}to * by dn.exact="$ADMIN_DN" manage by * none
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcSuffix: $SUFFIX
+olcRootDN: $ADMIN_DN
+olcRootPW: $1
+olcDbDirectory: $DIR/data
+olcDbMaxSize: $DB_MAX_SIZE
+olcDbNoSync: $([[ ${CFG[nosync]} == 1 ]] && echo TRUE || echo FALSE)
+olcDbIndex: objectClass eq
+olcDbIndex: uid eq
+olcDbIndex: cn eq
+olcDbIndex: member eq
+olcDbIndex: uniqueMember eq
+olcDbIndex: mail eq
+olcDbIndex: ou eq
+olcDbIndex: entryUUID eq
+$(limits_line)
+olcAccess: {0}to attrs=userPassword by self write by dn.exact="$BIND_DN" manage by anonymous auth by * none
+olcAccess: {1}to * by dn.exact="$BIND_DN" manage by self read by users read by * none
+
+dn: olcOverlay={0}ppolicy,olcDatabase={1}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcPPolicyConfig
+olcOverlay: {0}ppolicy
+olcPPolicyDefault: $POLICY_DN
+olcPPolicyHashCleartext: FALSE
+olcPPolicyUseLockout: TRUE
+EOF
+}
+
+# The suffix entry's object classes follow from its first RDN.
+suffix_entry_ldif() {
+    local rdn=${SUFFIX%%,*}
+    local attr=${rdn%%=*} value=${rdn#*=}
+    printf 'dn: %s\n' "$SUFFIX"
+    case $attr in
+        dc) printf 'objectClass: dcObject\nobjectClass: organization\ndc: %s\no: %s\n' "$value" "$value" ;;
+        o) printf 'objectClass: organization\no: %s\n' "$value" ;;
+        ou) printf 'objectClass: organizationalUnit\nou: %s\n' "$value" ;;
+    esac
+}
+
+# The service account gets its own policy without lockout: the default
+# policy locks an account after 5 failures, and a test suite probing wrong
+# passwords must not lock out the provisioning account for everyone else.
+data_ldif() { # SERVICE_PASSWORD_HASH
+    suffix_entry_ldif
+    cat <<EOF
+
+dn: ou=policies,$SUFFIX
+objectClass: organizationalUnit
+ou: policies
+
+dn: $POLICY_DN
+objectClass: organizationalRole
+objectClass: pwdPolicy
+cn: portal
+description: default policy: users must change the temporary password
+pwdAttribute: userPassword
+pwdMustChange: TRUE
+pwdLockout: TRUE
+pwdMaxFailure: 5
+pwdAllowUserChange: TRUE
+pwdSafeModify: FALSE
+pwdCheckQuality: 1
+pwdMinLength: 8
+
+dn: $SERVICE_POLICY_DN
+objectClass: organizationalRole
+objectClass: pwdPolicy
+cn: services
+description: service accounts: no lockout
+pwdAttribute: userPassword
+pwdLockout: FALSE
+pwdMustChange: FALSE
+
+dn: ou=services,$SUFFIX
+objectClass: organizationalUnit
+ou: services
+
+dn: $BIND_DN
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: ldapenroll
+description: ldapenroll provisioning service account
+userPassword: $1
+pwdPolicySubentry: $SERVICE_POLICY_DN
+
+dn: ou=portal,$SUFFIX
+objectClass: organizationalUnit
+ou: portal
+
+dn: ou=roles,ou=portal,$SUFFIX
+objectClass: organizationalUnit
+ou: roles
+EOF
+}
+
+# Both databases are loaded offline with slapadd: faster than ldapadd, and
+# no window in which a half-configured server is listening.
+make_ldap() {
+    local admin_hash bind_hash
+    admin_hash=$("$SLAPPASSWD" -h '{SSHA}' -T "$SECRETS/admin.secret")
+    bind_hash=$("$SLAPPASSWD" -h '{SSHA}' -T "$SECRETS/bind.secret")
+    mkdir -m 0700 -- "$SLAPD_D" "$DIR/data" "$DIR/ldif"
+    config_ldif "$admin_hash" >"$DIR/ldif/config.ldif"
+    data_ldif "$bind_hash" >"$DIR/ldif/data.ldif"
+    run_logged "loading the slapd configuration" "$SLAPADD" -n0 -F "$SLAPD_D" -l "$DIR/ldif/config.ldif"
+    run_logged "loading the initial directory data" "$SLAPADD" -n1 -F "$SLAPD_D" -l "$DIR/ldif/data.ldif"
+}
+
+# Make DIR a fresh, empty, private directory carrying our marker.
+prepare_dir() {
+    if [[ -e $DIR && ! -d $DIR ]]; then die "$DIR exists and is not a directory"; fi
+    if [[ ! -d $DIR ]]; then
+        mkdir -p -- "$(dirname -- "$DIR")"
+        # A concurrent start may win the race; the lock sorts out the rest.
+        mkdir -m 0700 -- "$DIR" 2>/dev/null || [[ -d $DIR ]] || die "cannot create $DIR"
+    elif [[ ! -e $DIR/$MARKER && -n $(ls -A -- "$DIR") ]]; then
+        die "$DIR exists, is not empty and is not a sandbox; choose another --dir"
+    fi
+    chmod 0700 -- "$DIR"
+    touch -- "$DIR/$MARKER"
+}
+
+# A previous creation that failed half-way leaves the marker but no
+# sandbox.conf; nothing runs there yet, so start over.
+wipe_incomplete() {
+    local leftover
+    leftover=$(find "$DIR" -mindepth 1 -maxdepth 1 ! -name "$MARKER" ! -name .lock -print -quit)
+    [[ -n $leftover ]] || return 0
+    info "sandbox: $DIR holds an incomplete sandbox; recreating it"
+    find "$DIR" -mindepth 1 -maxdepth 1 ! -name "$MARKER" ! -name .lock -exec rm -rf -- {} +
+}
+
+resolve_settings() {
+    local key autos=() ports=()
+    for key in "${SETTING_KEYS[@]}"; do CFG[$key]=${WANT[$key]-${DEFAULTS[$key]}}; done
+    for key in ldap_port ldaps_port smtp_port; do
+        if [[ ${CFG[$key]} == auto ]]; then autos+=("$key"); fi
+    done
+    if ((${#autos[@]})); then
+        mapfile -t ports < <(pick_free_ports "${#autos[@]}")
+        ((${#ports[@]} == ${#autos[@]})) || die "could not find free ports on 127.0.0.1"
+        for key in "${!autos[@]}"; do CFG[${autos[$key]}]=${ports[$key]}; done
+    fi
+    [[ ${CFG[ldap_port]} != "${CFG[ldaps_port]}" && ${CFG[ldap_port]} != "${CFG[smtp_port]}" &&
+        ${CFG[ldaps_port]} != "${CFG[smtp_port]}" ]] || die "the three ports must differ"
+}
+
+create_sandbox() {
+    resolve_settings
+    derive_names
+    # Fail before the slow setup, and before saving ports we cannot use.
+    local ports=("${CFG[ldap_port]}" "${CFG[ldaps_port]}")
+    smtp_enabled && ports+=("${CFG[smtp_port]}")
+    require_ports_free "${ports[@]}"
+    info "sandbox: creating $DIR"
+    mkdir -m 0700 -- "$SECRETS" "$MAILDIR"
+    new_secret "$SECRETS/admin.secret"
+    new_secret "$SECRETS/bind.secret"
+    new_secret "$SECRETS/smtp.secret"
+    make_tls
+    make_ldap
+    save_conf # last: its presence means "complete"
+}
+
+# ---------------------------------------------------------------- servers
+
+slapd_urls() {
+    printf 'ldap://127.0.0.1:%s/ ldaps://127.0.0.1:%s/ %s/' \
+        "${CFG[ldap_port]}" "${CFG[ldaps_port]}" "$LDAPI_URI"
+}
+
+# slapd runs in the foreground (-d keeps it from detaching) under setsid, so
+# $! is slapd itself and it does not die with the caller's terminal.
+# LDAPNOINIT keeps the caller's ldap.conf/LDAP* variables out of the probe.
+start_slapd() {
+    require_ports_free "${CFG[ldap_port]}" "${CFG[ldaps_port]}"
+    rm -f -- "$SLAPD_PID"
+    printf '\n=== %s starting slapd\n' "$(date -Is)" >>"$SLAPD_LOG"
+    setsid "$SLAPD" -F "$SLAPD_D" -h "$(slapd_urls)" -d "${LDAPENROLL_SANDBOX_SLAPD_DEBUG:-0}" \
+        </dev/null >>"$SLAPD_LOG" 2>&1 9>&- &
+    local pid=$! i
+    printf '%s\n' "$pid" >"$SLAPD_PID"
+    for ((i = 0; i < LDAP_READY_TIMEOUT * 10; i++)); do
+        if ! pid_running "$pid"; then
+            tail -n 20 -- "$SLAPD_LOG" >&2 || true
+            die "slapd exited during startup (log: $SLAPD_LOG)"
+        fi
+        if slapd_pid >/dev/null &&
+            LDAPNOINIT=1 "$LDAPWHOAMI" -x -H "ldap://127.0.0.1:${CFG[ldap_port]}" >/dev/null 2>&1; then
+            info "slapd: started (pid $pid)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    tail -n 20 -- "$SLAPD_LOG" >&2 || true
+    KILL_NOW=1 stop_process slapd "$SLAPD_PID" "$SLAPD_D"
+    die "slapd did not answer within ${LDAP_READY_TIMEOUT}s (log: $SLAPD_LOG)"
+}
+
+# smtpd.py writes DIR/smtpd.ready once it listens; probing the port instead
+# would consume CONNECT fault rules.
+start_smtpd() {
+    require_python
+    require_ports_free "${CFG[smtp_port]}"
+    rm -f -- "$SMTPD_PID" "$SMTPD_READY"
+    local args=(--dir "$DIR" --port "${CFG[smtp_port]}")
+    [[ ${CFG[smtp_no_tls]} == 1 ]] && args+=(--no-tls)
+    setsid "$PYTHON" "$SMTPD_PY" "${args[@]}" </dev/null >>"$SMTPD_LOG" 2>&1 9>&- &
+    local pid=$! i
+    printf '%s\n' "$pid" >"$SMTPD_PID"
+    for ((i = 0; i < SMTP_READY_TIMEOUT * 10; i++)); do
+        if ! pid_running "$pid"; then
+            tail -n 20 -- "$SMTPD_LOG" >&2 || true
+            die "SMTP server exited during startup (log: $SMTPD_LOG)"
+        fi
+        if [[ -s $SMTPD_READY && $(<"$SMTPD_READY") == "$pid" ]] && smtpd_pid >/dev/null; then
+            info "smtpd: started (pid $pid)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    tail -n 20 -- "$SMTPD_LOG" >&2 || true
+    KILL_NOW=1 stop_process smtpd "$SMTPD_PID" "$DIR"
+    die "SMTP server did not start within ${SMTP_READY_TIMEOUT}s (log: $SMTPD_LOG)"
+}
+
+ensure_slapd() {
+    local pid
+    if pid=$(slapd_pid); then info "slapd: already running (pid $pid)"; else start_slapd; fi
+}
+
+ensure_smtpd() {
+    local pid
+    if pid=$(smtpd_pid); then info "smtpd: already running (pid $pid)"; else start_smtpd; fi
+}
+
+# ---------------------------------------------------------------- output
+
+env_lines() {
+    local name value
+    local -a pairs=(
+        LDAPENROLL_SANDBOX "$DIR"
+        LDAPENROLL_SANDBOX_LDAP_URI "$LDAP_URI"
+        LDAPENROLL_SANDBOX_LDAPS_URI "$LDAPS_URI"
+        LDAPENROLL_SANDBOX_LDAPI_URI "$LDAPI_URI"
+        LDAPENROLL_SANDBOX_SUFFIX "$SUFFIX"
+        LDAPENROLL_SANDBOX_ADMIN_DN "$ADMIN_DN"
+        LDAPENROLL_SANDBOX_ADMIN_PASSWORD_FILE "$SECRETS/admin.secret"
+        LDAPENROLL_SANDBOX_BIND_DN "$BIND_DN"
+        LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE "$SECRETS/bind.secret"
+        LDAPENROLL_SANDBOX_POLICY_DN "$POLICY_DN"
+        LDAPENROLL_SANDBOX_CA "$CA_PEM"
+        LDAPENROLL_SANDBOX_SMTP_URL "$SMTP_URL"
+        LDAPENROLL_SANDBOX_SMTP_USER "$SMTP_USER"
+        LDAPENROLL_SANDBOX_SMTP_PASSWORD_FILE "$SECRETS/smtp.secret"
+        LDAPENROLL_SANDBOX_MAILDIR "$MAILDIR"
+        LDAPTLS_CACERT "$CA_PEM"
+    )
+    while ((${#pairs[@]})); do
+        name=${pairs[0]} value=${pairs[1]}
+        pairs=("${pairs[@]:2}")
+        printf 'export %s=%s\n' "$name" "$(shell_quote "$value")"
+    done
+}
+
+write_env_file() {
+    env_lines >"$DIR/env.tmp"
+    mv -f -- "$DIR/env.tmp" "$DIR/env"
+}
+
+print_summary() {
+    local me smtp_line
+    me="$0 --dir $DIR"
+    if smtp_enabled; then
+        if [[ ${CFG[smtp_no_tls]} == 1 ]]; then
+            smtp_line="$SMTP_URL (no STARTTLS, no AUTH)"
+        else
+            smtp_line="$SMTP_URL (STARTTLS and AUTH required) user $SMTP_USER, password in $SECRETS/smtp.secret"
+        fi
+    else
+        smtp_line="not started (--no-smtp)"
+    fi
+    cat >&2 <<EOF
+
+ldapenroll sandbox in $DIR
+  LDAP      $LDAP_URI (StartTLS)  $LDAPS_URI  $LDAPI_URI
+  CA        $CA_PEM
+  suffix    $SUFFIX  (demo base ou=portal,$SUFFIX, roles ou=roles,ou=portal,$SUFFIX)
+  admin     $ADMIN_DN  password in $SECRETS/admin.secret
+  service   $BIND_DN  password in $SECRETS/bind.secret
+  policy    $POLICY_DN (default)
+  SMTP      $smtp_line
+  mailbox   $MAILDIR  (list: $me mail)
+  env vars  eval "\$($me env)"   (also in $DIR/env)
+EOF
+}
+
+# ---------------------------------------------------------------- commands
+
+# Load an existing sandbox or die; for commands that need one.
+need_sandbox() {
+    is_initialized || die "no sandbox in $DIR (run '$0 --dir $DIR start' first)"
+    load_conf
+}
+
+cmd_start() {
+    require_server_tools
+    prepare_dir
+    lock_dir
+    if is_initialized; then
+        load_conf
+        check_wanted_matches_conf
+    else
+        wipe_incomplete
+        create_sandbox
+    fi
+    ensure_slapd
+    smtp_enabled && ensure_smtpd
+    write_env_file
+    print_summary
+    ((PRINT_ENV)) && env_lines
+    return 0
+}
+
+cmd_start_ldap() {
+    require_server_tools
+    need_sandbox
+    lock_dir
+    check_wanted_matches_conf
+    ensure_slapd
+}
+
+cmd_start_smtp() {
+    need_sandbox
+    smtp_enabled || die "$DIR was created with --no-smtp"
+    lock_dir
+    check_wanted_matches_conf
+    ensure_smtpd
+}
+
+cmd_stop() {
+    if ! is_initialized; then
+        info "sandbox: no sandbox in $DIR"
+        if ((PURGE)) && [[ -e $DIR/$MARKER ]]; then rm -rf -- "$DIR"; fi
+        return 0
+    fi
+    load_conf
+    lock_dir
+    stop_process slapd "$SLAPD_PID" "$SLAPD_D"
+    if smtp_enabled || [[ -e $SMTPD_PID ]]; then stop_process smtpd "$SMTPD_PID" "$DIR"; fi
+    rm -f -- "$SMTPD_READY"
+    if ((PURGE)); then
+        rm -rf -- "$DIR"
+        info "sandbox: removed $DIR"
+    fi
+}
+
+cmd_stop_ldap() {
+    need_sandbox
+    lock_dir
+    stop_process slapd "$SLAPD_PID" "$SLAPD_D"
+}
+
+cmd_stop_smtp() {
+    need_sandbox
+    lock_dir
+    stop_process smtpd "$SMTPD_PID" "$DIR"
+    rm -f -- "$SMTPD_READY"
+}
+
+cmd_status() {
+    if ! is_initialized; then
+        echo "no sandbox in $DIR"
+        return 1
+    fi
+    load_conf
+    local pid rc=0
+    if pid=$(slapd_pid); then
+        echo "slapd: running (pid $pid) $LDAP_URI $LDAPS_URI"
+    else
+        echo "slapd: stopped"
+        rc=1
+    fi
+    if ! smtp_enabled; then
+        echo "smtpd: disabled (--no-smtp)"
+    elif pid=$(smtpd_pid); then
+        echo "smtpd: running (pid $pid) $SMTP_URL"
+    else
+        echo "smtpd: stopped"
+        rc=1
+    fi
+    return "$rc"
+}
+
+cmd_env() {
+    need_sandbox
+    env_lines
+}
+
+cmd_mail() {
+    need_sandbox
+    require_python
+    if [[ -n $SHOW ]]; then
+        "$PYTHON" "$SMTPD_PY" --dir "$DIR" --show "$SHOW"
+    else
+        "$PYTHON" "$SMTPD_PY" --dir "$DIR" --list
+    fi
+}
+
+main() {
+    parse_args "$@"
+    resolve_dir
+    case $COMMAND in
+        start) cmd_start ;;
+        stop) cmd_stop ;;
+        status) cmd_status ;;
+        env) cmd_env ;;
+        mail) cmd_mail ;;
+        start-ldap) cmd_start_ldap ;;
+        stop-ldap) cmd_stop_ldap ;;
+        start-smtp) cmd_start_smtp ;;
+        stop-smtp) cmd_stop_smtp ;;
+        *) usage_error "unknown command '$COMMAND'" ;;
+    esac
+}
+
+main "$@"
