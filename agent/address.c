@@ -107,6 +107,7 @@ int email_check(const char *addr, const char **why)
 int mailbox_parse(const char *s, struct buf *display, struct buf *addr, const char **why)
 {
 	const char *lt = strrchr(s, '<'), *gt, *e;
+	size_t start = addr->len;
 
 	if (strpbrk(s, "\r\n")) {
 		*why = "contains a line break";
@@ -122,7 +123,7 @@ int mailbox_parse(const char *s, struct buf *display, struct buf *addr, const ch
 		return -1;
 	}
 	buf_add(addr, lt + 1, (size_t)(gt - lt - 1));
-	if (email_check(buf_str(addr), why) < 0)
+	if (email_check(buf_str(addr) + start, why) < 0)
 		return -1;
 	/* The display name: trimmed, and unquoted when written "Name". */
 	e = lt;

@@ -135,16 +135,12 @@ static int ava_cmp(const void *x, const void *y)
 
 static void append_ava(struct buf *out, struct ava *a)
 {
-	size_t i;
-
 	buf_adds(out, buf_str(&a->type));
 	buf_addc(out, '=');
 	if (a->hex_form) {
 		buf_adds(out, buf_str(&a->value));
 		return;
 	}
-	for (i = 0; i < a->value.len; i++)
-		a->value.data[i] = lower(a->value.data[i]);
 	dn_escape_value(out, buf_str(&a->value), a->value.len);
 }
 
@@ -184,6 +180,11 @@ int dn_normalize(const char *dn, struct buf *out)
 				break;
 			p++;
 		}
+		/* Compared without case: fold before sorting. */
+		for (i = 0; i < n; i++)
+			if (!avas[i].hex_form)
+				for (size_t k = 0; k < avas[i].value.len; k++)
+					avas[i].value.data[k] = lower(avas[i].value.data[k]);
 		if (n > 1)
 			qsort(avas, n, sizeof *avas, ava_cmp);
 		if (!first_rdn)

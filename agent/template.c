@@ -490,6 +490,15 @@ static uint32_t to_lower(uint32_t c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c + 32;
+	/* Greek capitals with tonos. */
+	if (c == 0x386)
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 37;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 63;
 	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) || (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) ||
 	    (c >= 0x410 && c <= 0x42f))
 		return c + 32;
@@ -508,6 +517,16 @@ static uint32_t to_upper(uint32_t c)
 {
 	if (c >= 'a' && c <= 'z')
 		return c - 32;
+	if (c == 0x3ac)
+		return 0x386;
+	if (c >= 0x3ad && c <= 0x3af)
+		return c - 37;
+	if (c == 0x3cc)
+		return 0x38c;
+	if (c == 0x3cd || c == 0x3ce)
+		return c - 63;
+	if (c == 0x3c2) /* final sigma */
+		return 0x3a3;
 	if ((c >= 0xe0 && c <= 0xfe && c != 0xf7) || (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2) ||
 	    (c >= 0x430 && c <= 0x44f))
 		return c - 32;
@@ -704,7 +723,7 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_env *env, struct buf *ou
 
 		buf_reset(&v);
 		render_ava_value(a, env, &v);
-		if (!v.len) {
+		if (strspn(buf_str(&v), " ") == v.len) {
 			rc = fail(err, 0, "the DN needs a value for %s", a->type);
 			break;
 		}

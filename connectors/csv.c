@@ -9,7 +9,6 @@
 
 #include "../agent/arena.h"
 #include "../agent/log.h"
-#include "../agent/utf8.h"
 #include "source.h"
 
 #define RECORD_MAX (1024 * 1024)
@@ -27,6 +26,11 @@ static void reader_init(struct csv_reader *r, const char *name)
 	r->offsets = NULL;
 	r->n_fields = r->alloc_fields = 0;
 	r->name = strdup(name);
+	r->tap = NULL;
+	r->tap_arg = NULL;
+	r->mem = NULL;
+	r->mem_len = r->mem_pos = 0;
+	r->u_need = 0;
 }
 
 int csv_open(struct csv_reader *r, const char *path, const char *name, struct diag *d)
@@ -46,11 +50,11 @@ int csv_open_mem(struct csv_reader *r, const char *text, size_t len, const char 
 	reader_init(r, name);
 	r->fd = -1;
 	r->own_fd = 0;
-	if (len > sizeof r->in)
-		len = sizeof r->in;
-	memcpy(r->in, text, len);
-	r->len = len;
-	r->eof = 1;
+	r->mem = malloc(len ? len : 1);
+	if (!r->mem)
+		return ST_FAIL;
+	memcpy(r->mem, text, len);
+	r->mem_len = len;
 	return 0;
 }
 
@@ -62,8 +66,10 @@ void csv_close(struct csv_reader *r)
 	buf_release(&r->data);
 	free(r->offsets);
 	free(r->name);
+	free(r->mem);
 	r->offsets = NULL;
 	r->name = NULL;
+	r->mem = NULL;
 }
 
 /* The next byte without consuming it, or -1 at the end (-2 on a read
@@ -75,7 +81,13 @@ static int peek(struct csv_reader *r, struct diag *d)
 	while (r->pos == r->len) {
 		if (r->eof)
 			return -1;
-		n = read(r->fd, r->in, sizeof r->in);
+		if (r->mem) {
+			n = (ssize_t)(r->mem_len - r->mem_pos < sizeof r->in ? r->mem_len - r->mem_pos : sizeof r->in);
+			memcpy(r->in, r->mem + r->mem_pos, (size_t)n);
+			r->mem_pos += (size_t)n;
+		} else {
+			n = read(r->fd, r->in, sizeof r->in);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -86,6 +98,8 @@ static int peek(struct csv_reader *r, struct diag *d)
 		r->len = (size_t)n;
 		if (n == 0)
 			r->eof = 1;
+		else if (r->tap)
+			r->tap(r->tap_arg, r->in, (size_t)n);
 	}
 	return (unsigned char)r->in[r->pos];
 }
@@ -107,23 +121,13 @@ static int fail_at(struct csv_reader *r, unsigned line, unsigned col, struct dia
 	return diag_set(d, ST_INPUT, "%s:%u:%u: %s", r->name, line, col, msg);
 }
 
-/* Ends the current field: checks its UTF-8 (reporting the position of a bad
- * byte, counted from where the field started) and terminates it. */
-static int end_field(struct csv_reader *r, unsigned line, unsigned col, struct diag *d)
-{
-	const char *f = r->data.data ? r->data.data + r->offsets[r->n_fields - 1] : "";
-	size_t len = r->data.len - r->offsets[r->n_fields - 1];
-	size_t bad = utf8_validate(f, len), i;
+static const char bad_utf8[] = "invalid UTF-8 (the file must be UTF-8 encoded)";
 
-	if (bad < len) {
-		for (i = 0; i < bad; i++) {
-			if (f[i] == '\n')
-				line++, col = 1;
-			else if (((unsigned char)f[i] & 0xc0) != 0x80)
-				col++;
-		}
-		return fail_at(r, line, col, d, "invalid UTF-8 (the file must be UTF-8 encoded)");
-	}
+/* Ends the current field: no UTF-8 sequence may be left open. */
+static int end_field(struct csv_reader *r, struct diag *d)
+{
+	if (r->u_need)
+		return fail_at(r, r->u_line, r->u_col, d, bad_utf8);
 	if (buf_addc(&r->data, '\0') < 0)
 		return fail_at(r, r->line, r->col, d, "record longer than 1 MiB");
 	return 0;
@@ -142,13 +146,38 @@ static int start_field(struct csv_reader *r, struct diag *d)
 		r->alloc_fields = na;
 	}
 	r->offsets[r->n_fields++] = r->data.len;
+	r->u_need = 0;
 	return 0;
 }
 
-static int add_byte(struct csv_reader *r, char c, size_t field_start, struct diag *d)
+/* Adds the byte at the current position (before advance()) to the field,
+ * checking UTF-8 as it goes: a bad lead byte, a missing continuation, an
+ * overlong form or a surrogate is reported where its character starts. */
+static int add_byte(struct csv_reader *r, char c, struct diag *d)
 {
-	if (r->data.len - field_start >= CSV_FIELD_MAX)
+	unsigned char b = (unsigned char)c;
+
+	if (r->data.len - r->offsets[r->n_fields - 1] >= CSV_FIELD_MAX)
 		return fail_at(r, r->line, r->col, d, "field longer than 65536 bytes");
+	if (r->u_need) {
+		if ((b & 0xc0) != 0x80)
+			return fail_at(r, r->u_line, r->u_col, d, bad_utf8);
+		r->u_cp = (r->u_cp << 6) | (b & 0x3f);
+		if (--r->u_need == 0 &&
+		    (r->u_cp < r->u_min || r->u_cp > 0x10ffff || (r->u_cp >= 0xd800 && r->u_cp <= 0xdfff)))
+			return fail_at(r, r->u_line, r->u_col, d, bad_utf8);
+	} else if (b >= 0x80) {
+		r->u_line = r->line;
+		r->u_col = r->col;
+		if (b >= 0xc2 && b <= 0xdf)
+			r->u_need = 1, r->u_cp = b & 0x1f, r->u_min = 0x80;
+		else if (b >= 0xe0 && b <= 0xef)
+			r->u_need = 2, r->u_cp = b & 0x0f, r->u_min = 0x800;
+		else if (b >= 0xf0 && b <= 0xf4)
+			r->u_need = 3, r->u_cp = b & 0x07, r->u_min = 0x10000;
+		else
+			return fail_at(r, r->line, r->col, d, bad_utf8);
+	}
 	if (buf_addc(&r->data, c) < 0)
 		return fail_at(r, r->line, r->col, d, "record longer than 1 MiB");
 	return 0;
@@ -157,7 +186,7 @@ static int add_byte(struct csv_reader *r, char c, size_t field_start, struct dia
 int csv_next(struct csv_reader *r, unsigned *line, struct diag *d)
 {
 	enum { FIELD_START, UNQUOTED, QUOTED, AFTER_QUOTE } st;
-	unsigned fline = 0, fcol = 0, qline = 0, qcol = 0;
+	unsigned qline = 0, qcol = 0;
 	int c, rc, quoted;
 
 	if (!r->started) {
@@ -185,8 +214,6 @@ again:
 		if (st == FIELD_START) {
 			if ((rc = start_field(r, d)) < 0)
 				return rc;
-			fline = r->line;
-			fcol = r->col;
 			if (c == '"') {
 				qline = r->line;
 				qcol = r->col;
@@ -206,20 +233,21 @@ again:
 					 qline, qcol);
 				return fail_at(r, qline, qcol, d, msg);
 			}
-			advance(r);
 			if (c == '"') {
+				advance(r);
 				st = AFTER_QUOTE;
 				continue;
 			}
-			if ((rc = add_byte(r, (char)c, r->offsets[r->n_fields - 1], d)) < 0)
+			if ((rc = add_byte(r, (char)c, d)) < 0)
 				return rc;
+			advance(r);
 			continue;
 		}
 		if (st == AFTER_QUOTE && c == '"') {
 			/* "" inside a quoted field is one quote. */
-			advance(r);
-			if ((rc = add_byte(r, '"', r->offsets[r->n_fields - 1], d)) < 0)
+			if ((rc = add_byte(r, '"', d)) < 0)
 				return rc;
+			advance(r);
 			st = QUOTED;
 			continue;
 		}
@@ -231,7 +259,7 @@ again:
 				if (peek(r, d) != '\n')
 					return fail_at(r, l, k, d, "carriage return without a line feed outside quotes");
 			}
-			if ((rc = end_field(r, fline, fcol, d)) < 0)
+			if ((rc = end_field(r, d)) < 0)
 				return rc;
 			if (c != -1)
 				advance(r);
@@ -251,9 +279,9 @@ again:
 		if (c == '"')
 			return fail_at(r, r->line, r->col, d,
 				       "quote inside an unquoted field (quote the whole field and double the quote)");
-		advance(r);
-		if ((rc = add_byte(r, (char)c, r->offsets[r->n_fields - 1], d)) < 0)
+		if ((rc = add_byte(r, (char)c, d)) < 0)
 			return rc;
+		advance(r);
 	}
 }
 
@@ -282,6 +310,8 @@ static int csv_src_open(struct source *s, struct diag *d)
 	if ((rc = csv_open(&cs->r, cfg->source.path, NULL, d)) < 0)
 		return rc;
 	cs->opened = 1;
+	cs->r.tap = s->tap;
+	cs->r.tap_arg = s->tap_arg;
 	rc = csv_next(&cs->r, &line, d);
 	if (rc == 0)
 		return diag_set(d, ST_INPUT, "%s: the file is empty (no header)", cs->r.name);

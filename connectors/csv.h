@@ -28,6 +28,14 @@ struct csv_reader {
 	int eof;
 	int started;            /* the BOM check is done */
 	unsigned line, col;     /* position of the next byte; col counts characters */
+	void (*tap)(void *arg, const void *data, size_t len); /* sees every byte read */
+	void *tap_arg;
+	char *mem;              /* csv_open_mem: the text, read in pieces like a file */
+	size_t mem_len, mem_pos;
+	/* UTF-8 checking of the current field, byte by byte, so that an error
+	 * names the exact line and column */
+	unsigned u_need, u_line, u_col;
+	unsigned long u_cp, u_min;
 	/* the current record */
 	struct buf data;        /* field bytes, each field NUL-terminated */
 	size_t *offsets;        /* start of each field in data */
