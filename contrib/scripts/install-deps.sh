@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what ldapenroll needs to build and to be tested, from Debian 12's
+# packages: the compiler and cmake, the libraries, and for the tests a real
+# slapd, the OpenLDAP tools and the SMTP server. Run as root; does nothing
+# when everything is already installed.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config
+	libldap-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcmocka-dev
+	slapd ldap-utils python3-aiosmtpd openssl curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: these packages are missing and installing them needs root: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# slapd's package scripts would configure a system-wide directory; the
+# sandbox runs its own, so the defaults are fine and nothing is started.
+apt-get install -y -q --no-install-recommends "${missing[@]}"
