@@ -1,0 +1,258 @@
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "password.h"
+
+struct journal {
+	int fd;
+	char *path;
+	char id[40];
+	char error[256];
+};
+
+void utc_now(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int make_dir(const char *path, struct diag *d)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return diag_set(d, ST_INPUT, "state directory %s: %s", path, strerror(errno));
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return diag_set(d, ST_INPUT, "state directory %s: not a directory", path);
+	return 0;
+}
+
+/* fsync of a directory makes the names in it durable. */
+static int sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int state_prepare(const char *state_dir, struct diag *d)
+{
+	char path[4096];
+	int fd, rc = 0;
+
+	if (make_dir(state_dir, d) < 0)
+		return ST_INPUT;
+	snprintf(path, sizeof path, "%s/jobs", state_dir);
+	if (make_dir(path, d) < 0)
+		return ST_INPUT;
+	/* Prove, before anything is changed, that the journal can be made
+	 * durable here. */
+	snprintf(path, sizeof path, "%s/jobs/.write-test", state_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return diag_set(d, ST_INPUT, "state directory %s is not writable: %s", state_dir, strerror(errno));
+	if (write(fd, "ok\n", 3) != 3 || fsync(fd) < 0)
+		rc = diag_set(d, ST_INPUT, "state directory %s: writing and syncing a file failed: %s", state_dir,
+			      errno ? strerror(errno) : "short write");
+	close(fd);
+	unlink(path);
+	return rc;
+}
+
+int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d)
+{
+	char path[4096], holder[128] = "", line[192];
+	ssize_t n;
+	int fd;
+
+	lock->fd = -1;
+	snprintf(path, sizeof path, "%s/lock", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return diag_set(d, ST_INPUT, "cannot open the run lock %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		n = pread(fd, holder, sizeof holder - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return diag_set(d, ST_LOCKED, "another run holds the lock %s%s%s; nothing was changed", path,
+					*holder ? ": " : "", holder);
+		return diag_set(d, ST_INPUT, "cannot lock %s: %s", path, strerror(e));
+	}
+	utc_now(holder);
+	snprintf(line, sizeof line, "pid %ld since %s\n", (long)getpid(), holder);
+	/* The holder text only informs a second run; failing to write it is
+	 * harmless. */
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, line, strlen(line), 0);
+	lock->fd = fd;
+	return 0;
+}
+
+void run_lock_release(struct run_lock *lock)
+{
+	if (lock->fd >= 0) {
+		(void)!ftruncate(lock->fd, 0);
+		close(lock->fd);
+	}
+	lock->fd = -1;
+}
+
+#ifdef LDAPENROLL_TEST_HOOKS
+/* Test builds only: LDAPENROLL_TEST_JOURNAL_FAIL_AFTER=N makes every journal
+ * write after the N-th fail with ENOSPC, like a full disk. */
+static int injected_failure(void)
+{
+	static long count;
+	const char *v = getenv("LDAPENROLL_TEST_JOURNAL_FAIL_AFTER");
+
+	if (!v)
+		return 0;
+	if (++count > atol(v)) {
+		errno = ENOSPC;
+		return 1;
+	}
+	return 0;
+}
+#else
+static int injected_failure(void)
+{
+	return 0;
+}
+#endif
+
+int journal_create(const char *state_dir, struct journal **out, struct diag *d)
+{
+	struct journal *j = calloc(1, sizeof *j);
+	char stamp[32], dir[4096], path[4200];
+	unsigned char rnd[2];
+	time_t now = time(NULL);
+	struct tm tm;
+	int tries, rc;
+
+	*out = NULL;
+	if (!j)
+		return diag_set(d, ST_FAIL, "out of memory");
+	j->fd = -1;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(dir, sizeof dir, "%s/jobs", state_dir);
+	for (tries = 0; tries < 16 && j->fd < 0; tries++) {
+		if ((rc = random_bytes(rnd, sizeof rnd, d)) < 0) {
+			free(j);
+			return rc;
+		}
+		snprintf(j->id, sizeof j->id, "%s-%02x%02x", stamp, rnd[0], rnd[1]);
+		snprintf(path, sizeof path, "%s/%s.jsonl", dir, j->id);
+		j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+		if (j->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (j->fd < 0) {
+		rc = diag_set(d, ST_INPUT, "cannot create a job journal in %s: %s", dir, strerror(errno));
+		free(j);
+		return rc;
+	}
+	if (!(j->path = strdup(path))) {
+		close(j->fd);
+		free(j);
+		return diag_set(d, ST_FAIL, "out of memory");
+	}
+	/* The new name must survive a crash as well as the content. */
+	sync_dir(dir);
+	*out = j;
+	return 0;
+}
+
+const char *journal_id(const struct journal *j)
+{
+	return j->id;
+}
+
+const char *journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+int journal_append(struct journal *j, const char *record, size_t len)
+{
+	char *line;
+	ssize_t n;
+	size_t off = 0;
+
+	if (j->error[0])
+		return ST_FAIL;
+	line = malloc(len + 1);
+	if (!line) {
+		snprintf(j->error, sizeof j->error, "out of memory");
+		return ST_FAIL;
+	}
+	memcpy(line, record, len);
+	line[len] = '\n';
+	/* One write per record: with O_APPEND a reader never sees half a line
+	 * unless the disk fills up, and then the run stops. */
+	while (off < len + 1) {
+		n = injected_failure() ? -1 : write(j->fd, line + off, len + 1 - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(j->error, sizeof j->error, "writing the journal %s failed: %s", j->path, strerror(errno));
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	return j->error[0] ? ST_FAIL : 0;
+}
+
+int journal_sync(struct journal *j, struct diag *d)
+{
+	if (!j->error[0] && fsync(j->fd) < 0)
+		snprintf(j->error, sizeof j->error, "syncing the journal %s failed: %s", j->path, strerror(errno));
+	if (j->error[0])
+		return diag_set(d, ST_FAIL, "%s; no further change is made", j->error);
+	return 0;
+}
+
+int journal_ok(const struct journal *j)
+{
+	return !j->error[0];
+}
+
+const char *journal_error(const struct journal *j)
+{
+	return j->error;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0) {
+		if (!j->error[0])
+			fsync(j->fd);
+		close(j->fd);
+	}
+	free(j->path);
+	free(j);
+}

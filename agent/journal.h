@@ -1,0 +1,52 @@
+/* Jobs: the state directory, the run lock and the append-only journal of
+ * each run (state_dir/jobs/ID.jsonl, one JSON object per line).
+ *
+ * The journal is written with write(2) as the run goes, so that `jobs ID`
+ * shows progress from another terminal and a crash loses nothing that was
+ * written; it is fsync'ed at checkpoints (before the writes whose intent it
+ * records, and at the end). A failed write or fsync is sticky: once the
+ * journal cannot be trusted, the run makes no further change. */
+#ifndef LDAPENROLL_JOURNAL_H
+#define LDAPENROLL_JOURNAL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "diag.h"
+
+/* Creates state_dir and state_dir/jobs (mode 0700) if needed and proves
+ * that a file can be written and fsync'ed there. Returns 0 or ST_INPUT. */
+int state_prepare(const char *state_dir, struct diag *d);
+
+struct run_lock {
+	int fd;
+};
+
+/* Takes the run lock (state_dir/lock, flock). Returns 0, or ST_LOCKED with
+ * the holder's pid and start time in d. */
+int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d);
+void run_lock_release(struct run_lock *lock);
+
+struct journal;
+
+/* Creates a new job: an id like 20261121T101500Z-3f9a and its journal file
+ * (mode 0600). Returns 0 or a negative status. */
+int journal_create(const char *state_dir, struct journal **out, struct diag *d);
+const char *journal_id(const struct journal *j);
+const char *journal_path(const struct journal *j);
+
+/* Appends one record (a JSON object, without the newline). Returns 0 or
+ * ST_FAIL; the failure is remembered (journal_ok turns false). */
+int journal_append(struct journal *j, const char *record, size_t len);
+/* Makes what was appended durable. Returns 0 or ST_FAIL (remembered). */
+int journal_sync(struct journal *j, struct diag *d);
+/* False once a write or an fsync failed. */
+int journal_ok(const struct journal *j);
+/* The reason of the first failure ("" when none). */
+const char *journal_error(const struct journal *j);
+void journal_close(struct journal *j);
+
+/* The current time as "2026-11-21T10:15:00Z". */
+void utc_now(char out[32]);
+
+#endif
