@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "../agent/buf.h"
 #include "../agent/log.h"
@@ -15,6 +16,7 @@ struct dir {
 	LDAP *ld;
 	char *uri;
 	unsigned timeout_ms;
+	const struct cfg_ldap_conn *conn; /* borrowed from the config, for reconnecting */
 };
 
 const char *dir_uri(const struct dir *dir)
@@ -84,20 +86,25 @@ static int get_password(const struct cfg_ldap_conn *c, struct buf *pw, struct di
 	return buf_adds(pw, env) < 0 ? diag_set(d, ST_FAIL, "out of memory") : 0;
 }
 
-/* Connects to one URI. Returns 0, or a status with the reason in err.
- * *fatal is set when trying further URIs makes no sense (bad credentials). */
+/* Why a connection attempt failed: worth waiting for (the server is not
+ * there), or not (it refuses our credentials, or we do not trust it). */
+enum failure { F_NONE, F_DOWN, F_TRUST, F_REFUSED };
+
+/* Connects to one URI. Returns 0, or a status with the reason in err and
+ * its kind in *why. */
 static int connect_one(const char *uri, const struct cfg_ldap_conn *c, const struct buf *pw, LDAP **out,
-		       struct buf *err, int *fatal)
+		       struct buf *err, enum failure *why)
 {
 	LDAP *ld = NULL;
 	struct berval cred;
 	int rc;
 
 	*out = NULL;
+	*why = F_DOWN;
 	rc = ldap_initialize(&ld, uri);
 	if (rc != LDAP_SUCCESS || !ld) {
 		buf_printf(err, "%s: not a usable LDAP URI", uri);
-		*fatal = 1;
+		*why = F_REFUSED;
 		return ST_INPUT;
 	}
 	if (set_options(ld, c, err) < 0)
@@ -107,9 +114,11 @@ static int connect_one(const char *uri, const struct cfg_ldap_conn *c, const str
 		if (rc != LDAP_SUCCESS) {
 			buf_printf(err, "%s: StartTLS failed: ", uri);
 			describe(ld, rc, err);
-			if (rc == LDAP_CONNECT_ERROR)
+			if (rc == LDAP_CONNECT_ERROR) {
 				buf_printf(err, " (is the server's certificate signed by the CA in %s, and for the host name in the URI?)",
 					   c->ca_file ? c->ca_file : "the system trust store");
+				*why = F_TRUST;
+			}
 			goto fail;
 		}
 	}
@@ -125,7 +134,9 @@ static int connect_one(const char *uri, const struct cfg_ldap_conn *c, const str
 		if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
 		    rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_CONFIDENTIALITY_REQUIRED ||
 		    rc == LDAP_STRONG_AUTH_REQUIRED)
-			*fatal = 1;
+			*why = F_REFUSED;
+		else if (rc == LDAP_CONNECT_ERROR)
+			*why = F_TRUST;
 		goto fail;
 	}
 	*out = ld;
@@ -135,22 +146,30 @@ fail:
 	return ST_SERVER;
 }
 
-int dir_connect(struct dir **out, const struct cfg_ldap_conn *c, struct diag *d)
+/* Connects to the first URI that answers; *uri_index gets its index. When
+ * none does, *waitable tells whether every failure was a server that was
+ * not there (worth trying again later). */
+static int connect_any(const struct cfg_ldap_conn *c, LDAP **ld, size_t *uri_index, int *waitable,
+		       struct diag *d)
 {
 	struct buf pw = BUF_INIT, errs = BUF_INIT, err = BUF_INIT;
-	struct dir *dir;
-	LDAP *ld = NULL;
+	enum failure why = F_NONE;
 	size_t i;
-	int rc = ST_SERVER, fatal = 0;
+	int rc = ST_SERVER;
 
-	*out = NULL;
+	*waitable = 1;
 	if (c->bind_dn && (rc = get_password(c, &pw, d)) < 0)
 		return rc;
-	for (i = 0; i < c->uris.n && !fatal; i++) {
+	/* Bad credentials are bad everywhere: no further URI is tried. */
+	for (i = 0; i < c->uris.n && why != F_REFUSED; i++) {
 		buf_reset(&err);
-		rc = connect_one(c->uris.items[i], c, &pw, &ld, &err, &fatal);
-		if (rc == 0)
+		rc = connect_one(c->uris.items[i], c, &pw, ld, &err, &why);
+		if (why != F_DOWN)
+			*waitable = 0;
+		if (rc == 0) {
+			*uri_index = i;
 			break;
+		}
 		if (c->uris.n > 1)
 			log_warn("%s", buf_str(&err));
 		if (errs.len)
@@ -158,14 +177,23 @@ int dir_connect(struct dir **out, const struct cfg_ldap_conn *c, struct diag *d)
 		buf_adds(&errs, buf_str(&err));
 	}
 	buf_release_secret(&pw);
-	if (rc < 0) {
+	if (rc < 0)
 		diag_set(d, rc, "%s", buf_str(&errs));
-		buf_release(&errs);
-		buf_release(&err);
-		return rc;
-	}
 	buf_release(&errs);
 	buf_release(&err);
+	return rc;
+}
+
+int dir_connect(struct dir **out, const struct cfg_ldap_conn *c, struct diag *d)
+{
+	struct dir *dir;
+	LDAP *ld = NULL;
+	size_t i = 0;
+	int rc, waitable;
+
+	*out = NULL;
+	if ((rc = connect_any(c, &ld, &i, &waitable, d)) < 0)
+		return rc;
 	dir = calloc(1, sizeof *dir);
 	if (!dir || !(dir->uri = strdup(c->uris.items[i]))) {
 		free(dir);
@@ -174,16 +202,49 @@ int dir_connect(struct dir **out, const struct cfg_ldap_conn *c, struct diag *d)
 	}
 	dir->ld = ld;
 	dir->timeout_ms = c->timeout_ms;
+	dir->conn = c;
 	log_debug("connected to %s", dir->uri);
 	*out = dir;
 	return 0;
+}
+
+int dir_reconnect(struct dir *dir, struct diag *d)
+{
+	unsigned delay = 1, waited = 0;
+	LDAP *ld = NULL;
+	size_t i = 0;
+	int rc, waitable;
+
+	if (dir->ld)
+		ldap_unbind_ext_s(dir->ld, NULL, NULL);
+	dir->ld = NULL;
+	for (;;) {
+		struct diag attempt;
+		diag_init(&attempt);
+		rc = connect_any(dir->conn, &ld, &i, &waitable, &attempt);
+		if (rc == 0)
+			break;
+		/* Credentials or trust do not come back by waiting. */
+		if (rc != ST_SERVER || !waitable || waited >= 60)
+			return diag_set(d, rc, "reconnecting failed: %s", attempt.msg);
+		log_warn("the directory is not reachable (%s); trying again in %u s", attempt.msg, delay);
+		sleep(delay);
+		waited += delay;
+		delay = delay < 16 ? delay * 2 : 16;
+	}
+	dir->ld = ld;
+	free(dir->uri);
+	dir->uri = strdup(dir->conn->uris.items[i]);
+	log_info("reconnected to %s", dir->uri ? dir->uri : "the directory");
+	return dir->uri ? 0 : diag_set(d, ST_FAIL, "out of memory");
 }
 
 void dir_close(struct dir *dir)
 {
 	if (!dir)
 		return;
-	ldap_unbind_ext_s(dir->ld, NULL, NULL);
+	if (dir->ld)
+		ldap_unbind_ext_s(dir->ld, NULL, NULL);
 	free(dir->uri);
 	free(dir);
 }
@@ -379,4 +440,149 @@ int dir_read_entry(struct dir *dir, const char *dn, const char *const *attrs, st
 	if (rc < 0)
 		return rc;
 	return out->n > before;
+}
+
+/* --- writes ------------------------------------------------------------------ */
+
+/* libldap wants LDAPMod with mutable pointers; the values are only read.
+ * One block holds the pointer array and the LDAPMods; each attribute's
+ * berval pointers and bervals are one more block. */
+static void free_mods(LDAPMod **mods, size_t n)
+{
+	size_t i;
+
+	if (!mods)
+		return;
+	for (i = 0; i < n && mods[i]; i++)
+		free(mods[i]->mod_bvalues);
+	free(mods);
+}
+
+static LDAPMod **build_mods(const struct dir_mod *m, size_t n, int add)
+{
+	LDAPMod **mods = calloc(1, (n + 1) * sizeof *mods + n * sizeof **mods);
+	LDAPMod *store = (LDAPMod *)(mods + n + 1);
+	size_t i, j;
+
+	if (!mods)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct berval **bv = NULL, *vals;
+		if (m[i].n) {
+			bv = calloc(1, (m[i].n + 1) * sizeof *bv + m[i].n * sizeof **bv);
+			if (!bv) {
+				free_mods(mods, i);
+				return NULL;
+			}
+			vals = (struct berval *)(bv + m[i].n + 1);
+			for (j = 0; j < m[i].n; j++) {
+				vals[j].bv_val = (char *)m[i].values[j];
+				vals[j].bv_len = strlen(m[i].values[j]);
+				bv[j] = &vals[j];
+			}
+		}
+		store[i].mod_op = LDAP_MOD_BVALUES |
+				  (add ? LDAP_MOD_ADD
+				       : m[i].op == DIR_MOD_ADD ? LDAP_MOD_ADD
+				       : m[i].op == DIR_MOD_DELETE ? LDAP_MOD_DELETE
+								  : LDAP_MOD_REPLACE);
+		store[i].mod_type = (char *)m[i].attr;
+		store[i].mod_bvalues = bv;
+		mods[i] = &store[i];
+	}
+	return mods;
+}
+
+static int send_result(struct dir *dir, int rc, int msgid, const char *what, const char *dn, struct diag *d)
+{
+	struct buf why = BUF_INIT;
+
+	if (rc == LDAP_SUCCESS)
+		return msgid;
+	describe(dir->ld, rc, &why);
+	rc = diag_set(d, ST_SERVER, "%s: sending the %s of %s failed: %s", dir->uri, what, dn, buf_str(&why));
+	buf_release(&why);
+	return rc;
+}
+
+int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, struct diag *d)
+{
+	LDAPMod **mods;
+	int msgid = 0, rc;
+
+	if (!dir->ld)
+		return diag_set(d, ST_SERVER, "not connected");
+	if (!(mods = build_mods(attrs, n, 1)))
+		return diag_set(d, ST_FAIL, "out of memory");
+	rc = ldap_add_ext(dir->ld, dn, mods, NULL, NULL, &msgid);
+	free_mods(mods, n);
+	return send_result(dir, rc, msgid, "add", dn, d);
+}
+
+int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *m, size_t n, int permissive,
+		    struct diag *d)
+{
+	LDAPControl perm = {LDAP_CONTROL_X_PERMISSIVE_MODIFY, {0, NULL}, 0};
+	LDAPControl *ctrls[2] = {&perm, NULL};
+	LDAPMod **mods;
+	int msgid = 0, rc;
+
+	if (!dir->ld)
+		return diag_set(d, ST_SERVER, "not connected");
+	if (!(mods = build_mods(m, n, 0)))
+		return diag_set(d, ST_FAIL, "out of memory");
+	rc = ldap_modify_ext(dir->ld, dn, mods, permissive ? ctrls : NULL, NULL, &msgid);
+	free_mods(mods, n);
+	return send_result(dir, rc, msgid, "modify", dn, d);
+}
+
+int dir_next_result(struct dir *dir, struct dir_result *res, struct diag *d)
+{
+	struct timeval tv = tv_of(dir->timeout_ms);
+	LDAPMessage *msg = NULL;
+	char *text = NULL;
+	int rc, err = 0;
+
+	if (!dir->ld)
+		return diag_set(d, ST_SERVER, "not connected");
+	rc = ldap_result(dir->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg);
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		struct buf why = BUF_INIT;
+		ldap_get_option(dir->ld, LDAP_OPT_RESULT_CODE, &err);
+		describe(dir->ld, err, &why);
+		rc = diag_set(d, ST_SERVER, "%s: the connection was lost: %s", dir->uri, buf_str(&why));
+		buf_release(&why);
+		return rc;
+	}
+	res->msgid = ldap_msgid(msg);
+	res->code = LDAP_OTHER;
+	res->text[0] = '\0';
+	if (ldap_parse_result(dir->ld, msg, &err, NULL, &text, NULL, NULL, 1) == LDAP_SUCCESS) {
+		res->code = err;
+		snprintf(res->text, sizeof res->text, "%s", text && *text ? text : ldap_err2string(err));
+	} else {
+		snprintf(res->text, sizeof res->text, "the result could not be parsed");
+	}
+	ldap_memfree(text);
+	return 1;
+}
+
+int dir_code_is_fatal(int code)
+{
+	return code == LDAP_INVALID_CREDENTIALS || code == LDAP_INSUFFICIENT_ACCESS ||
+	       code == LDAP_STRONG_AUTH_REQUIRED || code == LDAP_CONFIDENTIALITY_REQUIRED ||
+	       code == LDAP_INAPPROPRIATE_AUTH || code == LDAP_REFERRAL;
+}
+
+int dir_code_is_transient(int code)
+{
+	return code == LDAP_BUSY || code == LDAP_UNAVAILABLE || code == LDAP_SERVER_DOWN || code == LDAP_TIMEOUT ||
+	       code == LDAP_CONNECT_ERROR || code == LDAP_OTHER;
+}
+
+const char *dir_code_text(int code)
+{
+	return ldap_err2string(code);
 }

@@ -38,4 +38,56 @@ int dir_read(struct dir *dir, const char *base, enum ldap_scope scope, const cha
 int dir_read_entry(struct dir *dir, const char *dn, const char *const *attrs, struct entry_list *out,
 		   struct diag *d);
 
+/* --- writes --------------------------------------------------------------
+
+ * Writes are asynchronous: send up to the window, then collect results by
+ * message id. An attribute list for an add, or one change of a modify: */
+enum dir_mod_op { DIR_MOD_ADD, DIR_MOD_DELETE, DIR_MOD_REPLACE };
+
+struct dir_mod {
+	enum dir_mod_op op;  /* ignored for an add */
+	const char *attr;
+	const char *const *values;
+	size_t n;            /* 0 with REPLACE removes the attribute if present */
+};
+
+/* Sends an add or a modify without waiting. Returns the message id (> 0),
+ * or ST_SERVER when the connection is gone. With permissive set, a modify
+ * carries the Permissive Modify control: adding a value that is there, or
+ * deleting one that is not, is not an error (idempotent retries). */
+int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, struct diag *d);
+int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *mods, size_t n, int permissive,
+		    struct diag *d);
+
+struct dir_result {
+	int msgid;
+	int code;        /* the LDAP result code */
+	char text[512];  /* the server's diagnostic message, or the code's meaning */
+};
+
+/* Waits up to the operation timeout for the next result of any pending
+ * operation. Returns 1 with res filled, 0 when the time ran out, or
+ * ST_SERVER when the connection was lost (every pending outcome is then
+ * unknown). */
+int dir_next_result(struct dir *dir, struct dir_result *res, struct diag *d);
+
+/* Drops the connection and connects again, trying the URIs in order with a
+ * bounded backoff (1, 2, 4, ... seconds, giving up after about a minute).
+ * Returns 0 or ST_SERVER. */
+int dir_reconnect(struct dir *dir, struct diag *d);
+
+/* True for result codes after which the run must stop (credentials, access,
+ * confidentiality): retrying or going on would only repeat the failure. */
+int dir_code_is_fatal(int code);
+/* True for codes worth a later retry (busy, unavailable, timeouts). */
+int dir_code_is_transient(int code);
+/* The text of a result code. */
+const char *dir_code_text(int code);
+
+/* Result codes the engine tests for, without including ldap.h. */
+#define DIR_SUCCESS 0
+#define DIR_NO_SUCH_ATTRIBUTE 16
+#define DIR_NO_SUCH_OBJECT 32
+#define DIR_ALREADY_EXISTS 68
+
 #endif

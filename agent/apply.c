@@ -1,0 +1,987 @@
+/* The apply engine. See apply.h for what it guarantees; the shape is:
+ *
+ *   build   every operation of the plan (passwords generated and hashed now,
+ *           before anything is written, so a broken generator stops the run
+ *           with nothing changed);
+ *   journal the intents of the containers and people, fsync;
+ *   phase 1 account containers; phase 2 people (skipping those whose
+ *           container failed);
+ *   journal the intents of the role groups, fsync;
+ *   phase 3 role groups, with the people that now exist;
+ *   verify  that the server will force the change for every new password.
+ *
+ * Each phase is one pipeline (run_ops): up to `window` operations in flight,
+ * results matched by message id. */
+#include "apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "dn.h"
+#include "hmap.h"
+#include "json.h"
+#include "log.h"
+
+#define MEMBER_BATCH 1000 /* member values per modify of an existing group */
+#define SYNC_EVERY 512    /* outcomes between fsyncs of the journal */
+#define MAX_TRIES 3       /* sends of one operation on busy/unavailable answers */
+
+enum op_kind { K_ADD, K_MODIFY };
+enum op_state { S_QUEUED, S_SENT, S_DONE, S_FAILED, S_UNKNOWN, S_SKIPPED };
+
+struct op {
+	enum op_kind kind;
+	size_t action;          /* the plan action; NO_ACTION for a member batch */
+	const char *dn;
+	struct dir_mod *mods;
+	size_t n_mods;
+	int permissive;
+	const char *hash;       /* the userPassword sent, to recognise it on read-back */
+	size_t *members;        /* actions whose membership this operation carries */
+	size_t n_members;
+	int msgid;
+	enum op_state state;
+	int tries;
+};
+
+#define NO_ACTION ((size_t)-1)
+
+/* A role group of phase 3 and the actions whose people join it. */
+struct group {
+	const char *dn;
+	size_t create;          /* its create_role action, or NO_ACTION */
+	size_t *members;
+	size_t n, alloc;
+};
+
+/* Operations in flight, by message id (open addressing; ids are > 0). */
+struct inflight {
+	struct op **slot;
+	int *id;
+	size_t cap, n;
+};
+
+struct engine {
+	struct apply *a;
+	struct apply_report *r;
+	const struct config *cfg;
+	const struct plan *plan;
+	struct arena arena;
+	struct diag *d;
+	struct inflight fl;
+	struct op **retry;
+	size_t n_retry, alloc_retry;
+	int stop;               /* the status that stopped the run, 0 while going */
+	size_t unsynced;
+	struct group *groups;   /* phase 3: who joins which group */
+	size_t n_groups;
+	/* progress */
+	size_t total, finished;
+	struct timespec started, last_draw;
+	int progress;
+};
+
+/* --- small helpers -------------------------------------------------------- */
+
+static double elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static void draw_progress(struct engine *E, int final)
+{
+	double t;
+
+	if (!E->progress)
+		return;
+	if (!final && elapsed(&E->last_draw) < 0.1)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &E->last_draw);
+	t = elapsed(&E->started);
+	fprintf(stderr, "\r  directory: %zu/%zu operations (%.0f/s)%s", E->finished, E->total,
+		t > 0 ? (double)E->finished / t : 0.0, final ? "\n" : "  ");
+	fflush(stderr);
+}
+
+static const char *adup(struct engine *E, const char *s)
+{
+	return arena_strdup(&E->arena, s);
+}
+
+static const struct plan_action *act_of(struct engine *E, size_t i)
+{
+	return &E->plan->actions[i];
+}
+
+/* --- the journal ------------------------------------------------------------- */
+
+static void rec_person(struct buf *b, const struct plan_action *a)
+{
+	if (a->key) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "key", a->key);
+	}
+	buf_addc(b, ',');
+	json_add_member_str(b, "dn", a->dn);
+	if (a->line)
+		buf_printf(b, ",\"line\":%u", a->line);
+}
+
+static void journal_write(struct engine *E, struct buf *b)
+{
+	if (journal_append(E->a->journal, buf_str(b), b->len) < 0 && !E->stop)
+		E->stop = diag_set(E->d, ST_FAIL, "%s; no further change is made", journal_error(E->a->journal));
+	buf_release(b);
+}
+
+static void rec_intent(struct engine *E, size_t i, const char *op)
+{
+	const struct plan_action *a = act_of(E, i);
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "{\"type\":\"intent\",");
+	json_add_member_str(&b, "op", op);
+	rec_person(&b, a);
+	if (a->op == OP_CREATE_PERSON || a->op == OP_ENABLE_PERSON || a->op == OP_RESET_PASSWORD)
+		buf_adds(&b, ",\"password\":true");
+	buf_addc(&b, '}');
+	journal_write(E, &b);
+}
+
+static void rec_result(struct engine *E, size_t i, const char *op, const char *status, int code,
+		       const char *error, const char *role_dn)
+{
+	const struct plan_action *a = act_of(E, i);
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "{\"type\":\"result\",");
+	json_add_member_str(&b, "op", op);
+	rec_person(&b, a);
+	if (role_dn) {
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "role_dn", role_dn);
+	}
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "status", status);
+	if (code >= 0)
+		buf_printf(&b, ",\"code\":%d", code);
+	if (error) {
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "error", error);
+	}
+	buf_addc(&b, '}');
+	journal_write(E, &b);
+	if (++E->unsynced >= SYNC_EVERY)
+		E->unsynced = 0, journal_sync(E->a->journal, NULL);
+}
+
+/* The outcome of an action, once: in the report, the per-action state and
+ * the journal. */
+static void settle(struct engine *E, size_t i, enum outcome o, int code, const char *error)
+{
+	const struct plan_action *a = act_of(E, i);
+	const char *status = o == OUT_DONE ? "done" : o == OUT_FAILED ? "failed" : o == OUT_SKIPPED ? "skipped" : "unknown";
+
+	E->a->outcome[i] = o;
+	E->a->error[i] = error ? arena_strdup(&E->a->strings, error) : NULL;
+	if (o == OUT_DONE)
+		E->r->done[a->op]++;
+	else if (o == OUT_FAILED || o == OUT_UNKNOWN)
+		E->r->failed[a->op]++;
+	else if (o == OUT_SKIPPED)
+		E->r->skipped++;
+	if (o == OUT_FAILED && a->line)
+		log_warn("%s %s failed (line %u): %s", plan_op_name(a->op), a->dn, a->line, error ? error : "?");
+	else if (o == OUT_FAILED)
+		log_warn("%s %s failed: %s", plan_op_name(a->op), a->dn, error ? error : "?");
+	rec_result(E, i, plan_op_name(a->op), status, o == OUT_FAILED ? code : -1, error,
+		   a->op == OP_ADD_TO_ROLE ? a->role_dn : NULL);
+	/* A password that never reached the directory must not be mailed. */
+	if (o != OUT_DONE && E->a->passwords)
+		pwstore_clear(E->a->passwords, i);
+}
+
+/* --- building operations ------------------------------------------------------- */
+
+static struct op *new_op(struct engine *E, enum op_kind kind, size_t action, const char *dn, size_t n_mods)
+{
+	struct op *op = arena_calloc(&E->arena, 1, sizeof *op);
+
+	if (!op)
+		return NULL;
+	op->kind = kind;
+	op->action = action;
+	op->dn = dn;
+	op->mods = arena_calloc(&E->arena, n_mods ? n_mods : 1, sizeof *op->mods);
+	return op->mods ? op : NULL;
+}
+
+static const char **one_value(struct engine *E, const char *v)
+{
+	const char **vals = arena_alloc(&E->arena, sizeof *vals);
+
+	if (vals)
+		vals[0] = v;
+	return vals;
+}
+
+static void set_mod(struct op *op, enum dir_mod_op mop, const char *attr, const char **values, size_t n)
+{
+	struct dir_mod *m = &op->mods[op->n_mods++];
+
+	m->op = mop;
+	m->attr = attr;
+	m->values = values;
+	m->n = values ? n : 0;
+}
+
+/* Generates the action's password into its slot and returns its hash. */
+static const char *new_password(struct engine *E, size_t i)
+{
+	struct buf hash = BUF_INIT;
+	char *pw = pwstore_slot(E->a->passwords, i);
+	const char *h = NULL;
+
+	if (password_generate(&E->cfg->passwords, pw, E->a->passwords->slot, E->d) < 0)
+		return NULL;
+	if (password_hash(E->cfg->passwords.hash, pw, strlen(pw), &hash, E->d) == 0)
+		h = adup(E, buf_str(&hash));
+	buf_release(&hash);
+	return h;
+}
+
+/* The password attributes, in the same operation as the entry or change
+ * they belong to: so no entry ever holds a password without the flag. */
+static int add_password_mods(struct engine *E, struct op *op, size_t i, enum dir_mod_op mop)
+{
+	static const char *const true_value[] = {"TRUE"};
+
+	if (!(op->hash = new_password(E, i)))
+		return -1;
+	set_mod(op, mop, "userPassword", one_value(E, op->hash), 1);
+	if (E->cfg->passwords.must_change)
+		set_mod(op, mop, "pwdReset", (const char **)true_value, 1);
+	set_mod(op, mop, "pwdPolicySubentry", one_value(E, E->cfg->directory.password_policy), 1);
+	return 0;
+}
+
+static struct op *build_op(struct engine *E, size_t i)
+{
+	static const char *const locked[] = {DISABLED_LOCK_TIME};
+	const struct plan_action *a = act_of(E, i);
+	struct op *op = NULL;
+	size_t k;
+
+	switch (a->op) {
+	case OP_CREATE_ACCOUNT:
+	case OP_CREATE_PERSON:
+		if (!(op = new_op(E, K_ADD, i, a->dn, a->n_attrs + 3)))
+			return NULL;
+		for (k = 0; k < a->n_attrs; k++)
+			set_mod(op, DIR_MOD_ADD, a->attrs[k].name, a->attrs[k].values, a->attrs[k].n);
+		if (a->op == OP_CREATE_PERSON && add_password_mods(E, op, i, DIR_MOD_ADD) < 0)
+			return NULL;
+		return op;
+	case OP_ENABLE_PERSON:
+	case OP_RESET_PASSWORD:
+		if (!(op = new_op(E, K_MODIFY, i, a->dn, 5)))
+			return NULL;
+		/* Replacing with no value removes the lock whether or not it
+		 * is there: safe to retry. (pwdFailureTime is the server's own
+		 * and clears at the next good bind.) */
+		if (a->op == OP_ENABLE_PERSON)
+			set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", NULL, 0);
+		/* ppolicy removes the lock itself when an administrator sets a
+		 * password; permissive, the two removals do not collide. */
+		op->permissive = 1;
+		if (add_password_mods(E, op, i, DIR_MOD_REPLACE) < 0)
+			return NULL;
+		return op;
+	case OP_UPDATE_PERSON:
+		if (!(op = new_op(E, K_MODIFY, i, a->dn, a->n_changes)))
+			return NULL;
+		for (k = 0; k < a->n_changes; k++) {
+			const struct plan_change *c = &a->changes[k];
+			set_mod(op, DIR_MOD_REPLACE, c->attr, c->value ? one_value(E, c->value) : NULL, 1);
+		}
+		return op;
+	case OP_DISABLE_PERSON:
+		if (!(op = new_op(E, K_MODIFY, i, a->dn, 1)))
+			return NULL;
+		set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", (const char **)locked, 1);
+		return op;
+	default:
+		return NULL;
+	}
+}
+
+/* --- messages in flight ------------------------------------------------------ */
+
+static int fl_init(struct inflight *f, size_t window)
+{
+	f->cap = 16;
+	while (f->cap < window * 4)
+		f->cap *= 2;
+	f->slot = calloc(f->cap, sizeof *f->slot);
+	f->id = calloc(f->cap, sizeof *f->id);
+	f->n = 0;
+	return f->slot && f->id ? 0 : -1;
+}
+
+static void fl_release(struct inflight *f)
+{
+	free(f->slot);
+	free(f->id);
+}
+
+static void fl_put(struct inflight *f, int id, struct op *op)
+{
+	size_t i = (size_t)id & (f->cap - 1);
+
+	while (f->id[i] > 0)
+		i = (i + 1) & (f->cap - 1);
+	f->id[i] = id;
+	f->slot[i] = op;
+	f->n++;
+}
+
+static struct op *fl_take(struct inflight *f, int id)
+{
+	size_t i = (size_t)id & (f->cap - 1);
+	struct op *op;
+
+	for (; f->id[i] != 0; i = (i + 1) & (f->cap - 1))
+		if (f->id[i] == id) {
+			op = f->slot[i];
+			/* A tombstone keeps later probes going. */
+			f->id[i] = -1;
+			f->slot[i] = NULL;
+			f->n--;
+			return op;
+		}
+	return NULL;
+}
+
+/* Empties the table, handing every operation to fn. */
+static void fl_drain(struct inflight *f, void (*fn)(struct engine *, struct op *), struct engine *E)
+{
+	size_t i;
+
+	for (i = 0; i < f->cap; i++) {
+		if (f->id[i] > 0)
+			fn(E, f->slot[i]);
+		f->id[i] = 0;
+		f->slot[i] = NULL;
+	}
+	f->n = 0;
+}
+
+static void push_retry(struct engine *E, struct op *op)
+{
+	if (E->n_retry == E->alloc_retry) {
+		size_t na = E->alloc_retry ? E->alloc_retry * 2 : 64;
+		struct op **t = realloc(E->retry, na * sizeof *t);
+		if (!t) {
+			E->stop = diag_set(E->d, ST_FAIL, "out of memory");
+			return;
+		}
+		E->retry = t;
+		E->alloc_retry = na;
+	}
+	op->state = S_QUEUED;
+	E->retry[E->n_retry++] = op;
+}
+
+/* --- outcomes ------------------------------------------------------------------ */
+
+/* Settles every action an operation carries. */
+static void finish_op(struct engine *E, struct op *op, enum op_state st, int code, const char *error)
+{
+	size_t k;
+
+	op->state = st;
+	E->finished++;
+	if (op->action != NO_ACTION)
+		settle(E, op->action, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : st == S_UNKNOWN ? OUT_UNKNOWN : OUT_FAILED,
+		       code, error);
+	for (k = 0; k < op->n_members; k++) {
+		size_t m = op->members[k];
+		const struct plan_action *a = act_of(E, m);
+		if (a->op == OP_ADD_TO_ROLE) {
+			if (m != op->action)
+				settle(E, m, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : OUT_FAILED, code,
+				       error);
+		} else {
+			/* A new person's membership: recorded on its own line. */
+			rec_result(E, m, "join_role", st == S_DONE ? "done" : st == S_SKIPPED ? "skipped" : "failed",
+				   st == S_FAILED ? code : -1, error, a->role_dn);
+			if (st != S_DONE)
+				E->r->failed[OP_ADD_TO_ROLE]++;
+		}
+		if (st == S_DONE)
+			E->r->memberships++;
+	}
+	draw_progress(E, 0);
+}
+
+/* Whether an operation whose outcome is unknown took effect, judged from
+ * the entry as it is now (NULL: it does not exist). Returns 1 (it did), 0
+ * (it did not: send it again) or -1 (the entry holds something else). */
+static int took_effect(struct engine *E, const struct op *op, const struct entry *e)
+{
+	const struct plan_action *a = op->action != NO_ACTION ? act_of(E, op->action) : NULL;
+	const char *member = E->cfg->roles.member_attribute;
+	size_t k;
+
+	if (!e)
+		return 0;
+	if (op->hash) /* a password write: ours is there, or it did not happen */
+		return entry_has_value(e, "userPassword", op->hash, 0) ? 1 : op->kind == K_ADD ? -1 : 0;
+	if (a && a->op == OP_DISABLE_PERSON)
+		return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
+	if (a && a->op == OP_UPDATE_PERSON) {
+		for (k = 0; k < a->n_changes; k++) {
+			const struct plan_change *c = &a->changes[k];
+			const struct entry_attr *at = entry_attr(e, c->attr);
+			if (c->value ? !(at && at->n == 1 && strcmp(at->values[0], c->value) == 0) : at && at->n)
+				return 0;
+		}
+		return 1;
+	}
+	if (op->n_members) { /* a group add or a member batch */
+		for (k = 0; k < op->n_members; k++)
+			if (!entry_has_value(e, member, act_of(E, op->members[k])->dn, 1))
+				return 0;
+		return 1;
+	}
+	return 1; /* an account container exists */
+}
+
+static int read_back(struct engine *E, const struct op *op)
+{
+	static const char *const attrs[] = {"objectClass", "userPassword", "pwdAccountLockedTime", "*", NULL};
+	struct entry_list l;
+	struct arena a;
+	struct diag d;
+	int rc;
+
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	diag_init(&d);
+	rc = dir_read_entry(E->a->dir, op->dn, attrs, &l, &d);
+	if (rc >= 0)
+		rc = took_effect(E, op, rc ? &l.v[0] : NULL);
+	else
+		rc = -2;
+	entry_list_release(&l);
+	arena_release(&a);
+	return rc;
+}
+
+static void mark_unknown(struct engine *E, struct op *op)
+{
+	op->state = S_UNKNOWN;
+	push_retry(E, op); /* resolved by read-back before anything is sent again */
+}
+
+/* The connection is gone (or the server stopped answering): reconnect, then
+ * decide each operation in flight from what the directory holds. */
+static void lost_connection(struct engine *E, const char *why)
+{
+	struct buf b = BUF_INIT;
+	size_t i, unknown;
+	int rc;
+
+	fl_drain(&E->fl, mark_unknown, E);
+	unknown = E->n_retry;
+	log_warn("%s; %zu operations have an unknown outcome", why, unknown);
+	buf_adds(&b, "{\"type\":\"connection\",\"status\":\"lost\",");
+	json_add_member_str(&b, "error", why);
+	buf_printf(&b, ",\"unknown\":%zu}", unknown);
+	journal_write(E, &b);
+	journal_sync(E->a->journal, NULL);
+	if ((rc = dir_reconnect(E->a->dir, E->d)) < 0) {
+		E->stop = rc;
+		return;
+	}
+	for (i = 0; i < E->n_retry; i++) {
+		struct op *op = E->retry[i];
+		if (op->state != S_QUEUED || op->tries == 0)
+			continue;
+		switch (read_back(E, op)) {
+		case 1:
+			finish_op(E, op, S_DONE, 0, NULL);
+			break;
+		case -1:
+			finish_op(E, op, S_FAILED, DIR_ALREADY_EXISTS,
+				  "the entry exists with other content; it was not written by this run");
+			break;
+		case -2:
+			E->stop = diag_set(E->d, ST_SERVER, "reading back %s after reconnecting failed", op->dn);
+			return;
+		default:
+			break; /* not applied: stays queued and is sent again */
+		}
+	}
+}
+
+static void on_result(struct engine *E, struct op *op, const struct dir_result *res)
+{
+	const struct plan_action *a = op->action != NO_ACTION ? act_of(E, op->action) : NULL;
+
+	if (res->code == DIR_SUCCESS) {
+		finish_op(E, op, S_DONE, 0, NULL);
+		return;
+	}
+	if (res->code == DIR_ALREADY_EXISTS && op->kind == K_ADD) {
+		/* Someone (or an earlier attempt of ours) got there first. */
+		int r = read_back(E, op);
+		if (r == 1 && (!a || a->op != OP_CREATE_ROLE)) {
+			finish_op(E, op, S_DONE, 0, NULL);
+			return;
+		}
+		if (a && a->op == OP_CREATE_ROLE && r >= 0) {
+			/* The group exists now: add the members to it instead (the
+			 * member values are the add's last attribute). */
+			op->mods += op->n_mods - 1;
+			op->n_mods = 1;
+			op->kind = K_MODIFY;
+			op->permissive = 1;
+			push_retry(E, op);
+			return;
+		}
+	}
+	if (dir_code_is_transient(res->code) && op->tries < MAX_TRIES) {
+		usleep(200000u * (unsigned)op->tries);
+		push_retry(E, op);
+		return;
+	}
+	finish_op(E, op, S_FAILED, res->code, res->text);
+	if (dir_code_is_fatal(res->code) && !E->stop)
+		E->stop = diag_set(E->d, ST_SERVER, "%s on %s: %s (%d); the run stops: the bind identity may not make these changes",
+				   dir_uri(E->a->dir), op->dn, res->text, res->code);
+}
+
+/* --- the pipeline ---------------------------------------------------------------- */
+
+static struct op *next_op(struct engine *E, struct op **ops, size_t n, size_t *next)
+{
+	while (E->n_retry) {
+		struct op *op = E->retry[--E->n_retry];
+		if (op->state == S_QUEUED)
+			return op;
+	}
+	while (*next < n) {
+		struct op *op = ops[(*next)++];
+		if (op->state == S_QUEUED)
+			return op;
+	}
+	return NULL;
+}
+
+static void run_ops(struct engine *E, struct op **ops, size_t n)
+{
+	size_t next = 0, window = E->cfg->directory.window;
+	struct dir_result res;
+	struct diag d;
+	struct op *op;
+	int rc;
+
+	for (;;) {
+		while (!E->stop && E->fl.n < window && (op = next_op(E, ops, n, &next))) {
+			if (!journal_ok(E->a->journal)) {
+				push_retry(E, op);
+				E->stop = diag_set(E->d, ST_FAIL, "%s; no further change is made",
+						   journal_error(E->a->journal));
+				break;
+			}
+			diag_init(&d);
+			op->tries++;
+			rc = op->kind == K_ADD ? dir_send_add(E->a->dir, op->dn, op->mods, op->n_mods, &d)
+					       : dir_send_modify(E->a->dir, op->dn, op->mods, op->n_mods, op->permissive, &d);
+			if (rc == ST_SERVER) {
+				op->tries--;
+				push_retry(E, op);
+				lost_connection(E, d.msg);
+				continue;
+			}
+			if (rc < 0) {
+				finish_op(E, op, S_FAILED, -1, d.msg);
+				continue;
+			}
+			op->msgid = rc;
+			op->state = S_SENT;
+			fl_put(&E->fl, rc, op);
+		}
+		if (!E->fl.n)
+			break;
+		diag_init(&d);
+		rc = dir_next_result(E->a->dir, &res, &d);
+		if (rc == 1) {
+			if ((op = fl_take(&E->fl, res.msgid)))
+				on_result(E, op, &res);
+		} else if (rc == 0) {
+			char why[128];
+			snprintf(why, sizeof why, "the directory did not answer within %u ms",
+				 E->cfg->directory.conn.timeout_ms);
+			if (E->stop)
+				fl_drain(&E->fl, mark_unknown, E);
+			else
+				lost_connection(E, why);
+		} else if (E->stop) {
+			fl_drain(&E->fl, mark_unknown, E);
+		} else {
+			lost_connection(E, d.msg);
+		}
+	}
+	/* Whatever is left was not attempted (or stayed unknown). */
+	while ((op = next_op(E, ops, n, &next)))
+		finish_op(E, op, op->tries ? S_UNKNOWN : S_SKIPPED, -1,
+			  op->tries ? "the outcome is unknown: the run stopped before it could be read back"
+				    : "not attempted: the run stopped");
+}
+
+/* --- phases ------------------------------------------------------------------------ */
+
+struct opvec {
+	struct op **v;
+	size_t n, alloc;
+};
+
+static int opvec_push(struct opvec *o, struct op *op)
+{
+	if (o->n == o->alloc) {
+		size_t na = o->alloc ? o->alloc * 2 : 256;
+		struct op **t = realloc(o->v, na * sizeof *t);
+		if (!t)
+			return -1;
+		o->v = t;
+		o->alloc = na;
+	}
+	o->v[o->n++] = op;
+	return 0;
+}
+
+/* People under a container that failed are not attempted. */
+static void skip_orphans(struct engine *E, struct opvec *people)
+{
+	struct hmap failed;
+	struct buf n = BUF_INIT;
+	size_t i;
+
+	hmap_init(&failed, 0);
+	for (i = 0; i < E->plan->n_actions; i++) {
+		const struct plan_action *a = act_of(E, i);
+		if (a->op == OP_CREATE_ACCOUNT && E->a->outcome[i] != OUT_DONE) {
+			buf_reset(&n);
+			if (dn_normalize(a->dn, &n) == 0)
+				hmap_insert(&failed, adup(E, buf_str(&n)), (void *)a->dn, NULL);
+		}
+	}
+	for (i = 0; failed.size && i < people->n; i++) {
+		struct op *op = people->v[i];
+		const char *parent = act_of(E, op->action)->op == OP_CREATE_PERSON ? dn_parent(op->dn) : NULL;
+		const char *container;
+		buf_reset(&n);
+		if (parent && dn_normalize(parent, &n) == 0 && (container = hmap_get(&failed, buf_str(&n)))) {
+			char why[512];
+			snprintf(why, sizeof why, "not attempted: the account container %s could not be created", container);
+			finish_op(E, op, S_SKIPPED, -1, why);
+		}
+	}
+	buf_release(&n);
+	hmap_release(&failed);
+}
+
+/* Who joins which group: people created in phase 2 with a role, and
+ * add_to_role actions; each group once, in plan order. */
+static int collect_groups(struct engine *E)
+{
+	struct hmap by_dn;
+	struct group *g, *t;
+	size_t i;
+	int rc = 0;
+
+	hmap_init(&by_dn, 0);
+	for (i = 0; i < E->plan->n_actions && rc == 0; i++) {
+		const struct plan_action *a = act_of(E, i);
+		int member = (a->op == OP_CREATE_PERSON && E->a->outcome[i] == OUT_DONE) || a->op == OP_ADD_TO_ROLE;
+		void *found;
+
+		if ((!member && a->op != OP_CREATE_ROLE) || !a->role_dn)
+			continue;
+		if ((found = hmap_get(&by_dn, a->role_dn))) {
+			g = &E->groups[(size_t)found - 1];
+		} else {
+			t = realloc(E->groups, (E->n_groups + 1) * sizeof *t);
+			if (!t) {
+				rc = -1;
+				break;
+			}
+			E->groups = t;
+			g = &E->groups[E->n_groups++];
+			memset(g, 0, sizeof *g);
+			g->dn = a->role_dn;
+			g->create = NO_ACTION;
+			if (hmap_insert(&by_dn, a->role_dn, (void *)E->n_groups, NULL) < 0) {
+				rc = -1;
+				break;
+			}
+		}
+		if (a->op == OP_CREATE_ROLE) {
+			g->create = i;
+			continue;
+		}
+		if (g->n == g->alloc) {
+			size_t na = g->alloc ? g->alloc * 2 : 16, *v = realloc(g->members, na * sizeof *v);
+			if (!v) {
+				rc = -1;
+				break;
+			}
+			g->members = v;
+			g->alloc = na;
+		}
+		g->members[g->n++] = i;
+	}
+	hmap_release(&by_dn);
+	return rc;
+}
+
+/* The operations of phase 3: a new group is one add with its first batch of
+ * members; further members (and members of groups that exist) go in
+ * permissive modifies of up to MEMBER_BATCH values. */
+static int build_groups(struct engine *E, struct opvec *ops)
+{
+	const char *member = E->cfg->roles.member_attribute;
+	size_t gi, k, j;
+
+	if (collect_groups(E) < 0)
+		return -1;
+	for (gi = 0; gi < E->n_groups; gi++) {
+		struct group *g = &E->groups[gi];
+		const struct plan_action *c = g->create != NO_ACTION ? act_of(E, g->create) : NULL;
+
+		if (!g->n) {
+			/* groupOfNames needs a member: no one made it, no group. */
+			if (c)
+				settle(E, g->create, OUT_SKIPPED, -1, "not created: none of its members could be created");
+			continue;
+		}
+		for (k = 0; k < g->n; k += MEMBER_BATCH) {
+			size_t n = g->n - k < MEMBER_BATCH ? g->n - k : MEMBER_BATCH;
+			int adding = c && k == 0;
+			const char **dns = arena_alloc(&E->arena, n * sizeof *dns);
+			struct op *op = new_op(E, adding ? K_ADD : K_MODIFY, adding ? g->create : NO_ACTION, g->dn,
+					       adding ? c->n_attrs + 1 : 1);
+
+			if (!op || !dns)
+				return -1;
+			op->members = g->members + k;
+			op->n_members = n;
+			for (j = 0; j < n; j++)
+				dns[j] = act_of(E, g->members[k + j])->dn;
+			if (adding)
+				for (j = 0; j < c->n_attrs; j++)
+					set_mod(op, DIR_MOD_ADD, c->attrs[j].name, c->attrs[j].values, c->attrs[j].n);
+			set_mod(op, DIR_MOD_ADD, member, dns, n);
+			/* Adding a member who is already there is not an error. */
+			op->permissive = !adding;
+			if (opvec_push(ops, op) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- verification ------------------------------------------------------------ */
+
+/* After the writes: every person who got a password must be one the server
+ * will force to change it, that is with pwdReset: TRUE under the configured
+ * policy (checked to have pwdMustChange: TRUE before the run). */
+static void verify_must_change(struct engine *E)
+{
+	static const char *const attrs[] = {"pwdReset", "pwdPolicySubentry", NULL};
+	struct entry_list l;
+	struct arena a;
+	struct hmap flagged;
+	struct buf n = BUF_INIT, policy = BUF_INIT;
+	struct diag d;
+	size_t i, checked = 0;
+
+	if (!E->cfg->passwords.must_change)
+		return;
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	hmap_init(&flagged, 0);
+	diag_init(&d);
+	dn_normalize(E->cfg->directory.password_policy, &policy);
+	if (dir_read(E->a->dir, E->cfg->directory.base, SCOPE_SUB, "(pwdReset=TRUE)", attrs,
+		     E->cfg->directory.page_size, &l, &d) < 0) {
+		log_warn("could not verify the must-change flags: %s", d.msg);
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		const char *p = entry_first(&l.v[i], "pwdPolicySubentry");
+		struct buf pn = BUF_INIT;
+		if (p && dn_normalize(p, &pn) == 0 && strcmp(buf_str(&pn), buf_str(&policy)) == 0) {
+			buf_reset(&n);
+			if (dn_normalize(l.v[i].dn, &n) == 0)
+				hmap_insert(&flagged, arena_strdup(&a, buf_str(&n)), (void *)1, NULL);
+		}
+		buf_release(&pn);
+	}
+	for (i = 0; i < E->plan->n_actions; i++) {
+		const struct plan_action *pa = act_of(E, i);
+		struct buf b = BUF_INIT;
+
+		if (!pwstore_has(E->a->passwords, i))
+			continue;
+		checked++;
+		buf_reset(&n);
+		if (dn_normalize(pa->dn, &n) == 0 && hmap_get(&flagged, buf_str(&n)))
+			continue;
+		E->r->not_enforced++;
+		log_warn("the directory will not force %s to change the temporary password (pwdReset or the policy is missing)",
+			 pa->dn);
+		buf_adds(&b, "{\"type\":\"verify\"");
+		rec_person(&b, pa);
+		buf_adds(&b, ",\"status\":\"not_enforced\"}");
+		journal_write(E, &b);
+	}
+	log_debug("verified the must-change flag of %zu people", checked);
+out:
+	buf_release(&n);
+	buf_release(&policy);
+	hmap_release(&flagged);
+	entry_list_release(&l);
+	arena_release(&a);
+}
+
+/* --- the run ------------------------------------------------------------------- */
+
+static void write_intents(struct engine *E, struct op **ops, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && !E->stop; i++)
+		if (ops[i]->action != NO_ACTION && ops[i]->state == S_QUEUED)
+			rec_intent(E, ops[i]->action, plan_op_name(act_of(E, ops[i]->action)->op));
+	if (!E->stop && journal_sync(E->a->journal, E->d) < 0)
+		E->stop = ST_FAIL;
+}
+
+int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
+{
+	struct engine E;
+	struct opvec containers = {0}, people = {0}, groups = {0};
+	size_t n = A->plan->n_actions, i, k;
+	int rc = 0;
+
+	memset(r, 0, sizeof *r);
+	memset(&E, 0, sizeof E);
+	E.a = A;
+	E.r = r;
+	E.cfg = A->cfg;
+	E.plan = A->plan;
+	E.d = d;
+	E.progress = log_is_interactive();
+	arena_init(&E.arena);
+	arena_init(&A->strings);
+	clock_gettime(CLOCK_MONOTONIC, &E.started);
+	A->outcome = calloc(n ? n : 1, sizeof *A->outcome);
+	A->error = calloc(n ? n : 1, sizeof *A->error);
+	A->passwords = calloc(1, sizeof *A->passwords);
+	if (!A->outcome || !A->error || !A->passwords ||
+	    pwstore_init(A->passwords, n, E.cfg->passwords.length + 1) < 0 ||
+	    fl_init(&E.fl, E.cfg->directory.window) < 0) {
+		rc = diag_set(d, ST_FAIL, "out of memory");
+		goto out;
+	}
+
+	/* Build first: a password that cannot be generated stops the run
+	 * before anything is written. */
+	for (i = 0; i < n; i++) {
+		const struct plan_action *a = &A->plan->actions[i];
+		struct op *op;
+		if (a->op == OP_CREATE_ROLE || a->op == OP_ADD_TO_ROLE)
+			continue;
+		if (!(op = build_op(&E, i))) {
+			rc = diag_failed(d) ? d->status : diag_set(d, ST_FAIL, "out of memory");
+			goto out;
+		}
+		if (opvec_push(a->op == OP_CREATE_ACCOUNT ? &containers : &people, op) < 0) {
+			rc = diag_set(d, ST_FAIL, "out of memory");
+			goto out;
+		}
+	}
+	E.total = containers.n + people.n;
+
+	write_intents(&E, containers.v, containers.n);
+	write_intents(&E, people.v, people.n);
+	if (!E.stop)
+		run_ops(&E, containers.v, containers.n);
+	if (!E.stop) {
+		skip_orphans(&E, &people);
+		run_ops(&E, people.v, people.n);
+	} else {
+		run_ops(&E, people.v, people.n); /* settles them as not attempted */
+	}
+	if (!E.stop && build_groups(&E, &groups) < 0)
+		E.stop = diag_set(d, ST_FAIL, "out of memory");
+	for (i = 0; i < groups.n && !E.stop; i++) {
+		struct op *op = groups.v[i];
+		if (op->action != NO_ACTION)
+			rec_intent(&E, op->action, "create_role");
+		for (k = 0; k < op->n_members; k++)
+			if (act_of(&E, op->members[k])->op == OP_ADD_TO_ROLE)
+				rec_intent(&E, op->members[k], "add_to_role");
+	}
+	if (!E.stop && groups.n && journal_sync(A->journal, d) < 0)
+		E.stop = ST_FAIL;
+	run_ops(&E, groups.v, groups.n);
+	/* Actions no phase reached (the run stopped first). */
+	for (i = 0; i < n; i++)
+		if (A->outcome[i] == OUT_NONE)
+			settle(&E, i, OUT_SKIPPED, -1, "not attempted: the run stopped");
+	draw_progress(&E, 1);
+	if (!E.stop)
+		verify_must_change(&E);
+	for (i = 0; i < n; i++)
+		r->passwords += pwstore_has(A->passwords, i);
+	r->stopped = E.stop != 0;
+	rc = E.stop;
+	journal_sync(A->journal, NULL);
+out:
+	for (i = 0; i < E.n_groups; i++)
+		free(E.groups[i].members);
+	free(E.groups);
+	free(containers.v);
+	free(people.v);
+	free(groups.v);
+	free(E.retry);
+	fl_release(&E.fl);
+	arena_release(&E.arena);
+	return rc;
+}
+
+void apply_release(struct apply *a)
+{
+	if (a->passwords) {
+		pwstore_release(a->passwords);
+		free(a->passwords);
+	}
+	free(a->outcome);
+	free(a->error);
+	arena_release(&a->strings);
+	a->passwords = NULL;
+	a->outcome = NULL;
+	a->error = NULL;
+}
