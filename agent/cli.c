@@ -142,6 +142,12 @@ enum {
 	OPT_FORMAT,
 	OPT_OUTPUT,
 	OPT_FORCE,
+	OPT_USERS,
+	OPT_SCOPE,
+	OPT_PASSWORD_FILE,
+	OPT_JOB,
+	OPT_ALL,
+	OPT_MANUAL,
 	OPT_HELP,
 };
 
@@ -215,6 +221,76 @@ static int parse_global(int argc, char **argv, struct cli *c, struct diag *d)
 	return 0;
 }
 
+#define C(x) (1u << (x))
+
+/* Which command takes which option. */
+static const struct {
+	int opt;
+	unsigned commands;
+} option_commands[] = {
+	{OPT_APPLY, C(CMD_SYNC) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) | C(CMD_NOTIFY) | C(CMD_APPLY)},
+	{OPT_CHECK, C(CMD_SYNC)},
+	{OPT_CONNECT, C(CMD_CHECK)},
+	{OPT_FORMAT, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
+			     C(CMD_NOTIFY) | C(CMD_JOBS)},
+	{OPT_OUTPUT, C(CMD_SYNC) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) | C(CMD_NOTIFY)},
+	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE)},
+	{OPT_USERS, C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS)},
+	{OPT_SCOPE, C(CMD_RESET_PASSWORDS)},
+	{OPT_PASSWORD_FILE, C(CMD_RESET_PASSWORDS)},
+	{OPT_JOB, C(CMD_NOTIFY)},
+	{OPT_ALL, C(CMD_NOTIFY)},
+	{OPT_MANUAL, C(CMD_JOBS)},
+};
+
+static int option_applies(int opt, enum command cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof option_commands / sizeof *option_commands; i++)
+		if (option_commands[i].opt == opt)
+			return (option_commands[i].commands & C(cmd)) != 0;
+	return 1;
+}
+
+/* The checks across options, once all are read. */
+static int check_command(struct cli *c, const char *name, struct diag *d)
+{
+	if (c->check && c->apply)
+		return diag_set(d, ST_INPUT, "sync: --check and --apply cannot be combined");
+	if (c->format == OUT_CSV && c->cmd != CMD_JOBS)
+		return diag_set(d, ST_INPUT, "%s: --format csv is only for jobs", name);
+	if (c->format == OUT_LDIF && c->cmd != CMD_SYNC)
+		return diag_set(d, ST_INPUT, "%s: --format ldif is only for sync", name);
+	if ((c->cmd == CMD_ENABLE || c->cmd == CMD_DISABLE) && !c->users)
+		return diag_set(d, ST_INPUT, "%s: --users FILE is required (a CSV with the key column, or one key per line)",
+				name);
+	if (c->cmd == CMD_RESET_PASSWORDS) {
+		int listed;
+		if (!c->scope)
+			return diag_set(d, ST_INPUT,
+					"reset-passwords: --scope all|all-except|without-role|selected is required");
+		if (strcmp(c->scope, "all") && strcmp(c->scope, "all-except") && strcmp(c->scope, "without-role") &&
+		    strcmp(c->scope, "selected"))
+			return diag_set(d, ST_INPUT,
+					"reset-passwords: --scope '%s' is not one of all, all-except, without-role, selected",
+					c->scope);
+		listed = !strcmp(c->scope, "all-except") || !strcmp(c->scope, "selected");
+		if (listed && !c->users)
+			return diag_set(d, ST_INPUT, "reset-passwords: --scope %s needs --users FILE", c->scope);
+		if (!listed && c->users)
+			return diag_set(d, ST_INPUT, "reset-passwords: --scope %s takes no --users (it names nobody)",
+					c->scope);
+	}
+	if (c->cmd == CMD_NOTIFY && !c->job)
+		return diag_set(d, ST_INPUT, "notify: --job ID is required (see ldapenroll jobs)");
+	if (c->cmd == CMD_APPLY && !c->plan_file)
+		return diag_set(d, ST_INPUT, "apply: the plan file is required (saved with sync --format json --output FILE)");
+	if (c->manual && !c->job)
+		return diag_set(d, ST_INPUT, "jobs: --manual needs a job id");
+	return 0;
+}
+
 static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
 {
 	static const struct option opts[] = {
@@ -225,6 +301,12 @@ static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"output", required_argument, NULL, OPT_OUTPUT},
 		{"force-limits", required_argument, NULL, OPT_FORCE},
+		{"users", required_argument, NULL, OPT_USERS},
+		{"scope", required_argument, NULL, OPT_SCOPE},
+		{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+		{"job", required_argument, NULL, OPT_JOB},
+		{"all", no_argument, NULL, OPT_ALL},
+		{"manual", no_argument, NULL, OPT_MANUAL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -232,41 +314,33 @@ static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
 	int o, rc;
 
 	while ((o = getopt_long(argc, argv, ":c:vqh", opts, NULL)) != -1) {
-		int ok = 1;
 		if ((rc = global_option(o, c, d)) != 0) {
 			if (rc < 0)
 				return rc;
 			continue;
 		}
+		if (o != ':' && o != '?' && !option_applies(o, c->cmd))
+			return diag_set(d, ST_INPUT, "%s: option %s does not apply to this command", name,
+					argv[optind - 1]);
 		switch (o) {
-		case OPT_APPLY:
-			ok = c->cmd == CMD_SYNC;
-			c->apply = 1;
-			break;
-		case OPT_CHECK:
-			ok = c->cmd == CMD_SYNC;
-			c->check = 1;
-			break;
-		case OPT_CONNECT:
-			ok = c->cmd == CMD_CHECK;
-			c->connect = 1;
-			break;
+		case OPT_APPLY: c->apply = 1; break;
+		case OPT_CHECK: c->check = 1; break;
+		case OPT_CONNECT: c->connect = 1; break;
 		case OPT_FORMAT:
-			ok = c->cmd == CMD_SYNC;
 			if ((rc = parse_format(optarg, c, d)) < 0)
 				return rc;
-			if (c->format == OUT_CSV)
-				return diag_set(d, ST_INPUT, "--format csv is not available for %s", name);
 			break;
-		case OPT_OUTPUT:
-			ok = c->cmd == CMD_SYNC;
-			c->output = optarg;
-			break;
+		case OPT_OUTPUT: c->output = optarg; break;
 		case OPT_FORCE:
-			ok = c->cmd == CMD_SYNC;
 			if ((rc = parse_count(optarg, &c->force_limits, d)) < 0)
 				return rc;
 			break;
+		case OPT_USERS: c->users = optarg; break;
+		case OPT_SCOPE: c->scope = optarg; break;
+		case OPT_PASSWORD_FILE: c->password_file = optarg; break;
+		case OPT_JOB: c->job = optarg; break;
+		case OPT_ALL: c->all = 1; break;
+		case OPT_MANUAL: c->manual = 1; break;
 		case OPT_HELP:
 		case 'h':
 			c->help = 1;
@@ -277,15 +351,17 @@ static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
 			return diag_set(d, ST_INPUT, "%s: unknown option %s (see ldapenroll %s --help)", name,
 					argv[optind - 1], name);
 		}
-		if (!ok)
-			return diag_set(d, ST_INPUT, "%s: option %s does not apply to this command", name,
-					argv[optind - 1]);
+	}
+	/* jobs [ID] and apply PLAN.json take one argument. */
+	if (optind < argc && (c->cmd == CMD_JOBS || c->cmd == CMD_APPLY)) {
+		if (c->cmd == CMD_JOBS)
+			c->job = argv[optind++];
+		else
+			c->plan_file = argv[optind++];
 	}
 	if (optind < argc)
 		return diag_set(d, ST_INPUT, "%s: unexpected argument '%s'", name, argv[optind]);
-	if (c->check && c->apply)
-		return diag_set(d, ST_INPUT, "sync: --check and --apply cannot be combined");
-	return 0;
+	return check_command(c, name, d);
 }
 
 int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
@@ -309,11 +385,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
 			c->cmd = commands[i].cmd;
 	if (c->cmd == CMD_NONE)
 		return diag_set(d, ST_INPUT, "unknown command '%s' (see ldapenroll --help)", name);
-	if (c->cmd != CMD_CHECK && c->cmd != CMD_SYNC)
-		return diag_set(d, ST_INPUT, "the %s command is not available in this version", name);
 	/* The command's own options start after its name. */
 	argc -= optind;
 	argv += optind;
-	optind = 1;
+	/* 0, not 1: glibc then resets its scanning state for the new vector. */
+	optind = 0;
 	return parse_command(argc, argv, c, d);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../connectors/smtp.h"
 #include "cli.h"
 #include "diag.h"
 #include "log.h"
@@ -35,7 +36,9 @@ int main(int argc, char **argv)
 	}
 	level = cli.verbosity < 0 ? LOG_WARN : cli.verbosity > 0 ? LOG_DEBUG : LOG_INFO;
 	log_setup(cli.log_format, level);
+	smtp_global_init();
 	rc = run_command(&cli);
+	smtp_global_cleanup();
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = ST_FAIL;
 	exit(status_exit_code(rc));

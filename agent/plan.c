@@ -409,7 +409,7 @@ static const char *decide_role(struct planner *P, struct row *r)
 static const char *render_attributes(struct planner *P, struct row *r)
 {
 	const struct cfg_people *pp = &P->cfg->people;
-	const char *why = NULL;
+	const char *why = NULL, *rdn_value;
 	struct buf rdn = BUF_INIT;
 	size_t i, n = 0;
 	int rdn_found = 0;
@@ -422,6 +422,10 @@ static const char *render_attributes(struct planner *P, struct row *r)
 	r->attrs[n].values = (const char **)pp->object_classes.items;
 	r->attrs[n++].n = pp->object_classes.n;
 	tmpl_render_first_value(pp->dn, &r->env, &rdn);
+	rdn_value = adup(P, buf_str(&rdn));
+	buf_release(&rdn);
+	if (!rdn_value)
+		return NULL;
 	for (i = 0; i < pp->n_attrs; i++) {
 		const char *v = render(P, pp->attrs[i].value, &r->env, &why);
 		if (!v)
@@ -431,13 +435,13 @@ static const char *render_attributes(struct planner *P, struct row *r)
 			continue;
 		r->attrs[n].name = pp->attrs[i].name;
 		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0 &&
-		    strcasecmp(v, buf_str(&rdn)) != 0) {
+		    strcasecmp(v, rdn_value) != 0) {
 			/* The naming value must be in the entry too. */
 			const char **two = arena_alloc(P->a, 2 * sizeof *two);
 			if (!two)
 				return P->oom = 1, NULL;
 			two[0] = v;
-			two[1] = adup(P, buf_str(&rdn));
+			two[1] = rdn_value;
 			r->attrs[n].values = two;
 			r->attrs[n++].n = 2;
 			rdn_found = 1;
@@ -456,10 +460,9 @@ static const char *render_attributes(struct planner *P, struct row *r)
 		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
 		if (!r->attrs[n].values)
 			return P->oom = 1, NULL;
-		r->attrs[n].values[0] = adup(P, buf_str(&rdn));
+		r->attrs[n].values[0] = rdn_value;
 		r->attrs[n++].n = 1;
 	}
-	buf_release(&rdn);
 	r->n_attrs = n;
 	return NULL;
 }
@@ -744,6 +747,17 @@ static void plan_row(struct planner *P, const struct record *rec)
 				person_action(P, act, &r);
 				act->entry = ent;
 				act->reason = "disabled in the directory, active in the source";
+				plan_messages(P, act);
+			}
+		}
+		/* Someone whose messages an earlier run could not confirm gets
+		 * a fresh password and the messages again. */
+		if (r.active && !is_disabled(ent) && P->in->pending) {
+			const char *job = hmap_get(P->in->pending, r.key);
+			if (job && (act = new_action(P, OP_RESET_PASSWORD))) {
+				person_action(P, act, &r);
+				act->entry = ent;
+				act->reason = fmt(P, "the messages of job %s were never confirmed", job);
 				plan_messages(P, act);
 			}
 		}

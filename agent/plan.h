@@ -12,6 +12,7 @@
 #include "../config/config.h"
 #include "arena.h"
 #include "diag.h"
+#include "hmap.h"
 #include "record.h"
 
 /* In execution order: containers before the people in them, people before
@@ -113,7 +114,12 @@ struct plan_input {
 	const char *source;            /* the source's name */
 	int offline;                   /* no directory was read: check rows only, assume every
 	                                * container exists */
+	const struct hmap *pending;    /* key -> job id of people whose messages were never
+	                                * confirmed (values NULL: settled); may be NULL */
 };
+
+/* What became of an action when the plan was applied. */
+enum outcome { OUT_NONE, OUT_DONE, OUT_FAILED, OUT_SKIPPED, OUT_UNKNOWN };
 
 /* Computes the plan. Row problems become rejected rows; problems that make
  * the whole plan wrong (a missing role container, a missing group or account

@@ -32,38 +32,46 @@ static void pl_count(struct buf *b, size_t n, const char *one, const char *many)
 
 /* --- text --------------------------------------------------------------------- */
 
-static void text_action(struct buf *b, const struct plan_action *a, const struct config *cfg)
+/* How an action reads, as planned and as done. */
+static const struct {
+	const char *planned, *done;
+} verbs[OP_COUNT] = {
+	[OP_CREATE_ACCOUNT] = {"create account", "Created account"},
+	[OP_CREATE_PERSON] = {"create", "Created"},
+	[OP_ENABLE_PERSON] = {"enable", "Enabled"},
+	[OP_UPDATE_PERSON] = {"update", "Updated"},
+	[OP_DISABLE_PERSON] = {"disable", "Disabled"},
+	[OP_RESET_PASSWORD] = {"reset the password of", "Reset the password of"},
+	[OP_CREATE_ROLE] = {"create role group", "Created role group"},
+	[OP_ADD_TO_ROLE] = {"add", "Added"},
+};
+
+/* "uid=x,... (role R, default)": what follows the verb. */
+static void text_object(struct buf *b, const struct plan_action *a)
 {
 	size_t i, j;
 
+	buf_adds(b, a->dn);
 	switch (a->op) {
-	case OP_CREATE_ACCOUNT:
-		buf_printf(b, "Would create account %s\n", a->dn);
-		break;
 	case OP_CREATE_ROLE:
-		buf_printf(b, "Would create role group %s (role %s, ", a->dn, a->role);
-		pl_count(b, a->n_members, "member)\n", "members)\n");
+		buf_printf(b, " (role %s, ", a->role);
+		pl_count(b, a->n_members, "member)", "members)");
 		break;
 	case OP_CREATE_PERSON:
-		buf_printf(b, "Would create %s", a->dn);
 		if (a->role)
 			buf_printf(b, " (role %s, %s)", a->role, role_origin_name(a->role_origin));
-		buf_addc(b, '\n');
 		break;
 	case OP_ENABLE_PERSON:
-		buf_printf(b, "Would enable %s (line %u: %s)\n", a->dn, a->line, a->reason);
+		buf_printf(b, " (line %u: %s)", a->line, a->reason);
 		break;
 	case OP_DISABLE_PERSON:
 		if (a->line)
-			buf_printf(b, "Would disable %s (line %u: %s)\n", a->dn, a->line, a->reason);
+			buf_printf(b, " (line %u: %s)", a->line, a->reason);
 		else
-			buf_printf(b, "Would disable %s (%s)\n", a->dn, a->reason);
-		break;
-	case OP_RESET_PASSWORD:
-		buf_printf(b, "Would reset the password of %s\n", a->dn);
+			buf_printf(b, " (%s)", a->reason);
 		break;
 	case OP_UPDATE_PERSON:
-		buf_printf(b, "Would update %s (line %u):", a->dn, a->line);
+		buf_printf(b, " (line %u):", a->line);
 		for (i = 0; i < a->n_changes; i++) {
 			const struct plan_change *c = &a->changes[i];
 			buf_printf(b, "%s %s ", i ? "," : "", c->attr);
@@ -76,15 +84,32 @@ static void text_action(struct buf *b, const struct plan_action *a, const struct
 			else
 				buf_adds(b, " -> (removed)");
 		}
-		buf_addc(b, '\n');
 		break;
 	case OP_ADD_TO_ROLE:
-		buf_printf(b, "Would add %s to role %s (line %u)\n", a->dn, a->role, a->line);
+		buf_printf(b, " to role %s (line %u)", a->role, a->line);
 		break;
-	case OP_COUNT:
+	default:
 		break;
 	}
-	(void)cfg;
+}
+
+static void text_action(struct buf *b, const struct plan_action *a, const struct plan_status *st, size_t i)
+{
+	enum outcome o = st ? st->outcome[i] : OUT_NONE;
+	const char *err = st && st->error ? st->error[i] : NULL;
+
+	if (!st)
+		buf_printf(b, "Would %s ", verbs[a->op].planned);
+	else if (o == OUT_DONE)
+		buf_printf(b, "%s ", verbs[a->op].done);
+	else if (o == OUT_FAILED)
+		buf_printf(b, "FAILED to %s ", verbs[a->op].planned);
+	else
+		buf_printf(b, "Did not %s ", verbs[a->op].planned);
+	text_object(b, a);
+	if (st && o != OUT_DONE && err)
+		buf_printf(b, ": %s", err);
+	buf_addc(b, '\n');
 }
 
 static void text_summary(struct buf *b, const struct plan *p, const char *command)
@@ -115,12 +140,12 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 	buf_adds(b, " manual notification.\n");
 }
 
-static void write_text(struct out *o, const struct plan *p, const struct config *cfg, const char *command)
+static void write_text(struct out *o, const struct plan *p, const char *command, const struct plan_status *st)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_actions; i++) {
-		text_action(&o->b, &p->actions[i], cfg);
+		text_action(&o->b, &p->actions[i], st, i);
 		flush_if(o, 1 << 16);
 	}
 	if (!p->n_actions)
@@ -141,6 +166,8 @@ static void write_text(struct out *o, const struct plan *p, const struct config 
 			buf_printf(&o->b, "Needs manual notification: %s: %s\n", m->key ? m->key : m->dn, m->reason);
 		flush_if(o, 1 << 16);
 	}
+	if (st)
+		return; /* the run prints its own summary of what was done */
 	text_summary(&o->b, p, command);
 	buf_adds(&o->b, "Nothing was changed; use --apply to apply.\n");
 }
@@ -205,7 +232,8 @@ static void json_person_head(struct buf *b, const struct plan_action *a)
 	json_add_member_str(b, "dn", a->dn);
 }
 
-static void json_action(struct buf *b, const struct plan_action *a, const struct config *cfg)
+static void json_action(struct buf *b, const struct plan_action *a, const struct config *cfg,
+			const struct plan_status *st, size_t idx)
 {
 	size_t i;
 
@@ -277,10 +305,20 @@ static void json_action(struct buf *b, const struct plan_action *a, const struct
 		buf_addc(b, ',');
 		json_add_member_str(b, "reason", a->reason);
 	}
+	if (st) {
+		static const char *const names[] = {"none", "done", "failed", "skipped", "unknown"};
+		buf_addc(b, ',');
+		json_add_member_str(b, "status", names[st->outcome[idx]]);
+		if (st->error && st->error[idx]) {
+			buf_addc(b, ',');
+			json_add_member_str(b, "error", st->error[idx]);
+		}
+	}
 	buf_addc(b, '}');
 }
 
-static void write_json(struct out *o, const struct plan *p, const struct config *cfg, const char *command)
+static void write_json(struct out *o, const struct plan *p, const struct config *cfg, const char *command,
+		       const struct plan_status *st)
 {
 	struct buf *b = &o->b;
 	size_t i;
@@ -289,10 +327,14 @@ static void write_json(struct out *o, const struct plan *p, const struct config 
 	json_add_member_str(b, "command", command);
 	buf_addc(b, ',');
 	json_add_member_str(b, "source", p->source);
+	if (st && st->job) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "job", st->job);
+	}
 	buf_adds(b, ",\n\"actions\":[");
 	for (i = 0; i < p->n_actions; i++) {
 		buf_adds(b, i ? ",\n" : "\n");
-		json_action(b, &p->actions[i], cfg);
+		json_action(b, &p->actions[i], cfg, st, i);
 		flush_if(o, 1 << 16);
 	}
 	buf_adds(b, "],\n\"rejected\":[");
@@ -506,16 +548,16 @@ static void write_ldif(struct out *o, const struct plan *p, const struct config 
 }
 
 int plan_write(FILE *f, enum plan_format format, const struct plan *p, const struct config *cfg,
-	       const char *command)
+	       const char *command, const struct plan_status *st)
 {
 	struct out o = {f, BUF_INIT, 0};
 
 	switch (format) {
 	case PLAN_TEXT:
-		write_text(&o, p, cfg, command);
+		write_text(&o, p, command, st);
 		break;
 	case PLAN_JSON:
-		write_json(&o, p, cfg, command);
+		write_json(&o, p, cfg, command, st);
 		break;
 	case PLAN_LDIF:
 		write_ldif(&o, p, cfg);

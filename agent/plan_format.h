@@ -11,9 +11,17 @@
 
 enum plan_format { PLAN_TEXT, PLAN_JSON, PLAN_LDIF };
 
-/* Writes the plan to f. command is "sync", "enable", ... Returns 0, or -1
- * when writing failed (errno is set). */
+/* After --apply: what became of each action, and the job. */
+struct plan_status {
+	const enum outcome *outcome; /* per action */
+	const char *const *error;    /* per action, may be NULL */
+	const char *job;
+};
+
+/* Writes the plan to f: a preview when status is NULL, else a report of
+ * what was done. command is "sync", "enable", ... Returns 0, or -1 when
+ * writing failed (errno is set). */
 int plan_write(FILE *f, enum plan_format format, const struct plan *p, const struct config *cfg,
-	       const char *command);
+	       const char *command, const struct plan_status *status);
 
 #endif

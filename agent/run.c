@@ -1,38 +1,30 @@
+/* The run: config, the shared stages, and the apply path (preflight, job
+ * journal, apply, report) that every command that changes anything uses. */
 #include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "../config/config.h"
-#include "../connectors/directory.h"
 #include "../connectors/source.h"
-#include "arena.h"
 #include "buf.h"
 #include "dn.h"
+#include "jobs.h"
+#include "json.h"
+#include "notify.h"
 #include "log.h"
-#include "plan.h"
-#include "plan_format.h"
-
-/* Everything one run holds; released by run_release(). */
-struct run {
-	const struct cli *cli;
-	struct config *cfg;
-	struct arena records_arena;
-	struct record **records;
-	size_t n_records, alloc_records;
-	const char *source_name;
-	struct arena entries_arena;
-	struct entry_list entries;
-	struct dir *dir;
-	struct plan *plan;
-	struct diag d;
-};
 
 static void run_release(struct run *r)
 {
+	hmap_release(&r->pending);
+	arena_release(&r->pending_arena);
+	apply_release(&r->apply);
+	journal_close(r->journal);
+	run_lock_release(&r->lock);
 	plan_free(r->plan);
 	dir_close(r->dir);
 	entry_list_release(&r->entries);
@@ -86,15 +78,26 @@ static int load_config(struct run *r)
 
 /* --- stages ----------------------------------------------------------------- */
 
-static int read_source(struct run *r)
+static void digest_tap(void *arg, const void *data, size_t len)
+{
+	digest_update(arg, data, len);
+}
+
+int run_read_source(struct run *r)
 {
 	struct source *s = source_new(r->cfg, &r->records_arena, &r->d);
 	struct record *rec;
 	int rc;
 
+	struct digest dg = {NULL};
+
 	if (!s)
 		return r->d.status;
 	r->source_name = s->name;
+	if (r->cfg->source.type == SOURCE_CSV && digest_init(&dg) == 0) {
+		s->tap = digest_tap;
+		s->tap_arg = &dg;
+	}
 	if ((rc = source_open(s, &r->d)) < 0)
 		goto out;
 	while ((rc = source_next(s, &rec, &r->d)) > 0) {
@@ -118,6 +121,8 @@ static int read_source(struct run *r)
 		log_info("read %zu rows from %s", r->n_records, s->name);
 out:
 	source_close(s);
+	if (dg.ctx)
+		digest_final(&dg, r->source_digest);
 	return rc;
 }
 
@@ -166,7 +171,7 @@ static int read_container(struct run *r, const struct tmpl *t, const char *what,
 	return rc;
 }
 
-static int read_directory(struct run *r)
+int run_read_directory(struct run *r)
 {
 	const struct config *cfg = r->cfg;
 	const char **attrs;
@@ -190,7 +195,7 @@ static int read_directory(struct run *r)
 	return rc;
 }
 
-static int make_plan(struct run *r, int with_directory)
+int run_make_plan(struct run *r, int with_directory)
 {
 	struct plan_input in = {
 		.cfg = r->cfg,
@@ -200,6 +205,7 @@ static int make_plan(struct run *r, int with_directory)
 		.n_entries = with_directory ? r->entries.n : 0,
 		.source = r->source_name,
 		.offline = !with_directory,
+		.pending = r->pending_loaded ? &r->pending : NULL,
 	};
 
 	return plan_build(&in, &r->plan, &r->d);
@@ -210,7 +216,7 @@ static enum plan_format plan_format_of(const struct cli *cli)
 	return cli->format == OUT_JSON ? PLAN_JSON : cli->format == OUT_LDIF ? PLAN_LDIF : PLAN_TEXT;
 }
 
-static int write_plan(struct run *r, const char *command)
+int run_write_plan(struct run *r, const char *command, const struct plan_status *status)
 {
 	FILE *f = stdout;
 	int fd, rc = 0;
@@ -224,14 +230,14 @@ static int write_plan(struct run *r, const char *command)
 			return diag_set(&r->d, ST_INPUT, "--output %s: %s", r->cli->output, strerror(errno));
 		}
 	}
-	if (plan_write(f, plan_format_of(r->cli), r->plan, r->cfg, command) < 0)
+	if (plan_write(f, plan_format_of(r->cli), r->plan, r->cfg, command, status) < 0)
 		rc = diag_set(&r->d, ST_FAIL, "writing the plan: %s", strerror(errno));
 	if (f != stdout && fclose(f) != 0 && rc == 0)
 		rc = diag_set(&r->d, ST_FAIL, "writing %s: %s", r->cli->output, strerror(errno));
 	return rc;
 }
 
-static void log_plan(const struct plan *p)
+void run_log_plan(const struct plan *p)
 {
 	log_info("plan: %zu to create, %zu to enable, %zu to update, %zu to disable, %zu role groups and %zu accounts to create, %zu memberships to add, %zu rows rejected",
 		 p->counts[OP_CREATE_PERSON], p->counts[OP_ENABLE_PERSON], p->counts[OP_UPDATE_PERSON],
@@ -244,165 +250,6 @@ static void log_plan(const struct plan *p)
 
 /* --- commands ---------------------------------------------------------------- */
 
-static int cmd_sync(struct run *r)
-{
-	int rc;
-
-	if (r->cli->apply)
-		return diag_set(&r->d, ST_INPUT,
-				"sync --apply is not available in this version yet; nothing was changed (the preview works without --apply)");
-	if ((rc = read_source(r)) < 0 || (rc = read_directory(r)) < 0 || (rc = make_plan(r, 1)) < 0)
-		return rc;
-	log_plan(r->plan);
-	if ((rc = write_plan(r, "sync")) < 0)
-		return rc;
-	if (r->cli->check && plan_has_changes(r->plan))
-		return 1;
-	return 0;
-}
-
-static const char *tls_word(const struct cfg_ldap_conn *c, const char *uri)
-{
-	if (strncmp(uri, "ldaps://", 8) == 0)
-		return "TLS";
-	if (strncmp(uri, "ldapi://", 8) == 0)
-		return "local socket";
-	return c->starttls == TLS_REQUIRED ? "StartTLS" : "no TLS";
-}
-
-static void print_summary(FILE *f, const struct config *c)
-{
-	size_t i, k, variants = 0;
-
-	fprintf(f, "config ok: %s\n", c->file);
-	fprintf(f, "  directory: %s (%s), base %s, bind as %s\n", c->directory.conn.uris.items[0],
-		tls_word(&c->directory.conn, c->directory.conn.uris.items[0]), c->directory.base,
-		c->directory.conn.bind_dn);
-	if (c->directory.conn.uris.n > 1)
-		fprintf(f, "             and %zu more URI%s tried in order\n", c->directory.conn.uris.n - 1,
-			c->directory.conn.uris.n > 2 ? "s" : "");
-	fprintf(f, "  password policy: %s\n", c->directory.password_policy);
-	if (c->source.type == SOURCE_CSV)
-		fprintf(f, "  source: CSV %s, key %s\n", c->source.path, c->source.key);
-	else
-		fprintf(f, "  source: LDAP %s, base %s, key %s\n", c->source.conn.uris.items[0], c->source.base,
-			c->source.key);
-	fprintf(f, "  people: %s, %zu attributes (%zu kept in sync), found again by %s; absent people: %s\n",
-		tmpl_source(c->people.dn), c->people.n_attrs, c->people.update.n, c->people.key_attr,
-		c->people.absent == ABSENT_DISABLE ? "disable" : "keep");
-	if (c->accounts.enabled)
-		fprintf(f, "  accounts: %s (%s)\n", tmpl_source(c->accounts.dn),
-			c->accounts.create_missing ? "created when missing" : "must exist");
-	if (c->roles.enabled)
-		fprintf(f, "  roles: %s, column %s, %zu mapped, default \"%s\", unknown roles: %s\n",
-			tmpl_source(c->roles.dn), c->roles.column ? c->roles.column : "(none)", c->roles.n_map,
-			c->roles.default_role ? tmpl_source(c->roles.default_role) : "(none)",
-			c->roles.unknown == UNKNOWN_REJECT ? "reject" : "default");
-	fprintf(f, "  passwords: %u characters, {%s}, %s\n", c->passwords.length,
-		c->passwords.hash == PW_SSHA ? "SSHA" : c->passwords.hash == PW_SSHA256 ? "SSHA256" : "SSHA512",
-		c->passwords.must_change ? "must be changed at first login" : "no forced change");
-	if (c->notify.enabled) {
-		fprintf(f, "  notify: %s, from %s, messages", c->notify.smtp.url, c->notify.from);
-		for (i = 0; i < c->notify.n_messages; i++) {
-			k = c->notify.messages[i];
-			fprintf(f, "%s %s", i ? "," : "", msg_kind_name(c->notify.messages[i]));
-			variants += c->notify.n_tmpl[k] - 1;
-		}
-		fprintf(f, "; templates %s (%zu locale variant%s)\n", c->notify.templates ? c->notify.templates : "built-in",
-			variants, variants == 1 ? "" : "s");
-	} else {
-		fprintf(f, "  notify: not configured (people who get a password are listed for manual notification)\n");
-	}
-	fprintf(f, "  limits: disable at most %lu people and %u%%, create at most %lu\n", c->limits.max_disable,
-		c->limits.max_disable_percent, c->limits.max_create);
-	fprintf(f, "  state: %s\n", c->state_dir);
-}
-
-/* check --connect: the directory holds what the config refers to. */
-static int check_directory(struct run *r)
-{
-	static const char *const policy_attrs[] = {"pwdMustChange", "pwdLockout", NULL};
-	static const char *const no_attrs[] = {"1.1", NULL};
-	const struct config *c = r->cfg;
-	struct entry_list l;
-	struct arena a;
-	int rc, found;
-
-	arena_init(&a);
-	entry_list_init(&l, &a);
-	if ((rc = dir_connect(&r->dir, &c->directory.conn, &r->d)) < 0)
-		goto out;
-	printf("directory ok: bound to %s as %s\n", dir_uri(r->dir), c->directory.conn.bind_dn);
-	if ((found = dir_read_entry(r->dir, c->directory.base, no_attrs, &l, &r->d)) <= 0) {
-		rc = found < 0 ? found : diag_set(&r->d, ST_INPUT, "directory.base: %s does not exist", c->directory.base);
-		goto out;
-	}
-	printf("  base %s exists\n", c->directory.base);
-	entry_list_release(&l);
-	entry_list_init(&l, &a);
-	if ((found = dir_read_entry(r->dir, c->directory.password_policy, policy_attrs, &l, &r->d)) <= 0) {
-		rc = found < 0 ? found
-			       : diag_set(&r->d, ST_INPUT, "directory.password_policy: %s does not exist (or cannot be read by %s)",
-					  c->directory.password_policy, c->directory.conn.bind_dn);
-		goto out;
-	}
-	if (!entry_has_value(&l.v[0], "pwdMustChange", "TRUE", 1)) {
-		rc = diag_set(&r->d, ST_INPUT,
-			      "directory.password_policy: %s does not have pwdMustChange: TRUE, so a temporary password would not have to be changed",
-			      c->directory.password_policy);
-		goto out;
-	}
-	printf("  password policy %s has pwdMustChange: TRUE\n", c->directory.password_policy);
-	if (!entry_has_value(&l.v[0], "pwdLockout", "TRUE", 1))
-		log_warn("the password policy %s does not have pwdLockout: TRUE; disabling people will not work",
-			 c->directory.password_policy);
-	if (c->roles.enabled) {
-		struct tmpl_env env = {0};
-		struct buf suffix = BUF_INIT;
-
-		env.builtins[TB_BASE] = c->directory.base;
-		tmpl_dn_fixed_suffix(c->roles.dn, &env, &suffix);
-		if (suffix.len) {
-			found = dir_read_entry(r->dir, buf_str(&suffix), no_attrs, &l, &r->d);
-			if (found == 0)
-				rc = diag_set(&r->d, ST_INPUT, "roles.dn: the role container %s does not exist",
-					      buf_str(&suffix));
-			else if (found > 0)
-				printf("  role container %s exists\n", buf_str(&suffix));
-			else
-				rc = found;
-		}
-		buf_release(&suffix);
-	}
-out:
-	entry_list_release(&l);
-	arena_release(&a);
-	return rc;
-}
-
-static int cmd_check(struct run *r)
-{
-	size_t i;
-	int rc;
-
-	print_summary(stdout, r->cfg);
-	if (r->cfg->source.type == SOURCE_CSV) {
-		if ((rc = read_source(r)) < 0 || (rc = make_plan(r, 0)) < 0)
-			return rc;
-		printf("source ok: %zu row%s, %zu would be rejected\n", r->n_records, r->n_records == 1 ? "" : "s",
-		       r->plan->n_rejected);
-		for (i = 0; i < r->plan->n_rejected; i++) {
-			const struct plan_reject *j = &r->plan->rejected[i];
-			printf("  line %u%s%s%s: %s\n", j->line, j->key ? " (" : "", j->key ? j->key : "",
-			       j->key ? ")" : "", j->reason);
-		}
-	}
-	if (r->cli->connect && (rc = check_directory(r)) < 0)
-		return rc;
-	fflush(stdout);
-	return r->plan && r->plan->n_rejected ? 1 : 0;
-}
-
 int run_command(const struct cli *cli)
 {
 	struct run r;
@@ -414,8 +261,12 @@ int run_command(const struct cli *cli)
 	arena_init(&r.records_arena);
 	arena_init(&r.entries_arena);
 	entry_list_init(&r.entries, &r.entries_arena);
+	r.lock.fd = -1;
+	hmap_init(&r.pending, 0);
+	arena_init(&r.pending_arena);
 
-	rc = load_config(&r);
+	/* jobs needs only the state directory; --state-dir spares the config. */
+	rc = cli->cmd == CMD_JOBS && cli->state_dir ? 0 : load_config(&r);
 	if (rc == 0) {
 		switch (cli->cmd) {
 		case CMD_CHECK:
@@ -423,6 +274,9 @@ int run_command(const struct cli *cli)
 			break;
 		case CMD_SYNC:
 			rc = cmd_sync(&r);
+			break;
+		case CMD_JOBS:
+			rc = cmd_jobs(&r);
 			break;
 		default:
 			rc = diag_set(&r.d, ST_INPUT, "the %s command is not available in this version",
@@ -442,4 +296,328 @@ int run_command(const struct cli *cli)
 	}
 	run_release(&r);
 	return rc;
+}
+
+/* --- the apply path ------------------------------------------------------------ */
+
+int run_lock_state(struct run *r)
+{
+	int rc;
+
+	if ((rc = state_prepare(r->cfg->state_dir, &r->d)) < 0 ||
+	    (rc = run_lock_take(r->cfg->state_dir, &r->lock, &r->d)) < 0)
+		return rc;
+	if (r->cfg->notify.enabled) {
+		if ((rc = pending_load(r->cfg->state_dir, &r->pending, &r->pending_arena, &r->d)) < 0)
+			return rc;
+		r->pending_loaded = 1;
+	}
+	return 0;
+}
+
+int run_check_policy(struct run *r, int need_lockout)
+{
+	static const char *const attrs[] = {"pwdMustChange", "pwdLockout", NULL};
+	const char *policy = r->cfg->directory.password_policy;
+	struct entry_list l;
+	struct arena a;
+	int rc = 0, found;
+
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	found = dir_read_entry(r->dir, policy, attrs, &l, &r->d);
+	if (found < 0)
+		rc = found;
+	else if (!found)
+		rc = diag_set(&r->d, ST_INPUT,
+			      "directory.password_policy: %s does not exist (or %s may not read it); nothing was changed",
+			      policy, r->cfg->directory.conn.bind_dn);
+	else if (r->cfg->passwords.must_change && !entry_has_value(&l.v[0], "pwdMustChange", "TRUE", 1))
+		rc = diag_set(&r->d, ST_INPUT,
+			      "directory.password_policy: %s does not have pwdMustChange: TRUE, so temporary passwords would not have to be changed; nothing was changed",
+			      policy);
+	else if (need_lockout && !entry_has_value(&l.v[0], "pwdLockout", "TRUE", 1))
+		rc = diag_set(&r->d, ST_INPUT,
+			      "directory.password_policy: %s does not have pwdLockout: TRUE, so disabled people could still log in; nothing was changed",
+			      policy);
+	entry_list_release(&l);
+	arena_release(&a);
+	return rc;
+}
+
+/* The safety limits, on the plan, before the first change. --force-limits N
+ * lets a run through whose creates and disables are each at most N. */
+static int check_limits(struct run *r)
+{
+	const struct cfg_limits *lim = &r->cfg->limits;
+	const struct plan *p = r->plan;
+	size_t creates = p->counts[OP_CREATE_PERSON], disables = p->counts[OP_DISABLE_PERSON];
+	size_t pct_limit = p->n_managed * lim->max_disable_percent / 100;
+	long force = r->cli->force_limits;
+	struct buf why = BUF_INIT;
+	size_t over = 0;
+	int rc = 0;
+
+	if (creates > lim->max_create) {
+		buf_printf(&why, "the plan creates %zu people (limits.max_create is %lu)", creates, lim->max_create);
+		over = creates;
+	}
+	if (disables > lim->max_disable || (disables && disables > pct_limit)) {
+		buf_printf(&why, "%sthe plan disables %zu of %zu managed people (limits.max_disable is %lu, limits.max_disable_percent %u%% is %zu)",
+			   why.len ? "; " : "", disables, p->n_managed, lim->max_disable, lim->max_disable_percent,
+			   pct_limit);
+		if (disables > over)
+			over = disables;
+	}
+	if (!over)
+		goto out;
+	if (force >= 0 && (size_t)force >= over) {
+		log_warn("%s; going ahead because of --force-limits %ld", buf_str(&why), force);
+		goto out;
+	}
+	if (force >= 0)
+		rc = diag_set(&r->d, ST_LIMIT, "safety limit: %s; --force-limits %ld allows at most %ld; nothing was changed",
+			      buf_str(&why), force, force);
+	else
+		rc = diag_set(&r->d, ST_LIMIT,
+			      "safety limit: %s; nothing was changed. If this is intended, run again with --force-limits %zu",
+			      buf_str(&why), over);
+out:
+	buf_release(&why);
+	return rc;
+}
+
+static void journal_record(struct run *r, struct buf *b)
+{
+	journal_append(r->journal, buf_str(b), b->len);
+	buf_release(b);
+}
+
+static void record_header(struct run *r, const char *command)
+{
+	struct buf b = BUF_INIT;
+	char now[32];
+
+	utc_now(now);
+	buf_adds(&b, "{\"type\":\"job\",\"version\":1,");
+	json_add_member_str(&b, "id", journal_id(r->journal));
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "command", command);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "started", now);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "config", r->cfg->file);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "config_sha256", r->cfg->digest);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "source", r->plan->source);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "source_sha256", r->source_digest[0] ? r->source_digest : NULL);
+	buf_printf(&b, ",\"pid\":%ld,\"actions\":%zu,\"rows\":%zu}", (long)getpid(), r->plan->n_actions,
+		   r->plan->n_records);
+	journal_record(r, &b);
+}
+
+static void record_rejected(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->plan->n_rejected; i++) {
+		const struct plan_reject *j = &r->plan->rejected[i];
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "{\"type\":\"rejected\",\"line\":%u,", j->line);
+		json_add_member_str(&b, "key", j->key);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "reason", j->reason);
+		buf_addc(&b, '}');
+		journal_record(r, &b);
+	}
+}
+
+/* Everyone who got a password: waiting for their messages, or listed for
+ * manual notification (counted in *manual). */
+static void record_notifications(struct run *r, size_t *manual)
+{
+	const struct config *cfg = r->cfg;
+	size_t i, k;
+
+	*manual = 0;
+	for (i = 0; i < r->plan->n_actions; i++) {
+		const struct plan_action *a = &r->plan->actions[i];
+		struct buf b = BUF_INIT;
+
+		if (!pwstore_has(r->apply.passwords, i))
+			continue;
+		buf_adds(&b, "{\"type\":\"notify\",");
+		json_add_member_str(&b, "key", a->key);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "dn", a->dn);
+		if (a->line)
+			buf_printf(&b, ",\"line\":%u", a->line);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "email", a->email);
+		if (a->n_messages) {
+			buf_adds(&b, ",\"messages\":[");
+			for (k = 0; k < a->n_messages; k++) {
+				if (k)
+					buf_addc(&b, ',');
+				json_add_string(&b, msg_kind_name(cfg->notify.messages[k]));
+			}
+			buf_adds(&b, "],\"status\":\"pending\"}");
+		} else {
+			buf_adds(&b, ",\"status\":\"manual\",");
+			json_add_member_str(&b, "reason", cfg->notify.enabled ? "no email address"
+										: "notifications are not configured");
+			buf_addc(&b, '}');
+			(*manual)++;
+		}
+		journal_record(r, &b);
+	}
+}
+
+/* Who still waits for messages, now that this job is done: the job read
+ * back from its journal, applied to what earlier jobs left. */
+static void update_pending(struct run *r)
+{
+	struct job *j;
+	struct diag d;
+
+	if (!r->pending_loaded)
+		return;
+	diag_init(&d);
+	if (job_read(r->cfg->state_dir, journal_id(r->journal), &j, &d) < 0 ||
+	    (pending_apply_job(&r->pending, &r->pending_arena, j), job_free(j),
+	     pending_save(r->cfg->state_dir, &r->pending, journal_id(r->journal), &d) < 0))
+		log_warn("could not record who waits for messages: %s", d.msg);
+}
+
+static size_t total_failed(const struct apply_report *rep)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < OP_COUNT; i++)
+		n += rep->failed[i];
+	return n;
+}
+
+static void record_end(struct run *r, const struct apply_report *rep, const char *status, double secs)
+{
+	struct buf b = BUF_INIT;
+	char now[32];
+	size_t i;
+
+	utc_now(now);
+	buf_adds(&b, "{\"type\":\"end\",");
+	json_add_member_str(&b, "status", status);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "finished", now);
+	buf_printf(&b, ",\"elapsed_ms\":%.0f,\"counts\":{", secs * 1000);
+	for (i = 0; i < OP_COUNT; i++)
+		buf_printf(&b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), rep->done[i]);
+	buf_printf(&b, "\"failed\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}}",
+		   total_failed(rep), rep->skipped, r->plan->n_rejected, rep->passwords, rep->not_enforced,
+		   rep->memberships);
+	journal_record(r, &b);
+}
+
+static void summary_line(struct run *r, const char *command, const struct apply_report *rep,
+			 const struct notify_report *nr, size_t manual, double secs)
+{
+	const size_t *d = rep->done;
+	char created[32], enabled[32], updated[32], disabled[32], reset[32], failed[32], rejected[32],
+		elapsed[32], accounts[32], roles[32], members[32], sent[32], mfailed[32], waiting[32], man[32];
+	struct log_field f[] = {
+		{"job", journal_id(r->journal)}, {"created", created},   {"enabled", enabled},
+		{"updated", updated},            {"disabled", disabled}, {"reset", reset},
+		{"accounts", accounts},          {"roles", roles},       {"memberships", members},
+		{"failed", failed},              {"rejected", rejected}, {"messages_sent", sent},
+		{"messages_failed", mfailed},    {"messages_pending", waiting}, {"manual", man},
+		{"elapsed", elapsed},
+	};
+
+	snprintf(created, sizeof created, "%zu", d[OP_CREATE_PERSON]);
+	snprintf(enabled, sizeof enabled, "%zu", d[OP_ENABLE_PERSON]);
+	snprintf(updated, sizeof updated, "%zu", d[OP_UPDATE_PERSON]);
+	snprintf(disabled, sizeof disabled, "%zu", d[OP_DISABLE_PERSON]);
+	snprintf(reset, sizeof reset, "%zu", d[OP_RESET_PASSWORD]);
+	snprintf(accounts, sizeof accounts, "%zu", d[OP_CREATE_ACCOUNT]);
+	snprintf(roles, sizeof roles, "%zu", d[OP_CREATE_ROLE]);
+	snprintf(members, sizeof members, "%zu", rep->memberships);
+	snprintf(failed, sizeof failed, "%zu", total_failed(rep) + rep->not_enforced);
+	snprintf(rejected, sizeof rejected, "%zu", r->plan->n_rejected);
+	snprintf(sent, sizeof sent, "%zu", nr->sent);
+	snprintf(mfailed, sizeof mfailed, "%zu", nr->failed);
+	snprintf(waiting, sizeof waiting, "%zu", nr->pending);
+	snprintf(man, sizeof man, "%zu", manual);
+	snprintf(elapsed, sizeof elapsed, "%.1fs", secs);
+	if (log_format_in_use() == LOG_FORMAT_TEXT) {
+		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s",
+			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, rejected,
+			 journal_id(r->journal), elapsed);
+		if (nr->sent || nr->failed || nr->pending || manual)
+			log_info("messages: %s sent, %s failed, %s pending; %s people need manual notification (ldapenroll jobs %s --manual)",
+				 sent, mfailed, waiting, man, journal_id(r->journal));
+	} else {
+		log_fields(LOG_INFO, "finished", f, sizeof f / sizeof *f);
+	}
+}
+
+int run_apply(struct run *r, const char *command)
+{
+	struct apply_report rep;
+	struct notify_report nrep = {0};
+	struct plan_status st;
+	struct timespec t0, t1;
+	char pw[PASSWORD_MAX + 1];
+	size_t manual = 0;
+	double secs;
+	int rc, stop, mail;
+
+	/* Preflight: nothing below changes the directory until all of it
+	 * passed. */
+	if ((rc = run_check_policy(r, r->plan->counts[OP_DISABLE_PERSON] > 0)) < 0 || (rc = check_limits(r)) < 0)
+		return rc;
+	rc = password_generate(&r->cfg->passwords, pw, sizeof pw, &r->d);
+	password_wipe(pw, sizeof pw);
+	if (rc < 0)
+		return rc;
+	if ((rc = journal_create(r->cfg->state_dir, &r->journal, &r->d)) < 0)
+		return rc;
+	log_info("job %s: %s", journal_id(r->journal), journal_path(r->journal));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	record_header(r, command);
+	record_rejected(r);
+
+	r->apply.cfg = r->cfg;
+	r->apply.plan = r->plan;
+	r->apply.dir = r->dir;
+	r->apply.journal = r->journal;
+	stop = apply_plan(&r->apply, &rep, &r->d);
+	if (r->apply.passwords) {
+		record_notifications(r, &manual);
+		/* The directory changes stand whatever the mail does. */
+		mail = notify_run(r->cfg, r->plan, &r->apply, r->journal, &nrep, &r->d);
+		if (!stop)
+			stop = mail;
+	}
+	update_pending(r);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.not_enforced || nrep.failed || nrep.pending
+							  ? "completed_with_failures" : "completed",
+		   secs);
+	journal_sync(r->journal, NULL);
+	if (r->apply.outcome) {
+		st.outcome = r->apply.outcome;
+		st.error = r->apply.error;
+		st.job = journal_id(r->journal);
+		run_write_plan(r, command, &st);
+	}
+	summary_line(r, command, &rep, &nrep, manual, secs);
+	if (stop)
+		return stop;
+	if (total_failed(&rep) || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)
+		return 1;
+	return 0;
 }

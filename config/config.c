@@ -12,6 +12,7 @@
 
 #include "../agent/buf.h"
 #include "../agent/diag.h"
+#include "../agent/password.h"
 #include "../agent/utf8.h"
 #include "config_internal.h"
 
@@ -192,6 +193,13 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 		fclose(f);
 	if (L.n_errors)
 		goto done;
+	{
+		struct digest dg;
+		if (digest_init(&dg) == 0) {
+			digest_update(&dg, buf_str(&text), text.len);
+			digest_final(&dg, c->digest);
+		}
+	}
 	{
 		/* Checked here for an exact position; libyaml reports less. */
 		size_t bad = utf8_validate(buf_str(&text), text.len), i;

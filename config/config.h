@@ -169,6 +169,7 @@ struct cfg_limits {
 
 struct config {
 	char *file;                 /* as given; "<stdin>" for standard input */
+	char digest[65];            /* SHA-256 of the file's text, as jobs and plans record it */
 	char *dir;                  /* relative paths in the file are relative to this */
 	struct cfg_directory directory;
 	struct cfg_source source;

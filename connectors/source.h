@@ -32,6 +32,10 @@ struct source {
 	const struct config *cfg;
 	struct arena *arena;  /* records are allocated here; owned by the caller */
 	const char *name;     /* for messages: the file name, or the URI */
+	/* Optional: sees every byte a file source reads (the run digests the
+	 * source it acted on). */
+	void (*tap)(void *arg, const void *data, size_t len);
+	void *tap_arg;
 };
 
 /* Creates the source the config describes (not yet opened). Records go into
