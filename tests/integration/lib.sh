@@ -23,7 +23,34 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test_}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ldapenroll-$TEST_NAME.XXXXXX")
 BASE="ou=$TEST_NAME,$LDAPENROLL_SANDBOX_SUFFIX"
-trap 'rc=$?; if [ $rc -ne 0 ]; then echo "FAIL: $TEST_NAME (work files kept in $WORK)" >&2; else rm -rf "$WORK"; fi' EXIT
+PRIVATE_SANDBOX=
+cleanup() {
+	local rc=$?
+	if [ -n "$PRIVATE_SANDBOX" ]; then
+		"$SANDBOX_SH" --dir "$PRIVATE_SANDBOX" stop --purge >/dev/null 2>&1 || true
+	fi
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: $TEST_NAME (work files kept in $WORK)" >&2
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+# private_sandbox [OPTIONS]: a sandbox of this test's own (free ports), for
+# tests that stop or break the servers; the shared one stays untouched. The
+# environment then points at it.
+private_sandbox() {
+	PRIVATE_SANDBOX=$WORK/sandbox
+	"$SANDBOX_SH" --dir "$PRIVATE_SANDBOX" --ldap-port auto --ldaps-port auto --smtp-port auto "$@" start \
+		2>"$WORK/sandbox.log" || {
+		cat "$WORK/sandbox.log" >&2
+		fail "the private sandbox did not start"
+	}
+	LDAPENROLL_SANDBOX=$PRIVATE_SANDBOX
+	eval "$("$SANDBOX_SH" --dir "$PRIVATE_SANDBOX" env)"
+	BASE="ou=$TEST_NAME,$LDAPENROLL_SANDBOX_SUFFIX"
+}
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -113,7 +140,7 @@ le() {
 	OUT=$WORK/out
 	ERR=$WORK/err
 	set +e
-	"$LDAPENROLL_BIN" "$@" >"$OUT" 2>"$ERR"
+	"$LDAPENROLL_BIN" --log-format text "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 	set -e
 }
@@ -152,4 +179,53 @@ json() {
 # prove later that nothing changed.
 snapshot() {
 	search "$BASE" '(objectClass=*)' '*' '+' >"$1"
+}
+
+# notify_yaml [SMTP_URL]: a notify section for the sandbox's SMTP server,
+# with short retry delays.
+notify_yaml() {
+	cat <<YAML
+notify:
+  smtp:
+    url: ${1:-$LDAPENROLL_SANDBOX_SMTP_URL}
+    starttls: required
+    ca_file: $LDAPENROLL_SANDBOX_CA
+    username: $LDAPENROLL_SANDBOX_SMTP_USER
+    password_file: $LDAPENROLL_SANDBOX_SMTP_PASSWORD_FILE
+    timeout: 10s
+  from: "Portal IT <it@example.com>"
+  reply_to: helpdesk@example.com
+  login_url: https://portal.example.com/login
+  retries: 2
+  retry_delay: 100ms
+YAML
+}
+
+MAILBOX="/usr/bin/python3 $LDAPENROLL_SOURCE_DIR/tests/integration/mailbox.py"
+
+# mail_count RCPT: how many messages the SMTP server accepted for RCPT.
+mail_count() {
+	$MAILBOX "$LDAPENROLL_SANDBOX" count "$1"
+}
+
+# mail_password RCPT FILE: the newest temporary password mailed to RCPT.
+mail_password() {
+	$MAILBOX "$LDAPENROLL_SANDBOX" password "$1" "$2"
+}
+
+# must_change DN PASSWORD_FILE: binding with that password works and the
+# server says the password must be changed.
+must_change() {
+	local out
+	out=$(ldapwhoami -x -ZZ -H "$LDAPENROLL_SANDBOX_LDAP_URI" -D "$1" -y "$2" -e ppolicy 2>&1) ||
+		fail "bind as $1 failed: $out"
+	case $out in
+	*"Password must be changed"*) ;;
+	*) fail "bind as $1 does not say 'Password must be changed': $out" ;;
+	esac
+}
+
+# job_id: the job id of the last run (from its log).
+job_id() {
+	sed -n 's/.*job \([0-9TZ]*-[0-9a-f]*\).*/\1/p' "$ERR" | head -n 1
 }
