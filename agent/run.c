@@ -555,8 +555,9 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, rejected,
 			 journal_id(r->journal), elapsed);
 		if (nr->sent || nr->failed || nr->pending || manual)
-			log_info("messages: %s sent, %s failed, %s pending; %s people need manual notification (ldapenroll jobs %s --manual)",
-				 sent, mfailed, waiting, man, journal_id(r->journal));
+			log_info("messages: %s sent, %s failed, %s pending; %s %s manual notification (ldapenroll jobs %s --manual)",
+				 sent, mfailed, waiting, man, manual == 1 ? "person needs" : "people need",
+				 journal_id(r->journal));
 	} else {
 		log_fields(LOG_INFO, "finished", f, sizeof f / sizeof *f);
 	}
