@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "dn.h"
 #include "hmap.h"
+#include "plan_internal.h"
 #include "template.h"
 
 /* A role group the plan touches. */
@@ -32,8 +33,9 @@ struct group {
 struct planner {
 	const struct plan_input *in;
 	const struct config *cfg;
-	struct plan *p;
-	struct arena *a;
+	struct plan_builder B;
+	struct plan *p;      /* B.p */
+	struct arena *a;     /* its arena */
 	struct hmap by_dn;     /* canonical DN -> entry */
 	struct hmap by_key;    /* key (no case) -> person entry, or &ambiguous */
 	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
@@ -42,57 +44,21 @@ struct planner {
 	struct group **group_list;
 	size_t n_groups;
 	struct hmap accounts;  /* canonical DN -> DN, for containers the plan creates */
-	struct plan_action *acts;
-	size_t n_acts, alloc_acts;
-	size_t alloc_rejected, alloc_manual;
 	struct buf fatal;      /* plan-wide problems, one per line */
 	struct hmap fatal_seen;
-	int oom;
 	const char *mail_attr; /* the people attribute holding the address */
 };
 
 static const char ambiguous;
 
-/* --- small helpers ------------------------------------------------------ */
+/* --- small helpers (see plan_internal.h) ---------------------------------- */
 
-static char *fmt(struct planner *P, const char *f, ...) __attribute__((format(printf, 2, 3)));
-
-static char *fmt(struct planner *P, const char *f, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	buf_vprintf(&b, f, ap);
-	va_end(ap);
-	s = arena_strdup(P->a, buf_str(&b));
-	if (!s)
-		P->oom = 1;
-	buf_release(&b);
-	return s;
-}
-
-static char *adup(struct planner *P, const char *s)
-{
-	char *c = arena_strdup(P->a, s);
-
-	if (s && !c)
-		P->oom = 1;
-	return c;
-}
-
-/* The canonical form of dn, in the arena; NULL when dn is not a DN. */
-static const char *canon(struct planner *P, const char *dn)
-{
-	struct buf b = BUF_INIT;
-	const char *s = NULL;
-
-	if (dn_normalize(dn, &b) == 0)
-		s = adup(P, buf_str(&b));
-	buf_release(&b);
-	return s;
-}
+#define fmt(P, ...) pb_printf(&(P)->B, __VA_ARGS__)
+#define adup(P, s) pb_strdup(&(P)->B, s)
+#define canon(P, dn) pb_canon(&(P)->B, dn)
+#define new_action(P, op) pb_action(&(P)->B, op)
+#define has_all_classes(e, classes) entry_has_classes(e, classes)
+#define is_disabled(e) entry_is_disabled(e)
 
 static void add_fatal(struct planner *P, const char *msg)
 {
@@ -106,68 +72,12 @@ static void add_fatal(struct planner *P, const char *msg)
 	}
 }
 
-static struct plan_action *new_action(struct planner *P, enum plan_op op)
-{
-	struct plan_action *act;
-
-	if (P->n_acts == P->alloc_acts) {
-		size_t na = P->alloc_acts ? P->alloc_acts * 2 : 256;
-		struct plan_action *t = realloc(P->acts, na * sizeof *t);
-		if (!t) {
-			P->oom = 1;
-			return NULL;
-		}
-		P->acts = t;
-		P->alloc_acts = na;
-	}
-	act = &P->acts[P->n_acts++];
-	memset(act, 0, sizeof *act);
-	act->op = op;
-	return act;
-}
-
 static void reject(struct planner *P, const struct record *r, const char *key, const char *reason)
 {
-	struct plan *p = P->p;
-
-	if (p->n_rejected == P->alloc_rejected) {
-		size_t na = P->alloc_rejected ? P->alloc_rejected * 2 : 64;
-		struct plan_reject *t = realloc(p->rejected, na * sizeof *t);
-		if (!t) {
-			P->oom = 1;
-			return;
-		}
-		p->rejected = t;
-		P->alloc_rejected = na;
-	}
-	p->rejected[p->n_rejected].line = r->line;
-	p->rejected[p->n_rejected].key = key && *key ? adup(P, key) : NULL;
-	p->rejected[p->n_rejected].reason = reason;
-	p->n_rejected++;
+	pb_reject(&P->B, r->line, key, reason);
 }
 
-static void add_manual(struct planner *P, const struct plan_action *act, const char *reason)
-{
-	struct plan *p = P->p;
-
-	if (p->n_manual == P->alloc_manual) {
-		size_t na = P->alloc_manual ? P->alloc_manual * 2 : 64;
-		struct plan_manual *t = realloc(p->manual, na * sizeof *t);
-		if (!t) {
-			P->oom = 1;
-			return;
-		}
-		p->manual = t;
-		P->alloc_manual = na;
-	}
-	p->manual[p->n_manual].line = act->line;
-	p->manual[p->n_manual].key = act->key;
-	p->manual[p->n_manual].dn = act->dn;
-	p->manual[p->n_manual].reason = reason;
-	p->n_manual++;
-}
-
-static int has_all_classes(const struct entry *e, const struct strlist *classes)
+static int entry_has_classes(const struct entry *e, const struct strlist *classes)
 {
 	size_t i;
 
@@ -175,11 +85,6 @@ static int has_all_classes(const struct entry *e, const struct strlist *classes)
 		if (!entry_has_value(e, "objectClass", classes->items[i], 1))
 			return 0;
 	return 1;
-}
-
-static int is_disabled(const struct entry *e)
-{
-	return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
 }
 
 /* --- indexing the directory --------------------------------------------- */
@@ -235,7 +140,7 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 		P->group_list = list;
 	g = arena_calloc(P->a, 1, sizeof *g);
 	if (!g || !list) {
-		P->oom = 1;
+		P->B.oom = 1;
 		return NULL;
 	}
 	g->dn = dn;
@@ -244,7 +149,7 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 	g->entry = hmap_get(&P->by_dn, ndn);
 	hmap_init(&g->members, 0);
 	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
-		P->oom = 1;
+		P->B.oom = 1;
 		return NULL;
 	}
 	P->group_list[P->n_groups++] = g;
@@ -264,7 +169,7 @@ static int is_member(struct planner *P, struct group *g, const char *person_ndn)
 		for (i = 0; m && i < m->n; i++) {
 			const char *n = canon(P, m->values[i]);
 			if (n && hmap_insert(&g->members, n, (void *)n, NULL) < 0)
-				P->oom = 1;
+				P->B.oom = 1;
 		}
 	}
 	return hmap_get(&g->members, person_ndn) != NULL;
@@ -367,7 +272,7 @@ static const char *decide_role(struct planner *P, struct row *r)
 		len--;
 	trimmed = arena_strndup(P->a, v, len);
 	if (!trimmed)
-		return P->oom = 1, NULL;
+		return P->B.oom = 1, NULL;
 	if (!*trimmed) {
 		t = roles->default_role;
 		r->origin = ROLE_DEFAULT;
@@ -417,7 +322,7 @@ static const char *render_attributes(struct planner *P, struct row *r)
 	r->values = arena_calloc(P->a, pp->n_attrs + 1, sizeof *r->values);
 	r->attrs = arena_calloc(P->a, pp->n_attrs + 2, sizeof *r->attrs);
 	if (!r->values || !r->attrs)
-		return P->oom = 1, NULL;
+		return P->B.oom = 1, NULL;
 	r->attrs[n].name = "objectClass";
 	r->attrs[n].values = (const char **)pp->object_classes.items;
 	r->attrs[n++].n = pp->object_classes.n;
@@ -439,7 +344,7 @@ static const char *render_attributes(struct planner *P, struct row *r)
 			/* The naming value must be in the entry too. */
 			const char **two = arena_alloc(P->a, 2 * sizeof *two);
 			if (!two)
-				return P->oom = 1, NULL;
+				return P->B.oom = 1, NULL;
 			two[0] = v;
 			two[1] = rdn_value;
 			r->attrs[n].values = two;
@@ -451,7 +356,7 @@ static const char *render_attributes(struct planner *P, struct row *r)
 			rdn_found = 1;
 		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
 		if (!r->attrs[n].values)
-			return P->oom = 1, NULL;
+			return P->B.oom = 1, NULL;
 		r->attrs[n].values[0] = v;
 		r->attrs[n++].n = 1;
 	}
@@ -459,7 +364,7 @@ static const char *render_attributes(struct planner *P, struct row *r)
 		r->attrs[n].name = pp->rdn_attr;
 		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
 		if (!r->attrs[n].values)
-			return P->oom = 1, NULL;
+			return P->B.oom = 1, NULL;
 		r->attrs[n].values[0] = rdn_value;
 		r->attrs[n++].n = 1;
 	}
@@ -525,16 +430,7 @@ static void person_action(struct planner *P, struct plan_action *act, const stru
  * goes to the manual list. */
 static void plan_messages(struct planner *P, struct plan_action *act)
 {
-	if (!P->cfg->notify.enabled) {
-		add_manual(P, act, "notifications are not configured");
-		return;
-	}
-	if (!act->email) {
-		add_manual(P, act, "no email address");
-		return;
-	}
-	act->n_messages = P->cfg->notify.n_messages;
-	P->p->n_messages += act->n_messages;
+	pb_messages(&P->B, P->cfg, act, P->cfg->notify.messages, P->cfg->notify.n_messages);
 }
 
 static void plan_update(struct planner *P, const struct row *r, const struct entry *e)
@@ -546,7 +442,7 @@ static void plan_update(struct planner *P, const struct row *r, const struct ent
 
 	ch = arena_calloc(P->a, pp->update.n ? pp->update.n : 1, sizeof *ch);
 	if (!ch) {
-		P->oom = 1;
+		P->B.oom = 1;
 		return;
 	}
 	for (i = 0; i < pp->update.n; i++) {
@@ -611,7 +507,7 @@ static void container_attrs(struct planner *P, struct plan_action *act, const st
 	struct buf v = BUF_INIT;
 
 	if (!at || !type_end || dn_first_value(act->dn, &v) < 0) {
-		P->oom = !at;
+		P->B.oom = !at;
 		buf_release(&v);
 		return;
 	}
@@ -621,7 +517,7 @@ static void container_attrs(struct planner *P, struct plan_action *act, const st
 	at[1].name = arena_strndup(P->a, act->dn, (size_t)(type_end - act->dn));
 	at[1].values = arena_alloc(P->a, sizeof(char *));
 	if (!at[1].name || !at[1].values) {
-		P->oom = 1;
+		P->B.oom = 1;
 	} else {
 		at[1].values[0] = adup(P, buf_str(&v));
 		at[1].n = 1;
@@ -665,7 +561,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 	}
 	switch (hmap_insert(&P->keys_seen, r.key, (void *)(uintptr_t)rec->line, &first)) {
 	case -1:
-		P->oom = 1;
+		P->B.oom = 1;
 		return;
 	case 0:
 		reject(P, rec, r.key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
@@ -727,7 +623,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 	}
 	if (ent) {
 		const char *endn = canon(P, ent->dn);
-		size_t before = P->n_acts;
+		size_t before = P->B.n_acts;
 
 		if (!endn || strcmp(endn, r.ndn) != 0) {
 			reject(P, rec, r.key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
@@ -763,7 +659,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		}
 		plan_update(P, &r, ent);
 		plan_membership(P, &r, 1);
-		if (P->n_acts == before)
+		if (P->B.n_acts == before)
 			P->p->n_unchanged++;
 		return;
 	}
@@ -784,7 +680,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 			return;
 		}
 		if (hmap_insert(&P->accounts, r.account_ndn, (void *)r.account_dn, NULL) < 0)
-			return (void)(P->oom = 1);
+			return (void)(P->B.oom = 1);
 		if ((act = new_action(P, OP_CREATE_ACCOUNT))) {
 			act->dn = r.account_dn;
 			act->reason = fmt(P, "needed by line %u", rec->line);
@@ -867,78 +763,49 @@ static void plan_groups(struct planner *P)
 	}
 }
 
-/* Orders the actions by operation, keeping the source order within each. */
-static int finish(struct planner *P)
-{
-	struct plan *p = P->p;
-	size_t start[OP_COUNT] = {0}, i, op;
-
-	for (i = 0; i < P->n_acts; i++)
-		p->counts[P->acts[i].op]++;
-	for (op = 1; op < OP_COUNT; op++)
-		start[op] = start[op - 1] + p->counts[op - 1];
-	p->actions = malloc((P->n_acts ? P->n_acts : 1) * sizeof *p->actions);
-	if (!p->actions)
-		return -1;
-	for (i = 0; i < P->n_acts; i++)
-		p->actions[start[P->acts[i].op]++] = P->acts[i];
-	p->n_actions = P->n_acts;
-	return 0;
-}
-
-static const char *find_mail_attr(const struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->people.n_attrs; i++)
-		if (strcasecmp(cfg->people.attrs[i].name, "mail") == 0)
-			return cfg->people.attrs[i].name;
-	return NULL;
-}
-
 int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 {
 	struct planner P;
-	struct plan *p = calloc(1, sizeof *p);
+	struct plan *p;
 	size_t i;
 	int rc = ST_OK;
 
 	*out = NULL;
-	if (!p)
-		return diag_set(d, ST_FAIL, "out of memory");
 	memset(&P, 0, sizeof P);
-	arena_init(&p->arena);
+	if (pb_init(&P.B, in->source) < 0)
+		return diag_set(d, ST_FAIL, "out of memory");
 	P.in = in;
 	P.cfg = in->cfg;
-	P.p = p;
-	P.a = &p->arena;
-	P.mail_attr = find_mail_attr(in->cfg);
+	P.p = P.B.p;
+	P.a = &P.B.p->arena;
+	P.mail_attr = config_mail_attr(in->cfg);
 	hmap_init(&P.by_dn, 0);
 	hmap_init(&P.by_key, HMAP_ICASE);
 	hmap_init(&P.keys_seen, HMAP_ICASE);
 	hmap_init(&P.groups, 0);
 	hmap_init(&P.accounts, 0);
 	hmap_init(&P.fatal_seen, 0);
-	p->source = in->source ? arena_strdup(&p->arena, in->source) : NULL;
-	p->n_records = in->n_records;
+	P.p->n_records = in->n_records;
 
 	if (index_directory(&P) < 0)
-		P.oom = 1;
-	for (i = 0; i < in->n_records && !P.oom; i++)
+		P.B.oom = 1;
+	for (i = 0; i < in->n_records && !P.B.oom; i++)
 		plan_row(&P, in->records[i]);
-	if (!P.oom) {
+	if (!P.B.oom) {
 		plan_absent(&P);
 		plan_groups(&P);
 	}
-	if (P.oom || finish(&P) < 0)
-		rc = diag_set(d, ST_FAIL, "out of memory while planning");
-	else if (P.fatal.len)
-		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P.fatal));
-
 	for (i = 0; i < P.n_groups; i++)
 		hmap_release(&P.group_list[i]->members);
+	if (P.fatal.len && !P.B.oom)
+		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P.fatal));
+	if (pb_finish(&P.B, &p) < 0)
+		rc = diag_set(d, ST_FAIL, "out of memory while planning");
+	else if (rc < 0)
+		plan_free(p);
+	else
+		*out = p;
 	free(P.group_list);
-	free(P.acts);
 	free(P.matched);
 	hmap_release(&P.by_dn);
 	hmap_release(&P.by_key);
@@ -947,12 +814,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	hmap_release(&P.accounts);
 	hmap_release(&P.fatal_seen);
 	buf_release(&P.fatal);
-	if (rc < 0) {
-		plan_free(p);
-		return rc;
-	}
-	*out = p;
-	return ST_OK;
+	return rc;
 }
 
 void plan_free(struct plan *p)
@@ -990,4 +852,10 @@ const char *role_origin_name(enum role_origin o)
 	case ROLE_DEFAULT: return "default";
 	default: return NULL;
 	}
+}
+
+const char *outcome_name(enum outcome o)
+{
+	static const char *const names[] = {"none", "done", "failed", "skipped", "unknown", "refused"};
+	return names[o];
 }

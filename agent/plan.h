@@ -58,7 +58,8 @@ struct plan_action {
 	enum role_origin role_origin;
 	/* people who get a generated password */
 	const char *email;        /* NULL: no address */
-	size_t n_messages;        /* the first n of notify.messages */
+	enum msg_kind messages[MSG_KINDS]; /* what they are sent, in order */
+	size_t n_messages;
 	/* what messages are rendered with */
 	const char *username, *first_name, *last_name, *account, *locale;
 	/* create_*: the entry's attributes (objectClass first); the password
@@ -119,7 +120,16 @@ struct plan_input {
 };
 
 /* What became of an action when the plan was applied. */
-enum outcome { OUT_NONE, OUT_DONE, OUT_FAILED, OUT_SKIPPED, OUT_UNKNOWN };
+enum outcome {
+	OUT_NONE,
+	OUT_DONE,
+	OUT_FAILED,
+	OUT_SKIPPED,  /* not attempted */
+	OUT_UNKNOWN,  /* sent, and the run stopped before its result was known */
+	OUT_REFUSED,  /* a saved plan's precondition no longer held */
+};
+
+const char *outcome_name(enum outcome o);
 
 /* Computes the plan. Row problems become rejected rows; problems that make
  * the whole plan wrong (a missing role container, a missing group or account
@@ -127,6 +137,9 @@ enum outcome { OUT_NONE, OUT_DONE, OUT_FAILED, OUT_SKIPPED, OUT_UNKNOWN };
  * On success *out is a plan the caller frees with plan_free(). */
 int plan_build(const struct plan_input *in, struct plan **out, struct diag *d);
 void plan_free(struct plan *p);
+
+/* The managed people among entries (what the safety limits count). */
+size_t plan_count_managed(const struct config *cfg, const struct entry *entries, size_t n);
 
 /* True when the plan changes anything in the directory. */
 int plan_has_changes(const struct plan *p);
