@@ -285,6 +285,84 @@ again:
 	}
 }
 
+/* --- lists of keys ----------------------------------------------------------- */
+
+static int push_key(struct arena *a, struct listed_key **v, size_t *n, size_t *alloc, const char *key,
+		    size_t len, unsigned line)
+{
+	while (len && (*key == ' ' || *key == '\t'))
+		key++, len--;
+	while (len && (key[len - 1] == ' ' || key[len - 1] == '\t'))
+		len--;
+	if (!len)
+		return 0;
+	if (*n == *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 64;
+		struct listed_key *t = realloc(*v, na * sizeof *t);
+		if (!t)
+			return -1;
+		*v = t;
+		*alloc = na;
+	}
+	(*v)[*n].key = arena_strndup(a, key, len);
+	(*v)[*n].line = line;
+	return (*v)[(*n)++].key ? 0 : -1;
+}
+
+int csv_read_keys(const char *path, const char *key_column, struct arena *a, struct listed_key **out, size_t *n,
+		  struct diag *d)
+{
+	struct csv_reader r;
+	size_t alloc = 0, i, col = 0;
+	unsigned line;
+	int rc, header = -1;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = csv_open(&r, path, NULL, d)) < 0)
+		return rc;
+	while ((rc = csv_next(&r, &line, d)) > 0) {
+		if (header < 0) {
+			/* The first line decides: a header naming the column, or
+			 * already a key. */
+			header = 0;
+			for (i = 0; i < csv_nfields(&r); i++)
+				if (strcmp(csv_field(&r, i), key_column) == 0) {
+					header = 1;
+					col = i;
+				}
+			if (header)
+				continue;
+		}
+		if (!header && csv_field(&r, 0)[0] == '#')
+			continue;
+		if (!header && csv_nfields(&r) > 1) {
+			rc = diag_set(d, ST_INPUT, "%s:%u: several fields, but the first line does not name the column '%s' (give a CSV whose header has it, or one key per line)",
+				      r.name, line, key_column);
+			break;
+		}
+		if (header && col >= csv_nfields(&r)) {
+			rc = diag_set(d, ST_INPUT, "%s:%u: no field for the column '%s'", r.name, line, key_column);
+			break;
+		}
+		if (push_key(a, out, n, &alloc, csv_field(&r, header ? col : 0), csv_field_len(&r, header ? col : 0),
+			     line) < 0) {
+			rc = diag_set(d, ST_FAIL, "out of memory");
+			break;
+		}
+	}
+	csv_close(&r);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (!*n)
+		return diag_set(d, ST_INPUT, "%s: no keys in the file", path);
+	return 0;
+}
+
 /* --- the source connector --------------------------------------------------- */
 
 struct csv_source {

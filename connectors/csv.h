@@ -68,4 +68,16 @@ static inline size_t csv_field_len(const struct csv_reader *r, size_t i)
 	return (i + 1 < r->n_fields ? r->offsets[i + 1] : r->data.len) - 1 - r->offsets[i];
 }
 
+/* A --users file: a CSV whose header names key_column (the keys are that
+ * column), or a plain list with one key per line ('#' starts a comment
+ * line). Each key knows its line. Keys are copied into the arena; *out is
+ * an array the caller frees. Returns 0 or ST_INPUT. */
+struct listed_key {
+	const char *key;
+	unsigned line;
+};
+struct arena;
+int csv_read_keys(const char *path, const char *key_column, struct arena *a, struct listed_key **out, size_t *n,
+		  struct diag *d);
+
 #endif
