@@ -26,6 +26,7 @@
 #include "hmap.h"
 #include "json.h"
 #include "log.h"
+#include "template.h"
 
 #define MEMBER_BATCH 1000 /* member values per modify of an existing group */
 #define SYNC_EVERY 512    /* outcomes between fsyncs of the journal */
@@ -42,6 +43,7 @@ struct op {
 	size_t n_mods;
 	int permissive;
 	const char *hash;       /* the userPassword sent, to recognise it on read-back */
+	const char *assertion;  /* an update: the old values, as a filter the entry must match */
 	size_t *members;        /* actions whose membership this operation carries */
 	size_t n_members;
 	int msgid;
@@ -188,7 +190,7 @@ static void rec_result(struct engine *E, size_t i, const char *op, const char *s
 static void settle(struct engine *E, size_t i, enum outcome o, int code, const char *error)
 {
 	const struct plan_action *a = act_of(E, i);
-	const char *status = o == OUT_DONE ? "done" : o == OUT_FAILED ? "failed" : o == OUT_SKIPPED ? "skipped" : "unknown";
+	const char *status = outcome_name(o);
 
 	E->a->outcome[i] = o;
 	E->a->error[i] = error ? arena_strdup(&E->a->strings, error) : NULL;
@@ -198,11 +200,13 @@ static void settle(struct engine *E, size_t i, enum outcome o, int code, const c
 		E->r->failed[a->op]++;
 	else if (o == OUT_SKIPPED)
 		E->r->skipped++;
+	else if (o == OUT_REFUSED)
+		E->r->refused++;
 	if (o == OUT_FAILED && a->line)
 		log_warn("%s %s failed (line %u): %s", plan_op_name(a->op), a->dn, a->line, error ? error : "?");
 	else if (o == OUT_FAILED)
 		log_warn("%s %s failed: %s", plan_op_name(a->op), a->dn, error ? error : "?");
-	rec_result(E, i, plan_op_name(a->op), status, o == OUT_FAILED ? code : -1, error,
+	rec_result(E, i, plan_op_name(a->op), status, o == OUT_FAILED || o == OUT_REFUSED ? code : -1, error,
 		   a->op == OP_ADD_TO_ROLE ? a->role_dn : NULL);
 	/* A password that never reached the directory must not be mailed. */
 	if (o != OUT_DONE && E->a->passwords)
@@ -250,7 +254,9 @@ static const char *new_password(struct engine *E, size_t i)
 	char *pw = pwstore_slot(E->a->passwords, i);
 	const char *h = NULL;
 
-	if (password_generate(&E->cfg->passwords, pw, E->a->passwords->slot, E->d) < 0)
+	if (E->a->fixed_password)
+		snprintf(pw, E->a->passwords->slot, "%s", E->a->fixed_password);
+	else if (password_generate(&E->cfg->passwords, pw, E->a->passwords->slot, E->d) < 0)
 		return NULL;
 	if (password_hash(E->cfg->passwords.hash, pw, strlen(pw), &hash, E->d) == 0)
 		h = adup(E, buf_str(&hash));
@@ -271,6 +277,31 @@ static int add_password_mods(struct engine *E, struct op *op, size_t i, enum dir
 		set_mod(op, mop, "pwdReset", (const char **)true_value, 1);
 	set_mod(op, mop, "pwdPolicySubentry", one_value(E, E->cfg->directory.password_policy), 1);
 	return 0;
+}
+
+/* "(&(cn=Old Name)(!(mail=*)))": the values an update replaces, which the
+ * entry must still hold when the change arrives (RFC 4528). */
+static const char *old_values_filter(struct engine *E, const struct plan_action *a)
+{
+	struct buf f = BUF_INIT;
+	const char *s;
+	size_t k, j;
+
+	buf_adds(&f, "(&");
+	for (k = 0; k < a->n_changes; k++) {
+		const struct plan_change *c = &a->changes[k];
+		if (!c->n_old)
+			buf_printf(&f, "(!(%s=*))", c->attr);
+		for (j = 0; j < c->n_old; j++) {
+			buf_printf(&f, "(%s=", c->attr);
+			filter_escape_value(&f, c->old[j], strlen(c->old[j]));
+			buf_addc(&f, ')');
+		}
+	}
+	buf_addc(&f, ')');
+	s = adup(E, buf_str(&f));
+	buf_release(&f);
+	return s;
 }
 
 static struct op *build_op(struct engine *E, size_t i)
@@ -312,6 +343,7 @@ static struct op *build_op(struct engine *E, size_t i)
 			const struct plan_change *c = &a->changes[k];
 			set_mod(op, DIR_MOD_REPLACE, c->attr, c->value ? one_value(E, c->value) : NULL, 1);
 		}
+		op->assertion = old_values_filter(E, a);
 		return op;
 	case OP_DISABLE_PERSON:
 		if (!(op = new_op(E, K_MODIFY, i, a->dn, 1)))
@@ -541,6 +573,12 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 		finish_op(E, op, S_DONE, 0, NULL);
 		return;
 	}
+	if (res->code == DIR_ASSERTION_FAILED && op->assertion && op->action != NO_ACTION) {
+		E->finished++;
+		settle(E, op->action, OUT_REFUSED, res->code,
+		       "refused: the values it replaces changed since the plan was made");
+		return;
+	}
 	if (res->code == DIR_ALREADY_EXISTS && op->kind == K_ADD) {
 		/* Someone (or an earlier attempt of ours) got there first. */
 		int r = read_back(E, op);
@@ -606,7 +644,8 @@ static void run_ops(struct engine *E, struct op **ops, size_t n)
 			diag_init(&d);
 			op->tries++;
 			rc = op->kind == K_ADD ? dir_send_add(E->a->dir, op->dn, op->mods, op->n_mods, &d)
-					       : dir_send_modify(E->a->dir, op->dn, op->mods, op->n_mods, op->permissive, &d);
+					       : dir_send_modify(E->a->dir, op->dn, op->mods, op->n_mods, op->permissive,
+								 op->assertion, &d);
 			if (rc == ST_SERVER) {
 				op->tries--;
 				push_retry(E, op);
@@ -713,7 +752,8 @@ static int collect_groups(struct engine *E)
 	hmap_init(&by_dn, 0);
 	for (i = 0; i < E->plan->n_actions && rc == 0; i++) {
 		const struct plan_action *a = act_of(E, i);
-		int member = (a->op == OP_CREATE_PERSON && E->a->outcome[i] == OUT_DONE) || a->op == OP_ADD_TO_ROLE;
+		int member = (a->op == OP_CREATE_PERSON && E->a->outcome[i] == OUT_DONE) ||
+			     (a->op == OP_ADD_TO_ROLE && E->a->outcome[i] != OUT_REFUSED);
 		void *found;
 
 		if ((!member && a->op != OP_CREATE_ROLE) || !a->role_dn)
@@ -737,7 +777,8 @@ static int collect_groups(struct engine *E)
 			}
 		}
 		if (a->op == OP_CREATE_ROLE) {
-			g->create = i;
+			if (E->a->outcome[i] != OUT_REFUSED)
+				g->create = i;
 			continue;
 		}
 		if (g->n == g->alloc) {
@@ -900,18 +941,24 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	A->error = calloc(n ? n : 1, sizeof *A->error);
 	A->passwords = calloc(1, sizeof *A->passwords);
 	if (!A->outcome || !A->error || !A->passwords ||
-	    pwstore_init(A->passwords, n, E.cfg->passwords.length + 1) < 0 ||
+	    pwstore_init(A->passwords, n,
+			 (A->fixed_password ? strlen(A->fixed_password) : E.cfg->passwords.length) + 1) < 0 ||
 	    fl_init(&E.fl, E.cfg->directory.window) < 0) {
 		rc = diag_set(d, ST_FAIL, "out of memory");
 		goto out;
 	}
 
+	/* A saved plan's actions whose preconditions no longer hold are not
+	 * done, and said so. */
+	for (i = 0; A->refused && i < n; i++)
+		if (A->refused[i])
+			settle(&E, i, OUT_REFUSED, -1, A->refused[i]);
 	/* Build first: a password that cannot be generated stops the run
 	 * before anything is written. */
 	for (i = 0; i < n; i++) {
 		const struct plan_action *a = &A->plan->actions[i];
 		struct op *op;
-		if (a->op == OP_CREATE_ROLE || a->op == OP_ADD_TO_ROLE)
+		if (a->op == OP_CREATE_ROLE || a->op == OP_ADD_TO_ROLE || A->outcome[i] == OUT_REFUSED)
 			continue;
 		if (!(op = build_op(&E, i))) {
 			rc = diag_failed(d) ? d->status : diag_set(d, ST_FAIL, "out of memory");

@@ -31,6 +31,7 @@ struct apply_report {
 	size_t done[OP_COUNT];
 	size_t failed[OP_COUNT];
 	size_t skipped;        /* not attempted (a container failed, or the run stopped) */
+	size_t refused;        /* not done: the entry changed since the plan was made */
 	size_t memberships;    /* people put into role groups */
 	size_t not_enforced;   /* people the server will not force to change their password */
 	size_t passwords;      /* people who got a new password */
@@ -43,6 +44,10 @@ struct apply {
 	struct dir *dir;
 	struct journal *journal;
 	struct pwstore *passwords; /* filled per action: the password it set */
+	const char *fixed_password; /* reset-passwords --password-file: this one for
+	                             * everyone (borrowed); NULL: generated ones */
+	const char *const *refused; /* per action, NULL or why a saved plan's
+	                             * precondition no longer holds (those are not done) */
 	/* per action */
 	enum outcome *outcome;
 	const char **error;        /* why it failed or was skipped */

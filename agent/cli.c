@@ -40,10 +40,81 @@ static const char exit_codes[] =
 	"  4  a safety limit stopped the run before its first change\n"
 	"  5  another run holds the lock\n";
 
+static const char *const command_help[] = {
+	[CMD_CHECK] =
+		"Usage: ldapenroll [global options] check [--connect]\n"
+		"\n"
+		"Validates the config and the message templates, and reads a CSV source to\n"
+		"report the rows that would be rejected (exit 1 when any would be). Changes\n"
+		"nothing and contacts no server unless --connect is given.\n"
+		"\n"
+		"  --connect   also bind to the directory and check the base, the password\n"
+		"              policy (pwdMustChange) and the role container, and prove the\n"
+		"              mail path (EHLO, STARTTLS, AUTH) without sending anything\n",
+	[CMD_SYNC] =
+		"Usage: ldapenroll [global options] sync [--apply] [--check] [--format F]\n"
+		"                  [--output FILE] [--force-limits N]\n"
+		"\n"
+		"Reads the source and the directory, computes the plan and prints it. With\n"
+		"--apply the plan is executed as a job and the messages are sent.\n"
+		"\n"
+		"  --format F          text (default), json (the versioned plan, which apply\n"
+		"                      reads back) or ldif (the changes, passwords left out)\n"
+		"  --output FILE       write the plan or report to FILE (mode 0600)\n"
+		"  --check             exit 1 when changes are pending (for monitoring)\n"
+		"  --apply             execute the plan and send the notifications\n"
+		"  --force-limits N    go past a safety limit when the plan disables and\n"
+		"                      creates at most N people\n",
+	[CMD_APPLY] =
+		"Usage: ldapenroll [global options] apply PLAN.json [--apply] [--format F]\n"
+		"                  [--force-limits N]\n"
+		"\n"
+		"Executes exactly a plan saved with sync --format json --output PLAN.json.\n"
+		"A plan made with another config is refused. An action whose precondition no\n"
+		"longer holds (the entry changed since planning) is refused and reported.\n"
+		"Without --apply, shows what would be done and refused.\n",
+	[CMD_ENABLE] =
+		"Usage: ldapenroll [global options] enable --users FILE [--apply] [--format F]\n"
+		"\n"
+		"Enables the listed people: removes the lock, sets a fresh temporary password\n"
+		"(must be changed at first login) and sends the configured messages. FILE is\n"
+		"a CSV whose header names the source key column, or one key per line. Listed\n"
+		"people who are not in the directory are reported.\n",
+	[CMD_DISABLE] =
+		"Usage: ldapenroll [global options] disable --users FILE [--apply] [--format F]\n"
+		"                  [--force-limits N]\n"
+		"\n"
+		"Disables the listed people (pwdAccountLockedTime 000001010000Z). FILE is as\n"
+		"for enable. The safety limits apply.\n",
+	[CMD_RESET_PASSWORDS] =
+		"Usage: ldapenroll [global options] reset-passwords\n"
+		"                  --scope all|all-except|without-role|selected\n"
+		"                  [--users FILE] [--password-file FILE] [--apply] [--format F]\n"
+		"\n"
+		"Resets passwords: all managed people, all but the listed (--users), those\n"
+		"in no role group, or only the listed (--users). Each gets a generated\n"
+		"temporary password and the password message; with --password-file (an\n"
+		"owner-only file whose content, less a final newline, is the password,\n"
+		"checked against passwords.policy) everyone gets that one and no message.\n"
+		"Either way the password must be changed at first login.\n",
+	[CMD_NOTIFY] =
+		"Usage: ldapenroll [global options] notify --job ID [--all] [--apply]\n"
+		"                  [--format F]\n"
+		"\n"
+		"Sends the messages of an earlier job again, with a fresh temporary password\n"
+		"(none is ever stored), to the people of that job who still hold a temporary\n"
+		"password; --all includes those who changed it. The re-send is a job itself.\n",
+	[CMD_JOBS] =
+		"Usage: ldapenroll [global options] jobs [ID] [--manual] [--format text|json|csv]\n"
+		"\n"
+		"Lists the jobs (newest first), or shows one: progress while it runs, counts,\n"
+		"and what became of each person and message. --manual lists the people to\n"
+		"tell by other means (no address, or a message refused for good).\n",
+};
+
 void cli_usage(FILE *f, enum command cmd)
 {
-	switch (cmd) {
-	case CMD_NONE:
+	if (cmd == CMD_NONE) {
 		fputs("Usage: ldapenroll [-c FILE] [-v|-q] [--log-format text|logfmt|json] [--state-dir DIR]\n"
 		      "                  COMMAND [ARGS]\n"
 		      "\n"
@@ -53,10 +124,15 @@ void cli_usage(FILE *f, enum command cmd)
 		      "changes anything previews by default and changes nothing without --apply.\n"
 		      "\n"
 		      "Commands:\n"
-		      "  check [--connect]      validate the config, templates and source\n"
-		      "  sync [--apply] [--check] [--format text|json|ldif] [--output FILE]\n"
-		      "       [--force-limits N]\n"
-		      "                         make the directory match the source\n"
+		      "  check [--connect]            validate the config, templates and source\n"
+		      "  sync [--apply] [--check]     make the directory match the source\n"
+		      "  apply PLAN.json [--apply]    execute a saved plan exactly\n"
+		      "  enable --users FILE          enable listed people (new password, messages)\n"
+		      "  disable --users FILE         disable listed people\n"
+		      "  reset-passwords --scope S    reset passwords (all, all-except, without-role,\n"
+		      "                               selected; --password-file for a given one)\n"
+		      "  notify --job ID [--all]      send a job's messages again\n"
+		      "  jobs [ID] [--manual]         list jobs, or show one\n"
 		      "\n"
 		      "Global options:\n"
 		      "  -c, --config FILE      the config (default ./ldapenroll.yaml, then\n"
@@ -70,38 +146,11 @@ void cli_usage(FILE *f, enum command cmd)
 		      "Logs go to standard error, results to standard output. No secret is ever\n"
 		      "accepted on the command line. See ldapenroll(1) and ldapenroll.yaml(5).\n\n",
 		      f);
-		fputs(exit_codes, f);
-		return;
-	case CMD_CHECK:
-		fputs("Usage: ldapenroll [global options] check [--connect]\n"
-		      "\n"
-		      "Validates the config and the message templates, and reads a CSV source to\n"
-		      "report the rows that would be rejected. Changes nothing and contacts no server\n"
-		      "unless --connect is given.\n"
-		      "\n"
-		      "  --connect   also bind to the directory and check the base, the password\n"
-		      "              policy (pwdMustChange) and the role containers\n\n",
+	} else {
+		fputs(command_help[cmd], f);
+		fputs("\nGlobal options (-c, -v, -q, --log-format, --state-dir) may come before or\n"
+		      "after the command. See ldapenroll --help.\n\n",
 		      f);
-		break;
-	case CMD_SYNC:
-		fputs("Usage: ldapenroll [global options] sync [--apply] [--check] [--format F]\n"
-		      "                  [--output FILE] [--force-limits N]\n"
-		      "\n"
-		      "Reads the source and the directory, computes the plan and prints it. Nothing is\n"
-		      "changed without --apply.\n"
-		      "\n"
-		      "  --format F          text (default), json (the versioned plan) or ldif\n"
-		      "                      (the changes as LDIF, passwords left out)\n"
-		      "  --output FILE       write the plan to FILE instead of standard output\n"
-		      "  --check             exit 1 when changes are pending (for monitoring)\n"
-		      "  --apply             execute the plan and send the notifications\n"
-		      "  --force-limits N    allow a run that exceeds a safety limit, if it disables\n"
-		      "                      or creates at most N people\n\n",
-		      f);
-		break;
-	default:
-		fprintf(f, "Usage: ldapenroll [global options] %s\n\n", command_name(cmd));
-		break;
 	}
 	fputs(exit_codes, f);
 }

@@ -41,10 +41,10 @@ static const char *manual_reason(const struct job_person *p)
 
 static void counts_json(struct buf *b, const struct job *j)
 {
-	buf_printf(b, "{\"planned\":%zu,\"results\":%zu,\"done\":%zu,\"failed\":%zu,\"skipped\":%zu,\"unknown\":%zu,"
+	buf_printf(b, "{\"planned\":%zu,\"results\":%zu,\"done\":%zu,\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"unknown\":%zu,"
 		      "\"messages_sent\":%zu,\"messages_failed\":%zu,\"messages_pending\":%zu,\"messages_skipped\":%zu,"
 		      "\"rejected\":%zu,\"not_enforced\":%zu",
-		   j->planned, j->results, j->done, j->failed, j->skipped, j->unknown, j->msg_sent, j->msg_failed,
+		   j->planned, j->results, j->done, j->failed, j->refused, j->skipped, j->unknown, j->msg_sent, j->msg_failed,
 		   j->msg_pending, j->msg_skipped, j->n_rejected, j->not_enforced);
 	if (j->end_counts[0]) {
 		buf_adds(b, ",\"final\":");
@@ -291,8 +291,8 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 			   j->finished ? j->finished : "");
 		if (!j->finished && j->planned)
 			buf_printf(&b, "  progress: %zu of %zu directory actions have an outcome\n", j->results, j->planned);
-		buf_printf(&b, "  directory: %zu done, %zu failed, %zu skipped, %zu unknown\n", j->done, j->failed,
-			   j->skipped, j->unknown);
+		buf_printf(&b, "  directory: %zu done, %zu failed, %zu refused, %zu skipped, %zu unknown\n", j->done,
+			   j->failed, j->refused, j->skipped, j->unknown);
 		buf_printf(&b, "  messages: %zu sent, %zu failed, %zu pending, %zu skipped\n", j->msg_sent, j->msg_failed,
 			   j->msg_pending, j->msg_skipped);
 		if (j->not_enforced)

@@ -78,6 +78,8 @@ static void on_result(struct job *j, const struct json *rec)
 			j->failed++;
 		else if (strcmp(status, "skipped") == 0)
 			j->skipped++;
+		else if (strcmp(status, "refused") == 0)
+			j->refused++;
 		else
 			j->unknown++;
 	} else if (strcmp(status, "done") != 0) {
@@ -164,7 +166,9 @@ static void on_record(struct job *j, const struct json *rec)
 		on_result(j, rec);
 	} else if (strcmp(type, "notify") == 0) {
 		if ((p = person(j, rec))) {
+			const struct json *m = json_get(rec, "messages");
 			p->notify = keep(j, json_get_str(rec, "status"));
+			p->n_expected = m && m->type == JSON_ARRAY ? m->n : 0;
 			if (p->notify && strcmp(p->notify, "manual") == 0)
 				p->manual = keep(j, json_get_str(rec, "reason"));
 		}
@@ -330,14 +334,16 @@ int job_person_pending(const struct job_person *p)
 {
 	size_t i, sent = 0;
 
-	if (!p->password || (p->notify && strcmp(p->notify, "manual") == 0))
+	if (!p->password || (p->notify && (strcmp(p->notify, "manual") == 0 || strcmp(p->notify, "none") == 0)))
 		return 0;
 	for (i = 0; i < p->n_messages; i++) {
 		if (strcmp(p->messages[i].status, "failed") == 0)
 			return 0; /* refused for good: manual notification, not a resend */
 		sent += strcmp(p->messages[i].status, "sent") == 0;
 	}
-	return !(p->n_messages && sent == p->n_messages);
+	/* Settled only when every message announced was sent: a crash
+	 * between two messages leaves the person waiting. */
+	return !(p->n_messages && sent == p->n_messages && sent >= p->n_expected);
 }
 
 void pending_apply_job(struct hmap *pending, struct arena *arena, const struct job *j)

@@ -31,7 +31,8 @@ struct job_person {
 	struct job_message *messages;
 	size_t n_messages, alloc_messages;
 	int password;          /* a password was set for them in this job */
-	const char *notify;    /* "pending", "manual" or NULL */
+	const char *notify;    /* "pending", "manual", "none" or NULL */
+	size_t n_expected;     /* messages the notify record announced */
 	const char *manual;    /* why they need manual notification, or NULL */
 };
 
@@ -46,7 +47,7 @@ struct job {
 	long pid;
 	size_t planned;        /* actions in the plan (from the header) */
 	size_t results;        /* action outcomes recorded so far */
-	size_t done, failed, skipped, unknown;
+	size_t done, failed, skipped, unknown, refused;
 	size_t msg_sent, msg_failed, msg_pending, msg_skipped;
 	size_t not_enforced, bad_lines;
 	struct job_person *people;

@@ -145,8 +145,8 @@ int journal_create(const char *state_dir, struct journal **out, struct diag *d)
 {
 	struct journal *j = calloc(1, sizeof *j);
 	char stamp[32], dir[4096], path[4200];
-	unsigned char rnd[2];
-	time_t now = time(NULL);
+	unsigned char rnd[1];
+	struct timespec now;
 	struct tm tm;
 	int tries, rc;
 
@@ -154,7 +154,8 @@ int journal_create(const char *state_dir, struct journal **out, struct diag *d)
 	if (!j)
 		return diag_set(d, ST_FAIL, "out of memory");
 	j->fd = -1;
-	gmtime_r(&now, &tm);
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(dir, sizeof dir, "%s/jobs", state_dir);
 	for (tries = 0; tries < 16 && j->fd < 0; tries++) {
@@ -162,7 +163,11 @@ int journal_create(const char *state_dir, struct journal **out, struct diag *d)
 			free(j);
 			return rc;
 		}
-		snprintf(j->id, sizeof j->id, "%s-%02x%02x", stamp, rnd[0], rnd[1]);
+		/* The suffix is the millisecond (high 10 bits) and 6 random bits:
+		 * ids sort in the order the jobs started, as the run lock
+		 * lets no two start in the same millisecond. */
+		snprintf(j->id, sizeof j->id, "%s-%04x", stamp,
+			 (unsigned)(((now.tv_nsec / 1000000) & 0x3ff) << 6 | (rnd[0] & 0x3f)));
 		snprintf(path, sizeof path, "%s/%s.jsonl", dir, j->id);
 		j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 		if (j->fd < 0 && errno != EEXIST)

@@ -29,8 +29,9 @@ void run_lock_release(struct run_lock *lock);
 
 struct journal;
 
-/* Creates a new job: an id like 20261121T101500Z-3f9a and its journal file
- * (mode 0600). Returns 0 or a negative status. */
+/* Creates a new job: an id like 20261121T101500Z-3f9a (the time, and the
+ * millisecond with a few random bits, so that ids sort in start order) and
+ * its journal file (mode 0600). Returns 0 or a negative status. */
 int journal_create(const char *state_dir, struct journal **out, struct diag *d);
 const char *journal_id(const struct journal *j);
 const char *journal_path(const struct journal *j);

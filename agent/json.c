@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,7 +307,7 @@ static struct json *parse_value(struct parser *p)
 			if (!(v = new_value(JSON_NUMBER)))
 				return fail_at(p, "out of memory");
 			v->number = strtod(num, &end);
-			if (end != num + n) {
+			if (end != num + n || !isfinite(v->number)) {
 				json_free(v);
 				return fail_at(p, "bad number");
 			}
@@ -390,7 +391,7 @@ void json_write(struct buf *b, const struct json *v)
 		buf_adds(b, v->boolean ? "true" : "false");
 		break;
 	case JSON_NUMBER:
-		if (v->number == (double)(long long)v->number && v->number < 9e15 && v->number > -9e15)
+		if (v->number < 9e15 && v->number > -9e15 && v->number == (double)(long long)v->number)
 			buf_printf(b, "%lld", (long long)v->number);
 		else
 			buf_printf(b, "%.17g", v->number);

@@ -194,6 +194,7 @@ int message_build(const struct msg_template *t, const struct tmpl_env *env, cons
 		goto out;
 	}
 	if (!single_line(buf_str(&subject)) || (h->to_name && !single_line(h->to_name)) || !single_line(h->to) ||
+	    !single_line(h->message_id) || (h->reply_to && !single_line(h->reply_to)) ||
 	    memchr(buf_str(&body), '\0', body.len) != NULL || strchr(buf_str(&body), '\r')) {
 		rc = diag_set(d, ST_INPUT, "%s: a line break (or NUL) in a value would end up in a header; the message is refused",
 			      t->path);
@@ -208,8 +209,11 @@ int message_build(const struct msg_template *t, const struct tmpl_env *env, cons
 	if (h->reply_to) {
 		buf_reset(&name);
 		buf_reset(&addr);
-		if (mailbox_parse(h->reply_to, &name, &addr, &why) == 0)
-			header_add_mailbox(out, "Reply-To", buf_str(&name), buf_str(&addr));
+		if (mailbox_parse(h->reply_to, &name, &addr, &why) < 0) {
+			rc = diag_set(d, ST_INPUT, "notify.reply_to: %s", why);
+			goto out;
+		}
+		header_add_mailbox(out, "Reply-To", buf_str(&name), buf_str(&addr));
 	}
 	header_add_text(out, "Subject", buf_str(&subject));
 	add_date(out, h->date);
@@ -239,8 +243,17 @@ const struct msg_template *message_pick(const struct msg_template *v, size_t n, 
 
 	if (!n)
 		return NULL;
+	char full[64];
+
 	if (!locale || !*locale)
 		return &v[0];
+	/* A codeset or modifier (pt_BR.UTF-8, de_DE@euro) does not matter. */
+	len = strcspn(locale, ".@");
+	if (len >= sizeof full)
+		return &v[0];
+	memcpy(full, locale, len);
+	full[len] = '\0';
+	locale = full;
 	/* de_DE and de-DE match a de_DE variant, then a de variant. */
 	for (i = 1; i < n; i++)
 		if (v[i].locale && strlen(v[i].locale) == strlen(locale)) {

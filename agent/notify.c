@@ -149,8 +149,8 @@ static void notify_person(struct sender *S, size_t i)
 		buf_adds(&name, act->first_name);
 	if (act->last_name)
 		buf_printf(&name, "%s%s", name.len ? " " : "", act->last_name);
-	for (k = 0; k < act->n_messages && k < n->n_messages; k++) {
-		enum msg_kind kind = n->messages[k];
+	for (k = 0; k < act->n_messages; k++) {
+		enum msg_kind kind = act->messages[k];
 		const struct msg_template *t = message_pick(n->tmpl[kind], n->n_tmpl[kind], act->locale);
 		struct message_headers h = {n->from, n->reply_to, buf_str(&name), act->email, NULL, time(NULL)};
 		struct buf msg = BUF_INIT;

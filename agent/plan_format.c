@@ -98,16 +98,18 @@ static void text_action(struct buf *b, const struct plan_action *a, const struct
 	enum outcome o = st ? st->outcome[i] : OUT_NONE;
 	const char *err = st && st->error ? st->error[i] : NULL;
 
-	if (!st)
+	if (o == OUT_NONE)
 		buf_printf(b, "Would %s ", verbs[a->op].planned);
 	else if (o == OUT_DONE)
 		buf_printf(b, "%s ", verbs[a->op].done);
 	else if (o == OUT_FAILED)
 		buf_printf(b, "FAILED to %s ", verbs[a->op].planned);
+	else if (o == OUT_REFUSED)
+		buf_printf(b, "%s %s ", st->preview ? "Would refuse to" : "Refused to", verbs[a->op].planned);
 	else
 		buf_printf(b, "Did not %s ", verbs[a->op].planned);
 	text_object(b, a);
-	if (st && o != OUT_DONE && err)
+	if (o != OUT_DONE && o != OUT_NONE && err)
 		buf_printf(b, ": %s", err);
 	buf_addc(b, '\n');
 }
@@ -117,7 +119,7 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 	const size_t *c = p->counts;
 
 	buf_adds(b, "\nSummary: ");
-	if (strcmp(command, "sync") == 0) {
+	if (strcmp(command, "sync") == 0 || strcmp(command, "apply") == 0) {
 		buf_printf(b, "%zu to create, %zu to enable, %zu to update, %zu to disable, ", c[OP_CREATE_PERSON],
 			   c[OP_ENABLE_PERSON], c[OP_UPDATE_PERSON], c[OP_DISABLE_PERSON]);
 		pl_count(b, p->n_unchanged, "unchanged; ", "unchanged; ");
@@ -128,8 +130,8 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 		pl_count(b, c[OP_ADD_TO_ROLE], "person", "people");
 		buf_adds(b, " to add to a role");
 	} else {
-		buf_printf(b, "%zu to enable, %zu to disable, %zu passwords to reset", c[OP_ENABLE_PERSON],
-			   c[OP_DISABLE_PERSON], c[OP_RESET_PASSWORD]);
+		buf_printf(b, "%zu to enable, %zu to disable, %zu passwords to reset, %zu left as they are",
+			   c[OP_ENABLE_PERSON], c[OP_DISABLE_PERSON], c[OP_RESET_PASSWORD], p->n_unchanged);
 	}
 	buf_adds(b, "; ");
 	pl_count(b, p->n_rejected, "row rejected", "rows rejected");
@@ -148,8 +150,10 @@ static void write_text(struct out *o, const struct plan *p, const char *command,
 		text_action(&o->b, &p->actions[i], st, i);
 		flush_if(o, 1 << 16);
 	}
-	if (!p->n_actions)
+	if (!p->n_actions && strcmp(command, "sync") == 0)
 		buf_adds(&o->b, "No changes: the directory already matches the source.\n");
+	else if (!p->n_actions)
+		buf_adds(&o->b, "No changes: there is nothing to do for the people listed or selected.\n");
 	for (i = 0; i < p->n_rejected; i++) {
 		const struct plan_reject *r = &p->rejected[i];
 		if (r->key)
@@ -166,7 +170,7 @@ static void write_text(struct out *o, const struct plan *p, const char *command,
 			buf_printf(&o->b, "Needs manual notification: %s: %s\n", m->key ? m->key : m->dn, m->reason);
 		flush_if(o, 1 << 16);
 	}
-	if (st)
+	if (st && !st->preview)
 		return; /* the run prints its own summary of what was done */
 	text_summary(&o->b, p, command);
 	buf_adds(&o->b, "Nothing was changed; use --apply to apply.\n");
@@ -202,7 +206,7 @@ static void json_attrs(struct buf *b, const struct plan_action *a)
 	buf_addc(b, '}');
 }
 
-static void json_messages(struct buf *b, const struct plan_action *a, const struct config *cfg)
+static void json_messages(struct buf *b, const struct plan_action *a)
 {
 	size_t i;
 
@@ -215,7 +219,7 @@ static void json_messages(struct buf *b, const struct plan_action *a, const stru
 	for (i = 0; i < a->n_messages; i++) {
 		if (i)
 			buf_addc(b, ',');
-		json_add_string(b, msg_kind_name(cfg->notify.messages[i]));
+		json_add_string(b, msg_kind_name(a->messages[i]));
 	}
 	buf_addc(b, ']');
 }
@@ -230,6 +234,71 @@ static void json_person_head(struct buf *b, const struct plan_action *a)
 		buf_adds(b, ",\"line\":null");
 	buf_addc(b, ',');
 	json_add_member_str(b, "dn", a->dn);
+}
+
+/* What `apply` needs to render a person's messages without the source:
+ * the built-ins and the columns of their row. */
+static void json_person(struct buf *b, const struct plan_action *a, const struct config *cfg)
+{
+	size_t i, n = 0;
+
+	buf_adds(b, ",\"person\":{");
+	json_add_member_str(b, "username", a->username);
+	buf_addc(b, ',');
+	json_add_member_str(b, "first_name", a->first_name);
+	buf_addc(b, ',');
+	json_add_member_str(b, "last_name", a->last_name);
+	buf_addc(b, ',');
+	json_add_member_str(b, "account", a->account);
+	buf_addc(b, ',');
+	json_add_member_str(b, "locale", a->locale);
+	buf_adds(b, ",\"columns\":{");
+	for (i = 0; a->rec && i < cfg->columns.n; i++) {
+		if (!a->rec->fields[i])
+			continue;
+		if (n++)
+			buf_addc(b, ',');
+		json_add_member_str(b, cfg->columns.items[i], a->rec->fields[i]);
+	}
+	buf_adds(b, "}}");
+}
+
+/* What must still hold when a saved plan is applied. */
+static void json_precondition(struct buf *b, const struct plan_action *a)
+{
+	size_t i;
+
+	buf_adds(b, ",\"precondition\":");
+	switch (a->op) {
+	case OP_CREATE_ACCOUNT:
+	case OP_CREATE_ROLE:
+	case OP_CREATE_PERSON:
+		buf_adds(b, "{\"absent\":true}");
+		break;
+	case OP_ENABLE_PERSON:
+		buf_adds(b, "{\"locked\":true}");
+		break;
+	case OP_DISABLE_PERSON:
+		buf_adds(b, "{\"locked\":false}");
+		break;
+	case OP_UPDATE_PERSON:
+		buf_adds(b, "{\"values\":{");
+		for (i = 0; i < a->n_changes; i++) {
+			if (i)
+				buf_addc(b, ',');
+			json_add_string(b, a->changes[i].attr);
+			buf_addc(b, ':');
+			json_str_array(b, a->changes[i].old, a->changes[i].n_old);
+		}
+		buf_adds(b, "}}");
+		break;
+	case OP_ADD_TO_ROLE:
+		buf_adds(b, "{\"member\":false}");
+		break;
+	default:
+		buf_adds(b, "{\"exists\":true}");
+		break;
+	}
 }
 
 static void json_action(struct buf *b, const struct plan_action *a, const struct config *cfg,
@@ -261,13 +330,13 @@ static void json_action(struct buf *b, const struct plan_action *a, const struct
 		json_add_member_str(b, "role_origin", role_origin_name(a->role_origin));
 		buf_addc(b, ',');
 		json_add_member_str(b, "role_dn", a->role_dn);
-		json_messages(b, a, cfg);
+		json_messages(b, a);
 		json_attrs(b, a);
 		break;
 	case OP_ENABLE_PERSON:
 	case OP_RESET_PASSWORD:
 		json_person_head(b, a);
-		json_messages(b, a, cfg);
+		json_messages(b, a);
 		break;
 	case OP_DISABLE_PERSON:
 		json_person_head(b, a);
@@ -305,10 +374,12 @@ static void json_action(struct buf *b, const struct plan_action *a, const struct
 		buf_addc(b, ',');
 		json_add_member_str(b, "reason", a->reason);
 	}
-	if (st) {
-		static const char *const names[] = {"none", "done", "failed", "skipped", "unknown"};
+	if (a->op == OP_CREATE_PERSON || a->op == OP_ENABLE_PERSON || a->op == OP_RESET_PASSWORD)
+		json_person(b, a, cfg);
+	json_precondition(b, a);
+	if (st && !(st->preview && st->outcome[idx] == OUT_NONE)) {
 		buf_addc(b, ',');
-		json_add_member_str(b, "status", names[st->outcome[idx]]);
+		json_add_member_str(b, "status", outcome_name(st->outcome[idx]));
 		if (st->error && st->error[idx]) {
 			buf_addc(b, ',');
 			json_add_member_str(b, "error", st->error[idx]);
@@ -327,6 +398,8 @@ static void write_json(struct out *o, const struct plan *p, const struct config 
 	json_add_member_str(b, "command", command);
 	buf_addc(b, ',');
 	json_add_member_str(b, "source", p->source);
+	buf_addc(b, ',');
+	json_add_member_str(b, "config_sha256", cfg->digest);
 	if (st && st->job) {
 		buf_addc(b, ',');
 		json_add_member_str(b, "job", st->job);

@@ -11,11 +11,13 @@
 
 enum plan_format { PLAN_TEXT, PLAN_JSON, PLAN_LDIF };
 
-/* After --apply: what became of each action, and the job. */
+/* What became of each action (after --apply), or what would (a preview
+ * of a saved plan, where some actions are refused); and the job. */
 struct plan_status {
 	const enum outcome *outcome; /* per action */
 	const char *const *error;    /* per action, may be NULL */
 	const char *job;
+	int preview;                 /* OUT_NONE means "would be done" */
 };
 
 /* Writes the plan to f: a preview when status is NULL, else a report of

@@ -278,6 +278,15 @@ int run_command(const struct cli *cli)
 		case CMD_JOBS:
 			rc = cmd_jobs(&r);
 			break;
+		case CMD_APPLY:
+			rc = cmd_apply(&r);
+			break;
+		case CMD_ENABLE:
+		case CMD_DISABLE:
+		case CMD_RESET_PASSWORDS:
+		case CMD_NOTIFY:
+			rc = cmd_admin(&r);
+			break;
 		default:
 			rc = diag_set(&r.d, ST_INPUT, "the %s command is not available in this version",
 				      command_name(cli->cmd));
@@ -456,12 +465,15 @@ static void record_notifications(struct run *r, size_t *manual)
 			buf_printf(&b, ",\"line\":%u", a->line);
 		buf_addc(&b, ',');
 		json_add_member_str(&b, "email", a->email);
-		if (a->n_messages) {
+		if (r->apply.fixed_password) {
+			/* The administrator chose the password and tells people. */
+			buf_adds(&b, ",\"status\":\"none\",\"reason\":\"a given password was set; no message is sent\"}");
+		} else if (a->n_messages) {
 			buf_adds(&b, ",\"messages\":[");
 			for (k = 0; k < a->n_messages; k++) {
 				if (k)
 					buf_addc(&b, ',');
-				json_add_string(&b, msg_kind_name(cfg->notify.messages[k]));
+				json_add_string(&b, msg_kind_name(a->messages[k]));
 			}
 			buf_adds(&b, "],\"status\":\"pending\"}");
 		} else {
@@ -514,8 +526,8 @@ static void record_end(struct run *r, const struct apply_report *rep, const char
 	buf_printf(&b, ",\"elapsed_ms\":%.0f,\"counts\":{", secs * 1000);
 	for (i = 0; i < OP_COUNT; i++)
 		buf_printf(&b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), rep->done[i]);
-	buf_printf(&b, "\"failed\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}}",
-		   total_failed(rep), rep->skipped, r->plan->n_rejected, rep->passwords, rep->not_enforced,
+	buf_printf(&b, "\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}}",
+		   total_failed(rep), rep->refused, rep->skipped, r->plan->n_rejected, rep->passwords, rep->not_enforced,
 		   rep->memberships);
 	journal_record(r, &b);
 }
@@ -543,7 +555,7 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 	snprintf(accounts, sizeof accounts, "%zu", d[OP_CREATE_ACCOUNT]);
 	snprintf(roles, sizeof roles, "%zu", d[OP_CREATE_ROLE]);
 	snprintf(members, sizeof members, "%zu", rep->memberships);
-	snprintf(failed, sizeof failed, "%zu", total_failed(rep) + rep->not_enforced);
+	snprintf(failed, sizeof failed, "%zu", total_failed(rep) + rep->not_enforced + rep->refused);
 	snprintf(rejected, sizeof rejected, "%zu", r->plan->n_rejected);
 	snprintf(sent, sizeof sent, "%zu", nr->sent);
 	snprintf(mfailed, sizeof mfailed, "%zu", nr->failed);
@@ -567,7 +579,7 @@ int run_apply(struct run *r, const char *command)
 {
 	struct apply_report rep;
 	struct notify_report nrep = {0};
-	struct plan_status st;
+	struct plan_status st = {0};
 	struct timespec t0, t1;
 	char pw[PASSWORD_MAX + 1];
 	size_t manual = 0;
@@ -605,7 +617,7 @@ int run_apply(struct run *r, const char *command)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.not_enforced || nrep.failed || nrep.pending
+	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending
 							  ? "completed_with_failures" : "completed",
 		   secs);
 	journal_sync(r->journal, NULL);
@@ -618,7 +630,7 @@ int run_apply(struct run *r, const char *command)
 	summary_line(r, command, &rep, &nrep, manual, secs);
 	if (stop)
 		return stop;
-	if (total_failed(&rep) || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)
+	if (total_failed(&rep) || rep.refused || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)
 		return 1;
 	return 0;
 }

@@ -67,5 +67,7 @@ int run_apply(struct run *r, const char *command);
 int cmd_check(struct run *r);
 int cmd_sync(struct run *r);
 int cmd_jobs(struct run *r);
+int cmd_admin(struct run *r);
+int cmd_apply(struct run *r);
 
 #endif

@@ -188,7 +188,7 @@ static int read_file(const char *path, struct buf *out)
 	return n ? -1 : 0;
 }
 
-static void load_from_dir(struct loader *L, enum msg_kind kind)
+static void load_from_dir(struct loader *L, enum msg_kind kind, int required)
 {
 	const char *dir = L->cfg->notify.templates, *kname = msg_kind_name(kind);
 	struct buf path = BUF_INIT, text = BUF_INIT;
@@ -196,11 +196,15 @@ static void load_from_dir(struct loader *L, enum msg_kind kind)
 	DIR *d;
 
 	buf_printf(&path, "%s/%s.txt", dir, kname);
-	if (read_file(buf_str(&path), &text) < 0)
+	if (read_file(buf_str(&path), &text) < 0) {
+		/* A kind no message uses may be missing; the others not. */
+		if (!required && errno == ENOENT)
+			goto out;
 		load_error_at(L, "notify.templates", "%s: %s", buf_str(&path),
 			      errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
-	else
+	} else {
 		add_template(L, kind, buf_str(&path), NULL, buf_str(&text), text.len);
+	}
 	if (!(d = opendir(dir)))
 		goto out;
 	while ((de = readdir(d))) {
@@ -253,14 +257,19 @@ static void load_builtin(struct loader *L, enum msg_kind kind)
 void config_load_templates(struct loader *L)
 {
 	struct cfg_notify *n = &L->cfg->notify;
-	size_t i;
+	size_t i, k;
 
 	if (!n->enabled)
 		return;
-	for (i = 0; i < n->n_messages; i++) {
+	/* Every kind is loaded (reset-passwords sends the password message
+	 * even when sync does not); the kinds of notify.messages must exist. */
+	for (k = 0; k < MSG_KINDS; k++) {
+		int required = 0;
+		for (i = 0; i < n->n_messages; i++)
+			required |= n->messages[i] == (enum msg_kind)k;
 		if (n->templates)
-			load_from_dir(L, n->messages[i]);
+			load_from_dir(L, (enum msg_kind)k, required);
 		else
-			load_builtin(L, n->messages[i]);
+			load_builtin(L, (enum msg_kind)k);
 	}
 }

@@ -520,19 +520,29 @@ int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, s
 }
 
 int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *m, size_t n, int permissive,
-		    struct diag *d)
+		    const char *assertion, struct diag *d)
 {
 	LDAPControl perm = {LDAP_CONTROL_X_PERMISSIVE_MODIFY, {0, NULL}, 0};
-	LDAPControl *ctrls[2] = {&perm, NULL};
+	LDAPControl *ctrls[3] = {NULL, NULL, NULL}, *assert_ctrl = NULL;
 	LDAPMod **mods;
-	int msgid = 0, rc;
+	int msgid = 0, rc, k = 0;
 
 	if (!dir->ld)
 		return diag_set(d, ST_SERVER, "not connected");
-	if (!(mods = build_mods(m, n, 0)))
+	if (permissive)
+		ctrls[k++] = &perm;
+	if (assertion) {
+		if (ldap_create_assertion_control(dir->ld, (char *)assertion, 1, &assert_ctrl) != LDAP_SUCCESS)
+			return diag_set(d, ST_FAIL, "cannot build the assertion %s", assertion);
+		ctrls[k++] = assert_ctrl;
+	}
+	if (!(mods = build_mods(m, n, 0))) {
+		ldap_control_free(assert_ctrl);
 		return diag_set(d, ST_FAIL, "out of memory");
-	rc = ldap_modify_ext(dir->ld, dn, mods, permissive ? ctrls : NULL, NULL, &msgid);
+	}
+	rc = ldap_modify_ext(dir->ld, dn, mods, k ? ctrls : NULL, NULL, &msgid);
 	free_mods(mods, n);
+	ldap_control_free(assert_ctrl);
 	return send_result(dir, rc, msgid, "modify", dn, d);
 }
 

@@ -54,10 +54,12 @@ struct dir_mod {
 /* Sends an add or a modify without waiting. Returns the message id (> 0),
  * or ST_SERVER when the connection is gone. With permissive set, a modify
  * carries the Permissive Modify control: adding a value that is there, or
- * deleting one that is not, is not an error (idempotent retries). */
+ * deleting one that is not, is not an error (idempotent retries). With an
+ * assertion (an LDAP filter, RFC 4528), the modify happens only while the
+ * entry matches it; otherwise the result is DIR_ASSERTION_FAILED. */
 int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, struct diag *d);
 int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *mods, size_t n, int permissive,
-		    struct diag *d);
+		    const char *assertion, struct diag *d);
 
 struct dir_result {
 	int msgid;
@@ -89,5 +91,6 @@ const char *dir_code_text(int code);
 #define DIR_NO_SUCH_ATTRIBUTE 16
 #define DIR_NO_SUCH_OBJECT 32
 #define DIR_ALREADY_EXISTS 68
+#define DIR_ASSERTION_FAILED 122
 
 #endif
