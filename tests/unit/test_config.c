@@ -708,7 +708,8 @@ static void template_file_problems(void **state)
 	snprintf(want, sizeof want, "%s/tpl/welcome.txt:3:13: unknown filter 'lowr'", f->dir);
 	assert_memory_equal(e.line[0], want, strlen(want));
 
-	/* The file named by notify.templates must be there. */
+	/* The file of a message that is sent must be there. */
+	write_file(f, "tpl/welcome.txt", "Subject: x\n\nDear {first_name}\n", 0644);
 	load_fails(f, MINIMAL NOTIFY_HEAD "  messages: [username]\n  templates: tpl\n", &e);
 	assert_non_null(strstr(e.line[0], "username.txt"));
 	assert_non_null(strstr(e.line[0], "notify.templates"));
