@@ -93,7 +93,11 @@ int run_read_source(struct run *r)
 
 	if (!s)
 		return r->d.status;
-	r->source_name = s->name;
+	/* The name outlives the source: the plan and the report show it. */
+	if (!(r->source_name = arena_strdup(&r->records_arena, s->name))) {
+		source_close(s);
+		return diag_set(&r->d, ST_FAIL, "out of memory");
+	}
 	if (r->cfg->source.type == SOURCE_CSV && digest_init(&dg) == 0) {
 		s->tap = digest_tap;
 		s->tap_arg = &dg;
@@ -532,19 +536,30 @@ static void record_end(struct run *r, const struct apply_report *rep, const char
 	journal_record(r, &b);
 }
 
+/* Seconds since t. */
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
 static void summary_line(struct run *r, const char *command, const struct apply_report *rep,
-			 const struct notify_report *nr, size_t manual, double secs)
+			 const struct notify_report *nr, size_t manual, double secs, double dir_secs,
+			 double mail_secs)
 {
 	const size_t *d = rep->done;
 	char created[32], enabled[32], updated[32], disabled[32], reset[32], failed[32], rejected[32],
-		elapsed[32], accounts[32], roles[32], members[32], sent[32], mfailed[32], waiting[32], man[32];
+		elapsed[32], accounts[32], roles[32], members[32], sent[32], mfailed[32], waiting[32], man[32],
+		dir_time[32], mail_time[32];
 	struct log_field f[] = {
 		{"job", journal_id(r->journal)}, {"created", created},   {"enabled", enabled},
 		{"updated", updated},            {"disabled", disabled}, {"reset", reset},
 		{"accounts", accounts},          {"roles", roles},       {"memberships", members},
 		{"failed", failed},              {"rejected", rejected}, {"messages_sent", sent},
 		{"messages_failed", mfailed},    {"messages_pending", waiting}, {"manual", man},
-		{"elapsed", elapsed},
+		{"elapsed", elapsed},            {"directory_seconds", dir_time}, {"mail_seconds", mail_time},
 	};
 
 	snprintf(created, sizeof created, "%zu", d[OP_CREATE_PERSON]);
@@ -562,10 +577,12 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 	snprintf(waiting, sizeof waiting, "%zu", nr->pending);
 	snprintf(man, sizeof man, "%zu", manual);
 	snprintf(elapsed, sizeof elapsed, "%.1fs", secs);
+	snprintf(dir_time, sizeof dir_time, "%.3f", dir_secs);
+	snprintf(mail_time, sizeof mail_time, "%.3f", mail_secs);
 	if (log_format_in_use() == LOG_FORMAT_TEXT) {
-		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s",
+		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s (directory %.1fs, mail %.1fs)",
 			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, rejected,
-			 journal_id(r->journal), elapsed);
+			 journal_id(r->journal), elapsed, dir_secs, mail_secs);
 		if (nr->sent || nr->failed || nr->pending || manual)
 			log_info("messages: %s sent, %s failed, %s pending; %s %s manual notification (ldapenroll jobs %s --manual)",
 				 sent, mfailed, waiting, man, manual == 1 ? "person needs" : "people need",
@@ -580,10 +597,10 @@ int run_apply(struct run *r, const char *command)
 	struct apply_report rep;
 	struct notify_report nrep = {0};
 	struct plan_status st = {0};
-	struct timespec t0, t1;
+	struct timespec t0, t1, phase;
 	char pw[PASSWORD_MAX + 1];
 	size_t manual = 0;
-	double secs;
+	double secs, dir_secs, mail_secs = 0;
 	int rc, stop, mail;
 
 	/* Preflight: nothing below changes the directory until all of it
@@ -606,10 +623,13 @@ int run_apply(struct run *r, const char *command)
 	r->apply.dir = r->dir;
 	r->apply.journal = r->journal;
 	stop = apply_plan(&r->apply, &rep, &r->d);
+	dir_secs = since(&t0);
 	if (r->apply.passwords) {
 		record_notifications(r, &manual);
 		/* The directory changes stand whatever the mail does. */
+		clock_gettime(CLOCK_MONOTONIC, &phase);
 		mail = notify_run(r->cfg, r->plan, &r->apply, r->journal, &nrep, &r->d);
+		mail_secs = since(&phase);
 		if (!stop)
 			stop = mail;
 	}
@@ -627,7 +647,7 @@ int run_apply(struct run *r, const char *command)
 		st.job = journal_id(r->journal);
 		run_write_plan(r, command, &st);
 	}
-	summary_line(r, command, &rep, &nrep, manual, secs);
+	summary_line(r, command, &rep, &nrep, manual, secs, dir_secs, mail_secs);
 	if (stop)
 		return stop;
 	if (total_failed(&rep) || rep.refused || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)

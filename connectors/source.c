@@ -11,9 +11,9 @@ struct source *source_new(const struct config *cfg, struct arena *arena, struct 
 	case SOURCE_CSV:
 		return csv_source_new(cfg, arena, d);
 	case SOURCE_LDAP:
-		break;
+		return ldap_source_new(cfg, arena, d);
 	}
-	diag_set(d, ST_INPUT, "source.type ldap is not supported by this build");
+	diag_set(d, ST_INPUT, "unknown source.type");
 	return NULL;
 }
 

@@ -64,5 +64,6 @@ int source_map_columns(const struct config *cfg, const char *name, const char *c
 
 /* Connectors. */
 struct source *csv_source_new(const struct config *cfg, struct arena *arena, struct diag *d);
+struct source *ldap_source_new(const struct config *cfg, struct arena *arena, struct diag *d);
 
 #endif
