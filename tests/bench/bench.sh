@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# The benchmark. Nothing here asserts on time: it measures, in one run and on
+# identical data, and prints figures and ratios.
+#
+#   tests/bench/bench.sh [--rows N] [--preview-rows "100000 1000000"] [--window W]
+#                        [--modes "fsync nosync"] [--mail N] [--build DIR]
+#
+# For each mode (slapd with fsync, and with olcDbNoSync), on a fresh sandbox
+# each time:
+#   (a) ldapadd -c of the equivalent LDIF (people with {SSHA512} passwords and
+#       pwdReset, the account containers, the role groups with their members);
+#   (b) the server's limit: bench_addclient, a minimal asynchronous add client
+#       sending the same LDIF with W adds in flight;
+#   (c) ldapenroll sync --apply from the CSV, messages to the sandbox's SMTP
+#       server (the directory phase and the mail phase are timed apart);
+# then (d) the preview (sync --format json) of larger CSVs: time and peak RSS;
+# and (e) mail: the messages/s of (c)'s one reused SMTP connection against
+# one curl process (one connection) per message.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+rows=10000
+preview_rows="100000 1000000"
+window=64
+modes="fsync nosync"
+mail_n=300
+build=$root/build-bench
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rows) rows=$2; shift 2 ;;
+	--preview-rows) preview_rows=$2; shift 2 ;;
+	--window) window=$2; shift 2 ;;
+	--modes) modes=$2; shift 2 ;;
+	--mail) mail_n=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+	*) echo "bench: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+"$root/contrib/scripts/install-deps.sh"
+if [ ! -x "$build/ldapenroll" ] || [ ! -x "$build/tests/bench_addclient" ]; then
+	cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build" -j "$(nproc)" --target ldapenroll bench_addclient >/dev/null
+le=$build/ldapenroll
+addclient=$build/tests/bench_addclient
+sandbox=$root/contrib/sandbox/sandbox.sh
+py=/usr/bin/python3
+work=$(mktemp -d /tmp/ldapenroll-bench.XXXXXX)
+sb=$work/sandbox
+trap '"$sandbox" --dir "$sb" stop --purge >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+base=ou=portal,dc=example,dc=com
+policy=cn=portal,ou=policies,dc=example,dc=com
+
+fresh_sandbox() { # MODE
+	"$sandbox" --dir "$sb" stop --purge >/dev/null 2>&1 || true
+	local opts=()
+	[ "$1" = nosync ] && opts+=(--nosync)
+	"$sandbox" --dir "$sb" --ldap-port auto --ldaps-port auto --smtp-port auto "${opts[@]}" start 2>/dev/null
+	eval "$("$sandbox" --dir "$sb" env)"
+}
+
+field() { # NAME TEXT: the value of NAME=... in TEXT
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n 1
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
+
+config() { # FILE CSV NOTIFY(0|1)
+	cat >"$1" <<YAML
+directory:
+  uri: $LDAPENROLL_SANDBOX_LDAP_URI
+  ca_file: $LDAPENROLL_SANDBOX_CA
+  bind_dn: $LDAPENROLL_SANDBOX_BIND_DN
+  bind_password_file: $LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE
+  base: $base
+  password_policy: $policy
+  window: $window
+  timeout: 60s
+source:
+  path: $2
+  key: Username
+accounts:
+  dn: "ou={Account},{base}"
+people:
+  dn: "uid={Username},ou={Account},{base}"
+  required: [Username, LastName, Account]
+  attributes:
+    uid: "{Username}"
+    cn: "{FirstName} {LastName}"
+    givenName: "{FirstName}"
+    sn: "{LastName}"
+    mail: "{Email}"
+    displayName: "{FirstName} {LastName}"
+    preferredLanguage: "{LanguageLocaleKey}"
+roles:
+  column: Role
+  dn: "cn={role},ou=roles,{base}"
+  map:
+    "Customer Manager": "{Account} Customer Manager"
+    "Partner User": "{Account} Partner User"
+  default: "{Account} Standard User"
+limits:
+  max_create: 10000000
+state_dir: $work/state-$RANDOM
+YAML
+	if [ "$3" = 1 ]; then
+		cat >>"$1" <<YAML
+notify:
+  smtp:
+    url: $LDAPENROLL_SANDBOX_SMTP_URL
+    ca_file: $LDAPENROLL_SANDBOX_CA
+    username: $LDAPENROLL_SANDBOX_SMTP_USER
+    password_file: $LDAPENROLL_SANDBOX_SMTP_PASSWORD_FILE
+    timeout: 60s
+  from: "Bench IT <it@example.com>"
+  login_url: https://portal.example.com/login
+YAML
+	fi
+}
+
+echo "ldapenroll benchmark: $rows rows, window $window, $(nproc) cores, $(uname -r)"
+echo "slapd $(/usr/sbin/slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/\1/p' | head -n 1), data in $work"
+"$py" "$here/gen.py" "$rows" "$work" "$base" "$policy"
+entries=$(grep -c '^dn:' "$work/users.ldif")
+echo "$entries entries to add ($rows people, the rest containers and role groups)"
+
+mail_rate=
+for mode in $modes; do
+	echo
+	echo "== slapd with $([ "$mode" = nosync ] && echo "olcDbNoSync (no fsync)" || echo "fsync")"
+
+	fresh_sandbox "$mode"
+	m=$("$py" "$here/measure.py" "$work/a.out" "$work/a.err" ldapadd -c -x -ZZ -H "$LDAPENROLL_SANDBOX_LDAP_URI" \
+		-D "$LDAPENROLL_SANDBOX_BIND_DN" -y "$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" -f "$work/users.ldif")
+	a_s=$(field seconds "$m")
+	[ "$(field rc "$m")" = 0 ] || { echo "ldapadd failed:" >&2; tail -n 5 "$work/a.err" >&2; exit 1; }
+	printf '(a) ldapadd -c            %8.2f s  %7s entries/s\n' "$a_s" "$(rate "$entries" "$a_s")"
+
+	fresh_sandbox "$mode"
+	out=$("$addclient" "$LDAPENROLL_SANDBOX_LDAP_URI" "$LDAPENROLL_SANDBOX_CA" "$LDAPENROLL_SANDBOX_BIND_DN" \
+		"$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" "$work/users.ldif" "$window")
+	b_s=$(field seconds "$out")
+	[ "$(field failed "$out")" = 0 ] || { echo "the add client had failures: $out" >&2; exit 1; }
+	printf '(b) async client (w=%-4s) %8.2f s  %7s entries/s\n' "$window" "$b_s" "$(rate "$entries" "$b_s")"
+
+	fresh_sandbox "$mode"
+	config "$work/c.yaml" "$work/users.csv" 1
+	m=$("$py" "$here/measure.py" "$work/c.out" "$work/c.err" "$le" --log-format logfmt -c "$work/c.yaml" sync --apply)
+	c_s=$(field seconds "$m")
+	summary=$(grep 'msg=finished' "$work/c.err" || true)
+	[ "$(field rc "$m")" = 0 ] && [ -n "$summary" ] || { echo "ldapenroll failed:" >&2; tail -n 5 "$work/c.err" >&2; exit 1; }
+	dir_s=$(field directory_seconds "$summary")
+	mail_s=$(field mail_seconds "$summary")
+	sent=$(field messages_sent "$summary")
+	printf '(c) ldapenroll sync --apply %6.2f s  (directory %.2f s: %s entries/s; mail %.2f s: %s messages/s; peak RSS %s MB)\n' \
+		"$c_s" "$dir_s" "$(rate "$entries" "$dir_s")" "$mail_s" "$(rate "$sent" "$mail_s")" "$(field maxrss_mb "$m")"
+	printf '    without the mail phase, the whole command: %.2f s\n' "$(awk -v a="$c_s" -v b="$mail_s" 'BEGIN{print a-b}')"
+	printf '    ratios: (c) directory throughput / (a) = %s (target >= 1.5); (c) directory time / (b) = %s (target <= 1.2)\n' \
+		"$(ratio "$a_s" "$dir_s")" "$(ratio "$dir_s" "$b_s")"
+	printf '            (c) whole run without mail / (a) time = %s\n' \
+		"$(ratio "$(awk -v a="$c_s" -v b="$mail_s" 'BEGIN{print a-b}')" "$a_s")"
+	mail_rate=$(rate "$sent" "$mail_s")
+done
+
+echo
+echo "== (d) the preview: sync --format json against an empty directory"
+fresh_sandbox nosync
+for n in $preview_rows; do
+	mkdir -p "$work/p$n"
+	"$py" "$here/gen.py" "$n" "$work/p$n" "$base" "$policy" --csv-only
+	config "$work/p$n.yaml" "$work/p$n/users.csv" 0
+	m=$("$py" "$here/measure.py" /dev/null "$work/p.err" "$le" -q -c "$work/p$n.yaml" sync --format json --output "$work/p$n.json")
+	[ "$(field rc "$m")" = 0 ] || { echo "the preview failed:" >&2; tail -n 5 "$work/p.err" >&2; exit 1; }
+	printf '%8s rows: %6.2f s, peak RSS %s MB, plan %s MB (targets for 1,000,000: < 30 s, < 1024 MB)\n' "$n" \
+		"$(field seconds "$m")" "$(field maxrss_mb "$m")" "$(($(stat -c %s "$work/p$n.json") / 1048576))"
+	rm -rf "$work/p$n" "$work/p$n.json"
+done
+
+echo
+echo "== (e) mail: one reused connection vs one connection (a curl process) per message"
+printf 'From: it@example.com\r\nTo: x@bench.example\r\nSubject: bench\r\n\r\nHello\r\n' >"$work/msg.eml"
+# The SMTP password goes to curl in a netrc file, not on its command line.
+(umask 077 && printf 'machine localhost login %s password %s\n' "$LDAPENROLL_SANDBOX_SMTP_USER" \
+	"$(cat "$LDAPENROLL_SANDBOX_SMTP_PASSWORD_FILE")" >"$work/netrc")
+t0=$(date +%s.%N)
+for i in $(seq "$mail_n"); do
+	curl -s --ssl-reqd --cacert "$LDAPENROLL_SANDBOX_CA" --netrc-file "$work/netrc" \
+		--mail-from it@example.com --mail-rcpt "m$i@bench.example" -T "$work/msg.eml" "$LDAPENROLL_SANDBOX_SMTP_URL" ||
+		{ echo "curl failed" >&2; exit 1; }
+done
+t1=$(date +%s.%N)
+curl_rate=$(awk -v n="$mail_n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+printf 'curl per message: %s messages/s (%s messages); ldapenroll, one connection: %s messages/s; ratio %s (target >= 5)\n' \
+	"$curl_rate" "$mail_n" "$mail_rate" "$(ratio "$mail_rate" "$curl_rate")"
