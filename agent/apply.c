@@ -82,36 +82,10 @@ struct engine {
 	size_t unsynced;
 	struct group *groups;   /* phase 3: who joins which group */
 	size_t n_groups;
-	/* progress */
-	size_t total, finished;
-	struct timespec started, last_draw;
-	int progress;
+	struct progress progress;
 };
 
 /* --- small helpers -------------------------------------------------------- */
-
-static double elapsed(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
-}
-
-static void draw_progress(struct engine *E, int final)
-{
-	double t;
-
-	if (!E->progress)
-		return;
-	if (!final && elapsed(&E->last_draw) < 0.1)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &E->last_draw);
-	t = elapsed(&E->started);
-	fprintf(stderr, "\r  directory: %zu/%zu operations (%.0f/s)%s", E->finished, E->total,
-		t > 0 ? (double)E->finished / t : 0.0, final ? "\n" : "  ");
-	fflush(stderr);
-}
 
 static const char *adup(struct engine *E, const char *s)
 {
@@ -440,7 +414,6 @@ static void finish_op(struct engine *E, struct op *op, enum op_state st, int cod
 	size_t k;
 
 	op->state = st;
-	E->finished++;
 	if (op->action != NO_ACTION)
 		settle(E, op->action, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : st == S_UNKNOWN ? OUT_UNKNOWN : OUT_FAILED,
 		       code, error);
@@ -461,7 +434,7 @@ static void finish_op(struct engine *E, struct op *op, enum op_state st, int cod
 		if (st == S_DONE)
 			E->r->memberships++;
 	}
-	draw_progress(E, 0);
+	progress_step(&E->progress, 1);
 }
 
 /* Whether an operation whose outcome is unknown took effect, judged from
@@ -574,7 +547,7 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 		return;
 	}
 	if (res->code == DIR_ASSERTION_FAILED && op->assertion && op->action != NO_ACTION) {
-		E->finished++;
+		progress_step(&E->progress, 1);
 		settle(E, op->action, OUT_REFUSED, res->code,
 		       "refused: the values it replaces changed since the plan was made");
 		return;
@@ -933,10 +906,8 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	E.cfg = A->cfg;
 	E.plan = A->plan;
 	E.d = d;
-	E.progress = log_is_interactive();
 	arena_init(&E.arena);
 	arena_init(&A->strings);
-	clock_gettime(CLOCK_MONOTONIC, &E.started);
 	A->outcome = calloc(n ? n : 1, sizeof *A->outcome);
 	A->error = calloc(n ? n : 1, sizeof *A->error);
 	A->passwords = calloc(1, sizeof *A->passwords);
@@ -969,7 +940,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 			goto out;
 		}
 	}
-	E.total = containers.n + people.n;
+	progress_start(&E.progress, "directory", "operations", containers.n + people.n);
 
 	write_intents(&E, containers.v, containers.n);
 	write_intents(&E, people.v, people.n);
@@ -983,6 +954,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	}
 	if (!E.stop && build_groups(&E, &groups) < 0)
 		E.stop = diag_set(d, ST_FAIL, "out of memory");
+	E.progress.total += groups.n;
 	for (i = 0; i < groups.n && !E.stop; i++) {
 		struct op *op = groups.v[i];
 		if (op->action != NO_ACTION)
@@ -998,7 +970,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	for (i = 0; i < n; i++)
 		if (A->outcome[i] == OUT_NONE)
 			settle(&E, i, OUT_SKIPPED, -1, "not attempted: the run stopped");
-	draw_progress(&E, 1);
+	progress_end(&E.progress);
 	if (!E.stop)
 		verify_must_change(&E);
 	for (i = 0; i < n; i++)

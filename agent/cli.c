@@ -40,6 +40,16 @@ static const char exit_codes[] =
 	"  4  a safety limit stopped the run before its first change\n"
 	"  5  another run holds the lock\n";
 
+/* The options every command that can change something shares. */
+#define JOB_OPTIONS                                                                            \
+	"  --format F          text (default) or json (the plan, or with --apply the\n"          \
+	"                      report)\n"                                                        \
+	"  --output FILE       write it to FILE (mode 0600) instead of standard output\n"        \
+	"  --apply             make the changes (and send the messages) as a job\n"
+#define USERS_OPTION                                                                           \
+	"  --users FILE        a CSV whose header names the source key column, or one\n"        \
+	"                      key per line\n"
+
 static const char *const command_help[] = {
 	[CMD_CHECK] =
 		"Usage: ldapenroll [global options] check [--connect]\n"
@@ -67,43 +77,66 @@ static const char *const command_help[] = {
 		"                      creates at most N people\n",
 	[CMD_APPLY] =
 		"Usage: ldapenroll [global options] apply PLAN.json [--apply] [--format F]\n"
-		"                  [--force-limits N]\n"
+		"                  [--output FILE] [--force-limits N]\n"
 		"\n"
 		"Executes exactly a plan saved with sync --format json --output PLAN.json.\n"
 		"A plan made with another config is refused. An action whose precondition no\n"
 		"longer holds (the entry changed since planning) is refused and reported.\n"
-		"Without --apply, shows what would be done and refused.\n",
+		"Without --apply, shows what would be done and refused.\n"
+		"\n"
+		JOB_OPTIONS
+		"  --force-limits N    go past a safety limit when the plan disables and\n"
+		"                      creates at most N people\n",
 	[CMD_ENABLE] =
 		"Usage: ldapenroll [global options] enable --users FILE [--apply] [--format F]\n"
+		"                  [--output FILE]\n"
 		"\n"
 		"Enables the listed people: removes the lock, sets a fresh temporary password\n"
 		"(must be changed at first login) and sends the configured messages. FILE is\n"
 		"a CSV whose header names the source key column, or one key per line. Listed\n"
-		"people who are not in the directory are reported.\n",
+		"people who are not in the directory are reported.\n"
+		"\n"
+		USERS_OPTION JOB_OPTIONS,
 	[CMD_DISABLE] =
 		"Usage: ldapenroll [global options] disable --users FILE [--apply] [--format F]\n"
-		"                  [--force-limits N]\n"
+		"                  [--output FILE] [--force-limits N]\n"
 		"\n"
 		"Disables the listed people (pwdAccountLockedTime 000001010000Z). FILE is as\n"
-		"for enable. The safety limits apply.\n",
+		"for enable. The safety limits apply.\n"
+		"\n"
+		USERS_OPTION JOB_OPTIONS
+		"  --force-limits N    go past the safety limits when at most N people are\n"
+		"                      disabled\n",
 	[CMD_RESET_PASSWORDS] =
 		"Usage: ldapenroll [global options] reset-passwords\n"
 		"                  --scope all|all-except|without-role|selected\n"
 		"                  [--users FILE] [--password-file FILE] [--apply] [--format F]\n"
+		"                  [--output FILE]\n"
 		"\n"
 		"Resets passwords: all managed people, all but the listed (--users), those\n"
 		"in no role group, or only the listed (--users). Each gets a generated\n"
 		"temporary password and the password message; with --password-file (an\n"
 		"owner-only file whose content, less a final newline, is the password,\n"
 		"checked against passwords.policy) everyone gets that one and no message.\n"
-		"Either way the password must be changed at first login.\n",
+		"Either way the password must be changed at first login.\n"
+		"\n"
+		"  --scope S           all, all-except (--users required), without-role, or\n"
+		"                      selected (--users required)\n"
+		USERS_OPTION
+		"  --password-file F   one given password for everyone; no message is sent\n"
+		JOB_OPTIONS,
 	[CMD_NOTIFY] =
 		"Usage: ldapenroll [global options] notify --job ID [--all] [--apply]\n"
-		"                  [--format F]\n"
+		"                  [--format F] [--output FILE]\n"
 		"\n"
 		"Sends the messages of an earlier job again, with a fresh temporary password\n"
 		"(none is ever stored), to the people of that job who still hold a temporary\n"
-		"password; --all includes those who changed it. The re-send is a job itself.\n",
+		"password or whose messages failed or never went out; --all includes everyone\n"
+		"of the job. The re-send is a job itself.\n"
+		"\n"
+		"  --job ID            the job to send again (see ldapenroll jobs)\n"
+		"  --all               also the people who changed their password\n"
+		JOB_OPTIONS,
 	[CMD_JOBS] =
 		"Usage: ldapenroll [global options] jobs [ID] [--manual] [--format text|json|csv]\n"
 		"\n"
@@ -282,8 +315,9 @@ static const struct {
 	{OPT_CONNECT, C(CMD_CHECK)},
 	{OPT_FORMAT, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
 			     C(CMD_NOTIFY) | C(CMD_JOBS)},
-	{OPT_OUTPUT, C(CMD_SYNC) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) | C(CMD_NOTIFY)},
-	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE)},
+	{OPT_OUTPUT, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
+			     C(CMD_NOTIFY)},
+	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_DISABLE)},
 	{OPT_USERS, C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS)},
 	{OPT_SCOPE, C(CMD_RESET_PASSWORDS)},
 	{OPT_PASSWORD_FILE, C(CMD_RESET_PASSWORDS)},
@@ -360,17 +394,23 @@ static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
 		{NULL, 0, NULL, 0},
 	};
 	const char *name = command_name(c->cmd);
-	int o, rc;
+	char opt[64];
+	int o, rc, li = -1;
 
-	while ((o = getopt_long(argc, argv, ":c:vqh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":c:vqh", opts, &li)) != -1) {
+		/* The option as typed, without its value. */
+		if (li >= 0)
+			snprintf(opt, sizeof opt, "--%s", opts[li].name);
+		else
+			snprintf(opt, sizeof opt, "%s", argv[optind - 1]);
+		li = -1;
 		if ((rc = global_option(o, c, d)) != 0) {
 			if (rc < 0)
 				return rc;
 			continue;
 		}
 		if (o != ':' && o != '?' && !option_applies(o, c->cmd))
-			return diag_set(d, ST_INPUT, "%s: option %s does not apply to this command", name,
-					argv[optind - 1]);
+			return diag_set(d, ST_INPUT, "%s: option %s does not apply to this command", name, opt);
 		switch (o) {
 		case OPT_APPLY: c->apply = 1; break;
 		case OPT_CHECK: c->check = 1; break;

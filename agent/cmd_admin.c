@@ -57,6 +57,7 @@ static int read_job_people(struct run *r, struct job **job, struct listed **out,
 			continue;
 		(*out)[*n].key = p->key;
 		(*out)[*n].dn = p->dn;
+		(*out)[*n].unconfirmed = job_person_unconfirmed(p);
 		(*n)++;
 	}
 	if (!*n)
@@ -108,6 +109,13 @@ int cmd_admin(struct run *r)
 					    : ADMIN_RESET;
 	if (cli->scope)
 		in.scope = scope_of(cli->scope);
+	if (in.kind == ADMIN_RESET && !cli->password_file && r->cfg->notify.enabled &&
+	    !r->cfg->notify.n_tmpl[MSG_PASSWORD]) {
+		rc = diag_set(&r->d, ST_INPUT,
+			      "reset-passwords sends the password message, but %s has no password.txt; add one, or give --password-file",
+			      r->cfg->notify.templates);
+		goto out;
+	}
 	if (cli->password_file && (rc = read_default_password(r, &pw)) < 0)
 		goto out;
 	if (cli->apply && (rc = run_lock_state(r)) < 0)

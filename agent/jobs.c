@@ -330,20 +330,38 @@ int jobs_ids(const char *state_dir, char ***ids, size_t *n, struct diag *d)
 
 /* --- who still waits for mail ------------------------------------------------------ */
 
-int job_person_pending(const struct job_person *p)
+/* How a person's messages ended: -1 no message was due (no password, or
+ * nobody to send to), 0 every message announced was sent, 1 some were
+ * never confirmed (pending, or missing after a crash), 2 one failed for
+ * good. */
+static int messages_outcome(const struct job_person *p)
 {
 	size_t i, sent = 0;
+	int failed = 0;
 
 	if (!p->password || (p->notify && (strcmp(p->notify, "manual") == 0 || strcmp(p->notify, "none") == 0)))
-		return 0;
+		return -1;
 	for (i = 0; i < p->n_messages; i++) {
-		if (strcmp(p->messages[i].status, "failed") == 0)
-			return 0; /* refused for good: manual notification, not a resend */
+		failed |= strcmp(p->messages[i].status, "failed") == 0;
 		sent += strcmp(p->messages[i].status, "sent") == 0;
 	}
+	if (failed)
+		return 2;
 	/* Settled only when every message announced was sent: a crash
 	 * between two messages leaves the person waiting. */
-	return !(p->n_messages && sent == p->n_messages && sent >= p->n_expected);
+	return p->n_messages && sent == p->n_messages && sent >= p->n_expected ? 0 : 1;
+}
+
+int job_person_pending(const struct job_person *p)
+{
+	/* A message refused for good calls for manual notification, not for
+	 * another automatic attempt. */
+	return messages_outcome(p) == 1;
+}
+
+int job_person_unconfirmed(const struct job_person *p)
+{
+	return messages_outcome(p) > 0;
 }
 
 void pending_apply_job(struct hmap *pending, struct arena *arena, const struct job *j)

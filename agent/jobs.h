@@ -71,6 +71,9 @@ int jobs_ids(const char *state_dir, char ***ids, size_t *n, struct diag *d);
 /* A person's notification state after a job: waiting for messages (a
  * password was set, and not every message was sent), or not. */
 int job_person_pending(const struct job_person *p);
+/* Whether a person's messages were not all confirmed sent: pending, or
+ * failed (notify --job sends those again). */
+int job_person_unconfirmed(const struct job_person *p);
 
 /* People whose messages were never confirmed, as of the newest job: key ->
  * the id of the job that set their password (both in arena). Reads the

@@ -56,6 +56,49 @@ int log_is_interactive(void)
 	return cfg.format == LOG_FORMAT_TEXT && isatty(fileno(out()));
 }
 
+double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void progress_draw(struct progress *p, int final)
+{
+	double t;
+
+	if (!p->on || (!final && seconds_since(&p->drawn) < 0.1))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &p->drawn);
+	t = seconds_since(&p->started);
+	fprintf(out(), "\r  %s: %zu/%zu %s (%.0f/s)%s", p->what, p->done, p->total, p->unit,
+		t > 0 ? (double)p->done / t : 0.0, final ? "\n" : "  ");
+	fflush(out());
+}
+
+void progress_start(struct progress *p, const char *what, const char *unit, size_t total)
+{
+	p->what = what;
+	p->unit = unit;
+	p->total = total;
+	p->done = 0;
+	p->on = log_is_interactive() && total > 0;
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	p->drawn = p->started;
+}
+
+void progress_step(struct progress *p, size_t n)
+{
+	p->done += n;
+	progress_draw(p, 0);
+}
+
+void progress_end(struct progress *p)
+{
+	progress_draw(p, 1);
+}
+
 static void add_time(struct buf *b)
 {
 	char ts[32];

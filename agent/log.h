@@ -4,7 +4,9 @@
 #ifndef LDAPENROLL_LOG_H
 #define LDAPENROLL_LOG_H
 
+#include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 enum log_format { LOG_FORMAT_AUTO, LOG_FORMAT_TEXT, LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON };
@@ -24,6 +26,23 @@ int log_enabled(enum log_level level);
 /* True when standard error is a terminal and the text format is in use: the
  * place for progress bars. */
 int log_is_interactive(void);
+
+/* A progress line on a terminal ("  directory: 120/500 operations (850/s)"),
+ * redrawn at most ten times a second; nothing otherwise. */
+struct progress {
+	const char *what, *unit;
+	size_t total, done;
+	struct timespec started, drawn;
+	int on;
+};
+void progress_start(struct progress *p, const char *what, const char *unit, size_t total);
+/* Counts n more done and redraws when due. */
+void progress_step(struct progress *p, size_t n);
+/* Draws the final state and ends the line. */
+void progress_end(struct progress *p);
+
+/* Seconds since t (CLOCK_MONOTONIC). */
+double seconds_since(const struct timespec *t);
 
 void log_printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A message with structured fields (logfmt key=value, JSON members, or

@@ -238,12 +238,11 @@ out:
 
 const struct msg_template *message_pick(const struct msg_template *v, size_t n, const char *locale)
 {
-	char lang[32];
+	char lang[32], full[64];
 	size_t i, len;
 
 	if (!n)
 		return NULL;
-	char full[64];
 
 	if (!locale || !*locale)
 		return &v[0];

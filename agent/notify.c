@@ -172,7 +172,10 @@ static void notify_person(struct sender *S, size_t i)
 		h.message_id = id;
 		env_for(S, act, password, &env);
 		diag_init(&d);
-		if (message_build(t, &env, &h, &msg, &d) < 0) {
+		if (!t) {
+			st = MSG_FAILED;
+			snprintf(error, sizeof error, "no %s template", msg_kind_name(kind));
+		} else if (message_build(t, &env, &h, &msg, &d) < 0) {
 			st = MSG_FAILED;
 			snprintf(error, sizeof error, "%s", d.msg);
 		} else {
@@ -201,6 +204,7 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct apply *
 {
 	struct sender S = {cfg, plan, a, j, rep, NULL, "", 0, ""};
 	struct buf name = BUF_INIT, addr = BUF_INIT;
+	struct progress progress;
 	const char *why, *at;
 	size_t i, people = 0;
 	int rc;
@@ -221,11 +225,15 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct apply *
 	if ((rc = smtp_open(&S.smtp, &cfg->notify.smtp, buf_str(&addr), d)) < 0)
 		goto out;
 	log_info("sending the messages of %zu people through %s", people, cfg->notify.smtp.url);
+	progress_start(&progress, "mail", "people", people);
 	for (i = 0; i < plan->n_actions; i++) {
 		const struct plan_action *act = &plan->actions[i];
-		if (pwstore_has(a->passwords, i) && act->n_messages && act->email)
+		if (pwstore_has(a->passwords, i) && act->n_messages && act->email) {
 			notify_person(&S, i);
+			progress_step(&progress, 1);
+		}
 	}
+	progress_end(&progress);
 	journal_sync(j, NULL);
 	if (S.stop)
 		rc = diag_set(d, S.stop, "the mail phase stopped: %s; the directory changes stand, and %zu people wait for their messages (a later run sends them)",

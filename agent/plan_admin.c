@@ -19,6 +19,8 @@ struct admin {
 	struct hmap members; /* canonical DNs of everyone in a role group */
 	struct hmap listed;  /* keys listed (no case), against duplicates */
 	const char *mail_attr;
+	struct buf unknown;  /* all-except: listed keys not in the directory */
+	size_t n_unknown;
 };
 
 /* A record made from the entry: every column that a people attribute
@@ -175,8 +177,9 @@ static void plan_listed(struct admin *A)
 			continue;
 		}
 		if (in->kind == ADMIN_NOTIFY) {
-			/* Who changed the password knows it: left alone, unless --all. */
-			if (!in->all && !entry_has_value(e, "pwdReset", "TRUE", 1)) {
+			/* Who changed the password knows it: left alone, unless
+			 * --all or their messages never arrived. */
+			if (!in->all && !l->unconfirmed && !entry_has_value(e, "pwdReset", "TRUE", 1)) {
 				A->B.p->n_unchanged++;
 				continue;
 			}
@@ -209,15 +212,19 @@ static void plan_scope(struct admin *A)
 	hmap_init(&except, HMAP_ICASE);
 	if (in->scope == RESET_ALL_EXCEPT) {
 		/* The listed must exist: a typo must not reset the very person
-		 * meant to be spared. */
+		 * meant to be spared, so one unknown key refuses the run. */
 		for (i = 0; i < in->n_listed; i++) {
+			const struct listed *l = &in->listed[i];
 			int repeated;
-			const struct entry *e = find_listed(A, &in->listed[i], &repeated);
+			const struct entry *e = find_listed(A, l, &repeated);
+			if (!e && !repeated && A->n_unknown++ < 5)
+				buf_printf(&A->unknown, "%sline %u: %s", A->n_unknown > 1 ? ", " : "", l->line, l->key);
 			if (e && hmap_insert(&except, entry_first(e, A->cfg->people.key_attr), (void *)e, NULL) < 0)
 				A->B.oom = 1;
 		}
+
 	}
-	for (i = 0; i < in->n_entries && !A->B.oom; i++) {
+	for (i = 0; i < in->n_entries && !A->B.oom && !A->n_unknown; i++) {
 		const struct entry *e = &in->entries[i];
 		const char *ndn;
 
@@ -258,8 +265,17 @@ int plan_admin(const struct admin_input *in, struct plan **out, struct diag *d)
 		else
 			plan_listed(&A);
 	}
-	if (pb_finish(&A.B, out) < 0)
+	if (pb_finish(&A.B, out) < 0) {
 		rc = diag_set(d, ST_FAIL, "out of memory while planning");
+	} else if (A.n_unknown) {
+		rc = diag_set(d, ST_INPUT,
+			      "%s: %zu of the people to spare %s not in the directory (%s%s); a misspelled key would reset the very person meant to be spared, so nothing is done",
+			      in->source, A.n_unknown, A.n_unknown == 1 ? "is" : "are", buf_str(&A.unknown),
+			      A.n_unknown > 5 ? ", ..." : "");
+		plan_free(*out);
+		*out = NULL;
+	}
+	buf_release(&A.unknown);
 	hmap_release(&A.by_key);
 	hmap_release(&A.by_dn);
 	hmap_release(&A.members);

@@ -21,6 +21,7 @@ struct listed {
 	const char *key;
 	unsigned line;        /* in the --users file; 0 for a job's people */
 	const char *dn;       /* a job's people: their DN then */
+	int unconfirmed;      /* a job's people: messages failed or pending */
 };
 
 struct admin_input {

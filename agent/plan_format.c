@@ -576,6 +576,9 @@ static void write_ldif(struct out *o, const struct plan *p, const struct config 
 			buf_adds(b, "-\n");
 			if (cfg->passwords.must_change)
 				buf_adds(b, "replace: pwdReset\npwdReset: TRUE\n-\n");
+			buf_adds(b, "replace: pwdPolicySubentry\n");
+			ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+			buf_adds(b, "-\n");
 			break;
 		case OP_DISABLE_PERSON:
 			buf_adds(b, "changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: " DISABLED_LOCK_TIME "\n-\n");

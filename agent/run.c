@@ -536,15 +536,6 @@ static void record_end(struct run *r, const struct apply_report *rep, const char
 	journal_record(r, &b);
 }
 
-/* Seconds since t. */
-static double since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 static void summary_line(struct run *r, const char *command, const struct apply_report *rep,
 			 const struct notify_report *nr, size_t manual, double secs, double dir_secs,
 			 double mail_secs)
@@ -597,7 +588,7 @@ int run_apply(struct run *r, const char *command)
 	struct apply_report rep;
 	struct notify_report nrep = {0};
 	struct plan_status st = {0};
-	struct timespec t0, t1, phase;
+	struct timespec t0, phase;
 	char pw[PASSWORD_MAX + 1];
 	size_t manual = 0;
 	double secs, dir_secs, mail_secs = 0;
@@ -623,20 +614,19 @@ int run_apply(struct run *r, const char *command)
 	r->apply.dir = r->dir;
 	r->apply.journal = r->journal;
 	stop = apply_plan(&r->apply, &rep, &r->d);
-	dir_secs = since(&t0);
+	dir_secs = seconds_since(&t0);
 	if (r->apply.passwords) {
 		record_notifications(r, &manual);
 		/* The directory changes stand whatever the mail does. */
 		clock_gettime(CLOCK_MONOTONIC, &phase);
 		mail = notify_run(r->cfg, r->plan, &r->apply, r->journal, &nrep, &r->d);
-		mail_secs = since(&phase);
+		mail_secs = seconds_since(&phase);
 		if (!stop)
 			stop = mail;
 	}
 	update_pending(r);
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = seconds_since(&t0);
 	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending
 							  ? "completed_with_failures" : "completed",
 		   secs);

@@ -102,6 +102,10 @@ struct cfg_role_map {
 	struct tmpl *to;
 };
 
+/* The role of a person whose role column is empty, when roles.default is
+ * not set and the people belong to accounts. */
+#define DEFAULT_ROLE "{account} Standard User"
+
 struct cfg_roles {
 	int enabled;
 	char *column;
@@ -112,7 +116,7 @@ struct cfg_roles {
 	int has_map;
 	struct cfg_role_map *map;
 	size_t n_map;
-	struct tmpl *default_role;
+	struct tmpl *default_role;  /* unset: DEFAULT_ROLE when accounts are used */
 	enum unknown_role unknown;
 	int create_missing;
 };

@@ -225,6 +225,13 @@ static void validate_roles(struct loader *L)
 		load_error_at(L, "roles.dn", "must contain {role}, or every role would share one group");
 	if (r->column)
 		r->column_slot = require_slot(L, r->column, "roles.column");
+	if (!r->default_role && L->cfg->accounts.enabled) {
+		/* A person without a role is a standard user of the account. */
+		static const struct tmpl_spec spec = {TMPL_TEXT, TB_BIT(TB_ACCOUNT), 0, NULL, NULL};
+		struct tmpl_error err;
+		if (tmpl_compile(DEFAULT_ROLE, &spec, &r->default_role, &err) < 0)
+			load_error_at(L, "roles.default", "%s", err.msg);
+	}
 }
 
 static unsigned popcount(unsigned x)

@@ -42,6 +42,16 @@ $MAILBOX "$LDAPENROLL_SANDBOX" subjects rex@admin.example | tail -n 1 | grep -q 
 mail_password rex@admin.example "$WORK/rex.pw"
 must_change "uid=rex,ou=Acme,$BASE" "$WORK/rex.pw"
 
+# all-except with a key the directory does not know (a typo) refuses the
+# whole run: it would reset the very person meant to be spared.
+printf 'ada\nbbo\n' >"$WORK/typo.txt"
+snapshot "$WORK/before.ldif"
+le "${cfg[@]}" reset-passwords --scope all-except --users "$WORK/typo.txt" --apply
+expect_rc 2
+expect_in "$ERR" "1 of the people to spare is not in the directory (line 2: bbo)"
+snapshot "$WORK/after.ldif"
+diff -q "$WORK/before.ldif" "$WORK/after.ldif" >/dev/null || fail "a refused all-except changed the directory"
+
 # all-except spares the listed person (and reports nobody else).
 printf 'ada\n' >"$WORK/except.txt"
 le "${cfg[@]}" reset-passwords --scope all-except --users "$WORK/except.txt" --apply
@@ -134,4 +144,13 @@ printf '\n# another config\n' >>"$WORK/cfg.yaml"
 le "${cfg[@]}" apply "$WORK/plan.json"
 expect_rc 2
 expect_in "$ERR" "made with another config"
+
+# Templates of its own that lack the password message: a reset that would
+# need it is refused before anything changes.
+mkdir "$WORK/tmpl"
+printf 'Subject: Welcome\n\nHello {first_name}, see {login_url}\n' >"$WORK/tmpl/welcome.txt"
+sed -i 's|^  retries: 2$|  retries: 2\n  templates: '"$WORK/tmpl"'\n  messages: [welcome]|' "$WORK/cfg.yaml"
+le "${cfg[@]}" reset-passwords --scope all --apply
+expect_rc 2
+expect_in "$ERR" "has no password.txt"
 echo "ok: admin"

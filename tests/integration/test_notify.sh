@@ -54,6 +54,23 @@ expect_rc 0
 expect_in "$OUT" "nomail,\"uid=nomail,ou=Acme,$BASE\",no email address"
 expect_in "$OUT" "t550,\"uid=t550,ou=Acme,$BASE\",a message was refused for good"
 
+# notify --job sends again to whoever's messages failed, even when the
+# password is no longer marked for change (here cleared by an admin); a
+# person whose messages all arrived and who changed the password is not.
+admin ldapmodify >/dev/null <<LDIF
+dn: uid=t550,ou=Acme,$BASE
+changetype: modify
+delete: pwdReset
+
+dn: uid=ok,ou=Acme,$BASE
+changetype: modify
+delete: pwdReset
+LDIF
+le -c "$WORK/cfg.yaml" notify --job "$job" --format json
+expect_rc 0
+[ "$(json '[a["key"] for a in j["actions"] if a["op"] == "reset_password"]' <"$OUT" | tr -d "'" | tr -d ' ')" = \
+	"[t451,t550,tdrop,nomail,juergen]" ] || fail "notify --job did not pick those waiting or failed: $(cat "$OUT")"
+
 # The SMTP server goes down: the directory changes stand, the people wait.
 "$SANDBOX_SH" --dir "$LDAPENROLL_SANDBOX" stop-smtp >/dev/null 2>&1
 printf 'Pia,Pending,pia@notify.example,pia,Acme,\n' >>"$WORK/users.csv"

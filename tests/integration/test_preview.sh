@@ -97,6 +97,7 @@ expect_not_in "$OUT" "uid=same"
 le -c "$WORK/cfg.yaml" sync --format ldif
 expect_rc 0
 expect_in "$OUT" "delete: pwdAccountLockedTime"
+expect_in "$OUT" "replace: pwdPolicySubentry"
 expect_in "$OUT" "replace: cn"
 expect_in "$OUT" "pwdReset: TRUE"
 grep -q '^userPassword:' "$OUT" && fail "the LDIF holds a userPassword line"

@@ -260,6 +260,27 @@ static void minimal_config_and_defaults(void **state)
 	config_free(cfg);
 }
 
+/* A person without a role is the account's standard user unless
+ * roles.default says otherwise; without accounts there is no default. */
+static void default_role(void **state)
+{
+	struct fx *f = *state;
+	struct config *cfg;
+
+	cfg = load_ok(f, MINIMAL "accounts:\n  dn: \"ou={Account},{base}\"\n"
+				 "roles:\n  column: Role\n  dn: \"cn={role},{base}\"\n");
+	assert_non_null(cfg->roles.default_role);
+	assert_string_equal(tmpl_source(cfg->roles.default_role), "{account} Standard User");
+	config_free(cfg);
+	cfg = load_ok(f, MINIMAL "accounts:\n  dn: \"ou={Account},{base}\"\n"
+				 "roles:\n  column: Role\n  dn: \"cn={role},{base}\"\n  default: Member\n");
+	assert_string_equal(tmpl_source(cfg->roles.default_role), "Member");
+	config_free(cfg);
+	cfg = load_ok(f, MINIMAL "roles:\n  column: Role\n  dn: \"cn={role},{base}\"\n");
+	assert_null(cfg->roles.default_role);
+	config_free(cfg);
+}
+
 static void values_and_environment(void **state)
 {
 	struct fx *f = *state;
@@ -737,6 +758,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(minimal_config_and_defaults),
 		T(values_and_environment),
+		T(default_role),
 		T(missing_file),
 		T(unknown_key_with_suggestion),
 		T(duplicate_key),
