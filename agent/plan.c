@@ -47,6 +47,11 @@ struct planner {
 	struct buf fatal;      /* plan-wide problems, one per line */
 	struct hmap fatal_seen;
 	const char *mail_attr; /* the people attribute holding the address */
+	/* Strings that repeat across rows (accounts, roles, their DNs,
+	 * locales) are stored once; a row's own canonical DNs live only
+	 * while the row is planned. A million-row plan stays compact. */
+	struct hmap interned;
+	struct buf scratch, row_ndn, parent_ndn;
 };
 
 static const char ambiguous;
@@ -59,6 +64,33 @@ static const char ambiguous;
 #define new_action(P, op) pb_action(&(P)->B, op)
 #define has_all_classes(e, classes) entry_has_classes(e, classes)
 #define is_disabled(e) entry_is_disabled(e)
+
+/* One stored copy of s for the whole plan. */
+static const char *intern(struct planner *P, const char *s)
+{
+	const char *c = hmap_get(&P->interned, s);
+
+	if (c)
+		return c;
+	if ((c = adup(P, s)) && hmap_insert(&P->interned, c, (void *)c, NULL) < 0)
+		P->B.oom = 1;
+	return c;
+}
+
+/* The canonical form of dn in b (overwritten), or NULL when dn is not one. */
+static const char *canon_in(struct buf *b, const char *dn)
+{
+	buf_reset(b);
+	return dn_normalize(dn, b) == 0 && !b->failed ? buf_str(b) : NULL;
+}
+
+/* The canonical form of a DN that repeats across rows, stored once. */
+static const char *canon_interned(struct planner *P, const char *dn)
+{
+	const char *n = canon_in(&P->scratch, dn);
+
+	return n ? intern(P, n) : NULL;
+}
 
 static void add_fatal(struct planner *P, const char *msg)
 {
@@ -218,6 +250,29 @@ static const char *render(struct planner *P, const struct tmpl *t, const struct 
 	return s;
 }
 
+/* Renders t into P->scratch (overwritten); *why gets the reason on
+ * failure. */
+static const char *render_scratch(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
+				  const char **why)
+{
+	struct tmpl_error err;
+
+	buf_reset(&P->scratch);
+	if (tmpl_render(t, env, &P->scratch, &err) < 0) {
+		*why = fmt(P, "%s", err.msg);
+		return NULL;
+	}
+	return buf_str(&P->scratch);
+}
+
+static const char *render_interned(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
+				   const char **why)
+{
+	const char *s = render_scratch(P, t, env, why);
+
+	return s ? intern(P, s) : NULL;
+}
+
 static const char *check_key(struct planner *P, const char *key)
 {
 	const unsigned char *p;
@@ -258,10 +313,9 @@ static const char *decide_role(struct planner *P, struct row *r)
 {
 	const struct cfg_roles *roles = &P->cfg->roles;
 	const struct tmpl *t = NULL;
-	const char *v = field(r, roles->column_slot), *why = NULL;
+	const char *v = field(r, roles->column_slot), *why = NULL, *trimmed;
 	struct group *g;
 	size_t i, len;
-	char *trimmed;
 
 	if (!v)
 		v = "";
@@ -270,9 +324,10 @@ static const char *decide_role(struct planner *P, struct row *r)
 	len = strlen(v);
 	while (len && v[len - 1] == ' ')
 		len--;
-	trimmed = arena_strndup(P->a, v, len);
-	if (!trimmed)
-		return P->B.oom = 1, NULL;
+	buf_reset(&P->scratch);
+	buf_add(&P->scratch, v, len);
+	if (!(trimmed = intern(P, buf_str(&P->scratch))))
+		return NULL;
 	if (!*trimmed) {
 		t = roles->default_role;
 		r->origin = ROLE_DEFAULT;
@@ -295,14 +350,14 @@ static const char *decide_role(struct planner *P, struct row *r)
 		r->role = trimmed;
 		r->origin = ROLE_COLUMN;
 	}
-	if (t && !(r->role = render(P, t, &r->env, &why)))
+	if (t && !(r->role = render_interned(P, t, &r->env, &why)))
 		return why;
 	if (!*r->role)
 		return fmt(P, "the role name is empty");
 	r->env.builtins[TB_ROLE] = r->role;
-	if (!(r->role_dn = render(P, roles->dn, &r->env, &why)))
+	if (!(r->role_dn = render_interned(P, roles->dn, &r->env, &why)))
 		return fmt(P, "role '%s': %s", r->role, why);
-	if (!(r->role_ndn = canon(P, r->role_dn)))
+	if (!(r->role_ndn = canon_interned(P, r->role_dn)))
 		return fmt(P, "role '%s' gives an invalid DN", r->role);
 	/* Everyone in one group names it the same way. */
 	if ((g = group_for(P, r->role_dn, r->role_ndn, r->role)))
@@ -310,15 +365,32 @@ static const char *decide_role(struct planner *P, struct row *r)
 	return NULL;
 }
 
+/* A rendered value to keep: the source field itself when the value is
+ * that field as written, a value the row already has, or a copy. */
+static const char *keep_value(struct planner *P, const struct row *r, const struct tmpl *t, const char *v, size_t n)
+{
+	int slot = t ? tmpl_single_column(t) : -1;
+	const char *f = field(r, slot);
+	size_t i;
+
+	if (f && strcmp(f, v) == 0)
+		return f;
+	for (i = 0; i < n; i++)
+		if (r->values[i] && strcmp(r->values[i], v) == 0)
+			return r->values[i];
+	return adup(P, v);
+}
+
 /* Renders people.attributes; returns a reject reason or NULL. */
 static const char *render_attributes(struct planner *P, struct row *r)
 {
 	const struct cfg_people *pp = &P->cfg->people;
 	const char *why = NULL, *rdn_value;
-	struct buf rdn = BUF_INIT;
 	size_t i, n = 0;
 	int rdn_found = 0;
 
+	/* values[i] is attribute i's value, and also the one-value list the
+	 * entry's attribute points at: no list of its own per value. */
 	r->values = arena_calloc(P->a, pp->n_attrs + 1, sizeof *r->values);
 	r->attrs = arena_calloc(P->a, pp->n_attrs + 2, sizeof *r->attrs);
 	if (!r->values || !r->attrs)
@@ -326,46 +398,43 @@ static const char *render_attributes(struct planner *P, struct row *r)
 	r->attrs[n].name = "objectClass";
 	r->attrs[n].values = (const char **)pp->object_classes.items;
 	r->attrs[n++].n = pp->object_classes.n;
-	tmpl_render_first_value(pp->dn, &r->env, &rdn);
-	rdn_value = adup(P, buf_str(&rdn));
-	buf_release(&rdn);
-	if (!rdn_value)
-		return NULL;
 	for (i = 0; i < pp->n_attrs; i++) {
-		const char *v = render(P, pp->attrs[i].value, &r->env, &why);
+		const char *v = render_scratch(P, pp->attrs[i].value, &r->env, &why);
 		if (!v)
 			return why;
-		r->values[i] = v;
+		if (!(r->values[i] = keep_value(P, r, pp->attrs[i].value, v, i)))
+			return NULL;
+	}
+	buf_reset(&P->scratch);
+	tmpl_render_first_value(pp->dn, &r->env, &P->scratch);
+	if (!(rdn_value = keep_value(P, r, NULL, buf_str(&P->scratch), pp->n_attrs)))
+		return NULL;
+	for (i = 0; i < pp->n_attrs; i++) {
+		const char *v = r->values[i];
 		if (!*v)
 			continue;
 		r->attrs[n].name = pp->attrs[i].name;
-		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0 &&
-		    strcasecmp(v, rdn_value) != 0) {
-			/* The naming value must be in the entry too. */
-			const char **two = arena_alloc(P->a, 2 * sizeof *two);
-			if (!two)
-				return P->B.oom = 1, NULL;
-			two[0] = v;
-			two[1] = rdn_value;
-			r->attrs[n].values = two;
-			r->attrs[n++].n = 2;
+		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0) {
 			rdn_found = 1;
-			continue;
+			if (strcasecmp(v, rdn_value) != 0) {
+				/* The naming value must be in the entry too. */
+				const char **two = arena_alloc(P->a, 2 * sizeof *two);
+				if (!two)
+					return P->B.oom = 1, NULL;
+				two[0] = v;
+				two[1] = rdn_value;
+				r->attrs[n].values = two;
+				r->attrs[n++].n = 2;
+				continue;
+			}
 		}
-		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0)
-			rdn_found = 1;
-		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
-		if (!r->attrs[n].values)
-			return P->B.oom = 1, NULL;
-		r->attrs[n].values[0] = v;
+		r->attrs[n].values = &r->values[i];
 		r->attrs[n++].n = 1;
 	}
 	if (pp->rdn_attr && !rdn_found) {
+		r->values[pp->n_attrs] = rdn_value;
 		r->attrs[n].name = pp->rdn_attr;
-		r->attrs[n].values = arena_alloc(P->a, sizeof(char *));
-		if (!r->attrs[n].values)
-			return P->B.oom = 1, NULL;
-		r->attrs[n].values[0] = rdn_value;
+		r->attrs[n].values = &r->values[pp->n_attrs];
 		r->attrs[n++].n = 1;
 	}
 	r->n_attrs = n;
@@ -389,7 +458,7 @@ static int is_active(struct planner *P, struct row *r)
 
 	if (!P->cfg->people.active)
 		return 1;
-	v = render(P, P->cfg->people.active, &r->env, &why);
+	v = render_scratch(P, P->cfg->people.active, &r->env, &why);
 	if (!v)
 		return 1;
 	while (*v == ' ')
@@ -422,7 +491,7 @@ static void person_action(struct planner *P, struct plan_action *act, const stru
 	if (P->cfg->notify.locale) {
 		const char *why;
 		struct tmpl_env env = r->env;
-		act->locale = render(P, P->cfg->notify.locale, &env, &why);
+		act->locale = render_interned(P, P->cfg->notify.locale, &env, &why);
 	}
 }
 
@@ -579,15 +648,15 @@ static void plan_row(struct planner *P, const struct record *rec)
 		return;
 	}
 	if (cfg->accounts.enabled) {
-		struct buf b = BUF_INIT;
-		if (!(r.account_dn = render(P, cfg->accounts.dn, &r.env, &why))) {
+		if (!(r.account_dn = render_interned(P, cfg->accounts.dn, &r.env, &why))) {
 			reject(P, rec, r.key, fmt(P, "account: %s", why));
 			return;
 		}
-		tmpl_render_first_value(cfg->accounts.dn, &r.env, &b);
-		r.account = adup(P, buf_str(&b));
-		buf_release(&b);
-		if (!(r.account_ndn = canon(P, r.account_dn))) {
+		buf_reset(&P->scratch);
+		tmpl_render_first_value(cfg->accounts.dn, &r.env, &P->scratch);
+		if (!(r.account = intern(P, buf_str(&P->scratch))))
+			return;
+		if (!(r.account_ndn = canon_interned(P, r.account_dn))) {
 			reject(P, rec, r.key, fmt(P, "the account gives an invalid DN"));
 			return;
 		}
@@ -601,7 +670,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		reject(P, rec, r.key, why);
 		return;
 	}
-	if (!(r.ndn = canon(P, r.dn))) {
+	if (!(r.ndn = canon_in(&P->row_ndn, r.dn))) {
 		reject(P, rec, r.key, fmt(P, "the row gives an invalid DN"));
 		return;
 	}
@@ -622,7 +691,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		return;
 	}
 	if (ent) {
-		const char *endn = canon(P, ent->dn);
+		const char *endn = canon_in(&P->scratch, ent->dn);
 		size_t before = P->B.n_acts;
 
 		if (!endn || strcmp(endn, r.ndn) != 0) {
@@ -689,7 +758,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		}
 	}
 	{
-		const char *parent = dn_parent(r.dn), *nparent = parent ? canon(P, parent) : NULL;
+		const char *parent = dn_parent(r.dn), *nparent = parent ? canon_in(&P->parent_ndn, parent) : NULL;
 		if (nparent && !dn_available(P, nparent)) {
 			reject(P, rec, r.key, fmt(P, "the parent entry %s does not exist", parent));
 			return;
@@ -785,6 +854,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	hmap_init(&P.groups, 0);
 	hmap_init(&P.accounts, 0);
 	hmap_init(&P.fatal_seen, 0);
+	hmap_init(&P.interned, 0);
 	P.p->n_records = in->n_records;
 
 	if (index_directory(&P) < 0)
@@ -813,7 +883,11 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	hmap_release(&P.groups);
 	hmap_release(&P.accounts);
 	hmap_release(&P.fatal_seen);
+	hmap_release(&P.interned);
 	buf_release(&P.fatal);
+	buf_release(&P.scratch);
+	buf_release(&P.row_ndn);
+	buf_release(&P.parent_ndn);
 	return rc;
 }
 

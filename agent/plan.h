@@ -47,28 +47,29 @@ struct plan_change {
 };
 
 struct plan_action {
-	enum plan_op op;
+	/* Laid out for size: a million-row plan holds a million of these. */
+	enum plan_op op : 8;
+	enum role_origin role_origin : 8;     /* people and add_to_role */
+	unsigned char n_messages;
+	unsigned char messages[MSG_KINDS];    /* enum msg_kind: what they are sent, in order */
+	unsigned line;            /* people: the source line, 0 when none */
 	const char *dn;           /* the entry acted on */
 	const char *key;          /* people: the source key */
-	unsigned line;            /* people: the source line, 0 when none */
 	const char *reason;       /* why, in words ("absent from the source") */
 	/* people and add_to_role: the role */
 	const char *role;
 	const char *role_dn;
-	enum role_origin role_origin;
 	/* people who get a generated password */
 	const char *email;        /* NULL: no address */
-	enum msg_kind messages[MSG_KINDS]; /* what they are sent, in order */
-	size_t n_messages;
 	/* what messages are rendered with */
 	const char *username, *first_name, *last_name, *account, *locale;
 	/* create_*: the entry's attributes (objectClass first); the password
 	 * attributes are added at apply time */
 	struct plan_attr *attrs;
-	size_t n_attrs;
 	/* update_person */
 	struct plan_change *changes;
-	size_t n_changes;
+	unsigned n_attrs;
+	unsigned n_changes;
 	/* create_role: how many people it is created with */
 	size_t n_members;
 	/* borrowed: where the action came from (may be NULL) */

@@ -20,7 +20,7 @@ int pb_init(struct plan_builder *b, const char *source)
 int pb_finish(struct plan_builder *b, struct plan **out)
 {
 	struct plan *p = b->p;
-	size_t start[OP_COUNT] = {0}, i, op;
+	size_t start[OP_COUNT] = {0}, i, op, *dest = NULL;
 
 	*out = NULL;
 	if (!b->oom) {
@@ -28,18 +28,34 @@ int pb_finish(struct plan_builder *b, struct plan **out)
 			p->counts[b->acts[i].op]++;
 		for (op = 1; op < OP_COUNT; op++)
 			start[op] = start[op - 1] + p->counts[op - 1];
-		p->actions = malloc((b->n_acts ? b->n_acts : 1) * sizeof *p->actions);
-		if (!p->actions)
+		if (!(dest = malloc((b->n_acts ? b->n_acts : 1) * sizeof *dest)))
 			b->oom = 1;
 	}
 	if (!b->oom) {
+		struct plan_action *shrunk;
+		/* Where each action goes, then the moves done in place (a copy
+		 * of a million actions would double the peak). */
 		for (i = 0; i < b->n_acts; i++)
-			p->actions[start[b->acts[i].op]++] = b->acts[i];
+			dest[i] = start[b->acts[i].op]++;
+		for (i = 0; i < b->n_acts; i++) {
+			while (dest[i] != i) {
+				size_t j = dest[i], t = dest[j];
+				struct plan_action tmp = b->acts[j];
+				b->acts[j] = b->acts[i];
+				b->acts[i] = tmp;
+				dest[i] = t;
+				dest[j] = j;
+			}
+		}
+		shrunk = b->n_acts ? realloc(b->acts, b->n_acts * sizeof *shrunk) : NULL;
+		p->actions = shrunk ? shrunk : b->acts;
 		p->n_actions = b->n_acts;
+		b->acts = NULL;
 		*out = p;
 	} else {
 		plan_free(p);
 	}
+	free(dest);
 	free(b->acts);
 	b->acts = NULL;
 	b->p = NULL;
@@ -152,8 +168,9 @@ void pb_messages(struct plan_builder *b, const struct config *cfg, struct plan_a
 		pb_manual(b, act, "no email address");
 		return;
 	}
-	memcpy(act->messages, kinds, n * sizeof *kinds);
-	act->n_messages = n;
+	for (size_t i = 0; i < n && i < MSG_KINDS; i++)
+		act->messages[i] = (unsigned char)kinds[i];
+	act->n_messages = (unsigned char)(n < MSG_KINDS ? n : MSG_KINDS);
 	b->p->n_messages += n;
 }
 

@@ -148,7 +148,7 @@ static int slot(const char *column)
 
 /* --- a world: records and entries --------------------------------------------------- */
 
-#define MAX_RECORDS 16
+#define MAX_RECORDS 64
 
 struct world {
 	struct arena a;
@@ -455,6 +455,38 @@ static void one_account_and_role_for_many_people(void **state)
 	/* Source order is kept within an operation. */
 	assert_string_equal(action(w->plan, OP_CREATE_PERSON, 0)->key, "a1");
 	assert_string_equal(action(w->plan, OP_CREATE_PERSON, 2)->key, "a3");
+}
+
+/* Actions come out grouped by operation in execution order, each group in
+ * source order, however the rows interleave them. */
+static void interleaved_actions_are_ordered(void **state)
+{
+	struct world *w = *state;
+	char key[16], account[16];
+	unsigned i;
+	size_t k;
+
+	add_containers(w, 1, 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof key, "u%02u", i);
+		snprintf(account, sizeof account, "Acct%u", (i * 7) % 9);
+		add_row(w, i + 2, key, "A", "B", "a@example.com", account, i % 3 ? "" : "Customer Manager");
+	}
+	build_ok(w);
+	assert_int_equal(w->plan->counts[OP_CREATE_ACCOUNT], 9);
+	assert_int_equal(w->plan->counts[OP_CREATE_PERSON], 40);
+	assert_int_equal(w->plan->counts[OP_CREATE_ROLE], 9); /* Standard User in 6 accounts, Customer Manager in 3 */
+	for (k = 1; k < w->plan->n_actions; k++)
+		assert_true(w->plan->actions[k - 1].op <= w->plan->actions[k].op);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof key, "u%02u", i);
+		assert_string_equal(action(w->plan, OP_CREATE_PERSON, i)->key, key);
+	}
+	/* The accounts in the order the rows first need them. */
+	for (i = 0; i < 9; i++) {
+		snprintf(account, sizeof account, "ou=Acct%u,", (i * 7) % 9);
+		assert_memory_equal(action(w->plan, OP_CREATE_ACCOUNT, i)->dn, account, strlen(account));
+	}
 }
 
 /* Values with DN special characters are escaped in every DN and kept raw
@@ -878,6 +910,7 @@ int main(void)
 		T(new_person_with_default_role),
 		T(role_from_map),
 		T(one_account_and_role_for_many_people),
+		T(interleaved_actions_are_ordered),
 		T(special_characters_in_account_and_names),
 		T(existing_role_group_not_created_again),
 		T(person_without_email_is_manual),
