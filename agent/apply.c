@@ -83,6 +83,7 @@ struct engine {
 	struct group *groups;   /* phase 3: who joins which group */
 	size_t n_groups;
 	struct progress progress;
+	struct buf jb;          /* the journal record being built */
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -111,50 +112,56 @@ static void rec_person(struct buf *b, const struct plan_action *a)
 		buf_printf(b, ",\"line\":%u", a->line);
 }
 
-static void journal_write(struct engine *E, struct buf *b)
+/* Appends the record built in E->jb (one buffer, reused for every record). */
+static void journal_write(struct engine *E)
 {
-	if (journal_append(E->a->journal, buf_str(b), b->len) < 0 && !E->stop)
+	if (journal_append(E->a->journal, buf_str(&E->jb), E->jb.len) < 0 && !E->stop)
 		E->stop = diag_set(E->d, ST_FAIL, "%s; no further change is made", journal_error(E->a->journal));
-	buf_release(b);
+}
+
+static struct buf *record_start(struct engine *E)
+{
+	buf_reset(&E->jb);
+	return &E->jb;
 }
 
 static void rec_intent(struct engine *E, size_t i, const char *op)
 {
 	const struct plan_action *a = act_of(E, i);
-	struct buf b = BUF_INIT;
+	struct buf *b = record_start(E);
 
-	buf_adds(&b, "{\"type\":\"intent\",");
-	json_add_member_str(&b, "op", op);
-	rec_person(&b, a);
+	buf_adds(b, "{\"type\":\"intent\",");
+	json_add_member_str(b, "op", op);
+	rec_person(b, a);
 	if (a->op == OP_CREATE_PERSON || a->op == OP_ENABLE_PERSON || a->op == OP_RESET_PASSWORD)
-		buf_adds(&b, ",\"password\":true");
-	buf_addc(&b, '}');
-	journal_write(E, &b);
+		buf_adds(b, ",\"password\":true");
+	buf_addc(b, '}');
+	journal_write(E);
 }
 
 static void rec_result(struct engine *E, size_t i, const char *op, const char *status, int code,
 		       const char *error, const char *role_dn)
 {
 	const struct plan_action *a = act_of(E, i);
-	struct buf b = BUF_INIT;
+	struct buf *b = record_start(E);
 
-	buf_adds(&b, "{\"type\":\"result\",");
-	json_add_member_str(&b, "op", op);
-	rec_person(&b, a);
+	buf_adds(b, "{\"type\":\"result\",");
+	json_add_member_str(b, "op", op);
+	rec_person(b, a);
 	if (role_dn) {
-		buf_addc(&b, ',');
-		json_add_member_str(&b, "role_dn", role_dn);
+		buf_addc(b, ',');
+		json_add_member_str(b, "role_dn", role_dn);
 	}
-	buf_addc(&b, ',');
-	json_add_member_str(&b, "status", status);
+	buf_addc(b, ',');
+	json_add_member_str(b, "status", status);
 	if (code >= 0)
-		buf_printf(&b, ",\"code\":%d", code);
+		buf_printf(b, ",\"code\":%d", code);
 	if (error) {
-		buf_addc(&b, ',');
-		json_add_member_str(&b, "error", error);
+		buf_addc(b, ',');
+		json_add_member_str(b, "error", error);
 	}
-	buf_addc(&b, '}');
-	journal_write(E, &b);
+	buf_addc(b, '}');
+	journal_write(E);
 	if (++E->unsynced >= SYNC_EVERY)
 		E->unsynced = 0, journal_sync(E->a->journal, NULL);
 }
@@ -501,17 +508,17 @@ static void mark_unknown(struct engine *E, struct op *op)
  * decide each operation in flight from what the directory holds. */
 static void lost_connection(struct engine *E, const char *why)
 {
-	struct buf b = BUF_INIT;
+	struct buf *b = record_start(E);
 	size_t i, unknown;
 	int rc;
 
 	fl_drain(&E->fl, mark_unknown, E);
 	unknown = E->n_retry;
 	log_warn("%s; %zu operations have an unknown outcome", why, unknown);
-	buf_adds(&b, "{\"type\":\"connection\",\"status\":\"lost\",");
-	json_add_member_str(&b, "error", why);
-	buf_printf(&b, ",\"unknown\":%zu}", unknown);
-	journal_write(E, &b);
+	buf_adds(b, "{\"type\":\"connection\",\"status\":\"lost\",");
+	json_add_member_str(b, "error", why);
+	buf_printf(b, ",\"unknown\":%zu}", unknown);
+	journal_write(E);
 	journal_sync(E->a->journal, NULL);
 	if ((rc = dir_reconnect(E->a->dir, E->d)) < 0) {
 		E->stop = rc;
@@ -822,11 +829,12 @@ static int build_groups(struct engine *E, struct opvec *ops)
  * policy (checked to have pwdMustChange: TRUE before the run). */
 static void verify_must_change(struct engine *E)
 {
-	static const char *const attrs[] = {"pwdReset", "pwdPolicySubentry", NULL};
+	/* Only the names: the server compares the policy DN as a DN. */
+	static const char *const attrs[] = {"1.1", NULL};
 	struct entry_list l;
 	struct arena a;
 	struct hmap flagged;
-	struct buf n = BUF_INIT, policy = BUF_INIT;
+	struct buf n = BUF_INIT, filter = BUF_INIT;
 	struct diag d;
 	size_t i, checked = 0;
 
@@ -836,25 +844,22 @@ static void verify_must_change(struct engine *E)
 	entry_list_init(&l, &a);
 	hmap_init(&flagged, 0);
 	diag_init(&d);
-	dn_normalize(E->cfg->directory.password_policy, &policy);
-	if (dir_read(E->a->dir, E->cfg->directory.base, SCOPE_SUB, "(pwdReset=TRUE)", attrs,
+	buf_adds(&filter, "(&(pwdReset=TRUE)(pwdPolicySubentry=");
+	filter_escape_value(&filter, E->cfg->directory.password_policy, strlen(E->cfg->directory.password_policy));
+	buf_adds(&filter, "))");
+	if (dir_read(E->a->dir, E->cfg->directory.base, SCOPE_SUB, buf_str(&filter), attrs,
 		     E->cfg->directory.page_size, &l, &d) < 0) {
 		log_warn("could not verify the must-change flags: %s", d.msg);
 		goto out;
 	}
 	for (i = 0; i < l.n; i++) {
-		const char *p = entry_first(&l.v[i], "pwdPolicySubentry");
-		struct buf pn = BUF_INIT;
-		if (p && dn_normalize(p, &pn) == 0 && strcmp(buf_str(&pn), buf_str(&policy)) == 0) {
-			buf_reset(&n);
-			if (dn_normalize(l.v[i].dn, &n) == 0)
-				hmap_insert(&flagged, arena_strdup(&a, buf_str(&n)), (void *)1, NULL);
-		}
-		buf_release(&pn);
+		buf_reset(&n);
+		if (dn_normalize(l.v[i].dn, &n) == 0)
+			hmap_insert(&flagged, arena_strdup(&a, buf_str(&n)), (void *)1, NULL);
 	}
 	for (i = 0; i < E->plan->n_actions; i++) {
 		const struct plan_action *pa = act_of(E, i);
-		struct buf b = BUF_INIT;
+		struct buf *b;
 
 		if (!pwstore_has(E->a->passwords, i))
 			continue;
@@ -865,15 +870,16 @@ static void verify_must_change(struct engine *E)
 		E->r->not_enforced++;
 		log_warn("the directory will not force %s to change the temporary password (pwdReset or the policy is missing)",
 			 pa->dn);
-		buf_adds(&b, "{\"type\":\"verify\"");
-		rec_person(&b, pa);
-		buf_adds(&b, ",\"status\":\"not_enforced\"}");
-		journal_write(E, &b);
+		b = record_start(E);
+		buf_adds(b, "{\"type\":\"verify\"");
+		rec_person(b, pa);
+		buf_adds(b, ",\"status\":\"not_enforced\"}");
+		journal_write(E);
 	}
 	log_debug("verified the must-change flag of %zu people", checked);
 out:
 	buf_release(&n);
-	buf_release(&policy);
+	buf_release(&filter);
 	hmap_release(&flagged);
 	entry_list_release(&l);
 	arena_release(&a);
@@ -897,6 +903,8 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	struct engine E;
 	struct opvec containers = {0}, people = {0}, groups = {0};
 	size_t n = A->plan->n_actions, i, k;
+	struct timespec start;
+	double t[4] = {0};
 	int rc = 0;
 
 	memset(r, 0, sizeof *r);
@@ -907,6 +915,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	E.plan = A->plan;
 	E.d = d;
 	arena_init(&E.arena);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	arena_init(&A->strings);
 	A->outcome = calloc(n ? n : 1, sizeof *A->outcome);
 	A->error = calloc(n ? n : 1, sizeof *A->error);
@@ -941,9 +950,11 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		}
 	}
 	progress_start(&E.progress, "directory", "operations", containers.n + people.n);
+	t[0] = seconds_since(&start);
 
 	write_intents(&E, containers.v, containers.n);
 	write_intents(&E, people.v, people.n);
+	t[1] = seconds_since(&start);
 	if (!E.stop)
 		run_ops(&E, containers.v, containers.n);
 	if (!E.stop) {
@@ -952,6 +963,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	} else {
 		run_ops(&E, people.v, people.n); /* settles them as not attempted */
 	}
+	t[2] = seconds_since(&start);
 	if (!E.stop && build_groups(&E, &groups) < 0)
 		E.stop = diag_set(d, ST_FAIL, "out of memory");
 	E.progress.total += groups.n;
@@ -966,6 +978,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	if (!E.stop && groups.n && journal_sync(A->journal, d) < 0)
 		E.stop = ST_FAIL;
 	run_ops(&E, groups.v, groups.n);
+	t[3] = seconds_since(&start);
 	/* Actions no phase reached (the run stopped first). */
 	for (i = 0; i < n; i++)
 		if (A->outcome[i] == OUT_NONE)
@@ -973,6 +986,9 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	progress_end(&E.progress);
 	if (!E.stop)
 		verify_must_change(&E);
+	/* Where the time went, for tuning. */
+	log_debug("directory phases: preparing %.3fs, intents %.3fs, containers and people %.3fs, groups %.3fs, verifying %.3fs",
+		  t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2], seconds_since(&start) - t[3]);
 	for (i = 0; i < n; i++)
 		r->passwords += pwstore_has(A->passwords, i);
 	r->stopped = E.stop != 0;
@@ -988,6 +1004,7 @@ out:
 	free(E.retry);
 	fl_release(&E.fl);
 	arena_release(&E.arena);
+	buf_release(&E.jb);
 	return rc;
 }
 

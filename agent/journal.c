@@ -17,7 +17,15 @@ struct journal {
 	char *path;
 	char id[40];
 	char error[256];
+	struct buf pending;          /* whole records not yet written */
+	struct timespec flushed;     /* when they last were */
 };
+
+/* Records are collected and written together: one write for many small
+ * records instead of one each. Never longer than this, so that `jobs ID`
+ * follows a run closely. */
+#define FLUSH_BYTES (16 * 1024)
+#define FLUSH_SECONDS 0.5
 
 void utc_now(char out[32])
 {
@@ -199,25 +207,16 @@ const char *journal_path(const struct journal *j)
 	return j->path;
 }
 
-int journal_append(struct journal *j, const char *record, size_t len)
+int journal_flush(struct journal *j)
 {
-	char *line;
-	ssize_t n;
 	size_t off = 0;
+	ssize_t n;
 
-	if (j->error[0])
-		return ST_FAIL;
-	line = malloc(len + 1);
-	if (!line) {
-		snprintf(j->error, sizeof j->error, "out of memory");
-		return ST_FAIL;
-	}
-	memcpy(line, record, len);
-	line[len] = '\n';
-	/* One write per record: with O_APPEND a reader never sees half a line
+	clock_gettime(CLOCK_MONOTONIC, &j->flushed);
+	/* Whole records only: with O_APPEND a reader never sees half a line
 	 * unless the disk fills up, and then the run stops. */
-	while (off < len + 1) {
-		n = injected_failure() ? -1 : write(j->fd, line + off, len + 1 - off);
+	while (!j->error[0] && off < j->pending.len) {
+		n = injected_failure() ? -1 : write(j->fd, j->pending.data + off, j->pending.len - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -226,12 +225,30 @@ int journal_append(struct journal *j, const char *record, size_t len)
 		}
 		off += (size_t)n;
 	}
-	free(line);
+	buf_reset(&j->pending);
 	return j->error[0] ? ST_FAIL : 0;
+}
+
+int journal_append(struct journal *j, const char *record, size_t len)
+{
+	struct timespec now;
+
+	if (j->error[0])
+		return ST_FAIL;
+	if (buf_add(&j->pending, record, len) < 0 || buf_addc(&j->pending, '\n') < 0) {
+		snprintf(j->error, sizeof j->error, "out of memory");
+		return ST_FAIL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (j->pending.len >= FLUSH_BYTES ||
+	    (double)(now.tv_sec - j->flushed.tv_sec) + (double)(now.tv_nsec - j->flushed.tv_nsec) / 1e9 >= FLUSH_SECONDS)
+		return journal_flush(j);
+	return 0;
 }
 
 int journal_sync(struct journal *j, struct diag *d)
 {
+	journal_flush(j);
 	if (!j->error[0] && fsync(j->fd) < 0)
 		snprintf(j->error, sizeof j->error, "syncing the journal %s failed: %s", j->path, strerror(errno));
 	if (j->error[0])
@@ -254,10 +271,12 @@ void journal_close(struct journal *j)
 	if (!j)
 		return;
 	if (j->fd >= 0) {
+		journal_flush(j);
 		if (!j->error[0])
 			fsync(j->fd);
 		close(j->fd);
 	}
+	buf_release(&j->pending);
 	free(j->path);
 	free(j);
 }

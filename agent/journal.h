@@ -1,10 +1,12 @@
 /* Jobs: the state directory, the run lock and the append-only journal of
  * each run (state_dir/jobs/ID.jsonl, one JSON object per line).
  *
- * The journal is written with write(2) as the run goes, so that `jobs ID`
- * shows progress from another terminal and a crash loses nothing that was
- * written; it is fsync'ed at checkpoints (before the writes whose intent it
- * records, and at the end). A failed write or fsync is sticky: once the
+ * The journal is written with write(2) as the run goes (records are
+ * collected for at most half a second or 16 KiB), so that `jobs ID` shows
+ * progress from another terminal; it is fsync'ed at checkpoints (before the
+ * writes whose intent it records, and at the end). A record that must be
+ * on disk before the next step is followed by journal_flush or
+ * journal_sync. A failed write or fsync is sticky: once the
  * journal cannot be trusted, the run makes no further change. */
 #ifndef LDAPENROLL_JOURNAL_H
 #define LDAPENROLL_JOURNAL_H
@@ -39,6 +41,8 @@ const char *journal_path(const struct journal *j);
 /* Appends one record (a JSON object, without the newline). Returns 0 or
  * ST_FAIL; the failure is remembered (journal_ok turns false). */
 int journal_append(struct journal *j, const char *record, size_t len);
+/* Writes the records appended so far (no fsync). Returns 0 or ST_FAIL. */
+int journal_flush(struct journal *j);
 /* Makes what was appended durable. Returns 0 or ST_FAIL (remembered). */
 int journal_sync(struct journal *j, struct diag *d);
 /* False once a write or an fsync failed. */

@@ -56,7 +56,10 @@ static void record(struct sender *S, const struct plan_action *act, enum msg_kin
 		json_add_member_str(&b, "message_id", message_id);
 	}
 	buf_addc(&b, '}');
+	/* Written at once: a message known to be sent must not be sent
+	 * again because the program died before the record reached the file. */
 	journal_append(S->j, buf_str(&b), b.len);
+	journal_flush(S->j);
 	buf_release(&b);
 	switch (st) {
 	case MSG_SENT: S->rep->sent++; break;

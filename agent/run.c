@@ -403,6 +403,7 @@ out:
 static void journal_record(struct run *r, struct buf *b)
 {
 	journal_append(r->journal, buf_str(b), b->len);
+	journal_flush(r->journal);
 	buf_release(b);
 }
 

@@ -2,7 +2,8 @@
  * client, with no planning and no hashing. It reads the LDIF that gen.py
  * writes (one "attr: value" or "attr:: base64" per line, entries separated
  * by blank lines, no folding), and keeps WINDOW adds in flight on one
- * StartTLS connection.
+ * StartTLS connection. An entry whose parent is still in flight waits for
+ * it (the account containers come just before their people).
  *
  *   bench_addclient URI CA_FILE BIND_DN PASSWORD_FILE LDIF WINDOW
  *
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "agent/base64.h"
@@ -116,8 +118,29 @@ static struct entry *read_ldif(const char *path, size_t *n)
 	return v;
 }
 
+/* Adds in flight: message id and DN, by slot. */
+struct flight {
+	int id;
+	const char *dn;
+};
+
+static int parent_in_flight(const struct flight *f, int window, const char *dn)
+{
+	const char *parent = strchr(dn, ',');
+	int i;
+
+	if (!parent)
+		return 0;
+	parent++;
+	for (i = 0; i < window; i++)
+		if (f[i].dn && strcasecmp(f[i].dn, parent) == 0)
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct flight *flight;
 	struct timeval tv = {60, 0};
 	struct berval cred;
 	size_t n, next = 0, done = 0, failed = 0, inflight = 0;
@@ -133,6 +156,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	window = atoi(argv[6]);
+	if (window < 1 || !(flight = calloc((size_t)window, sizeof *flight))) {
+		fprintf(stderr, "bad window %s\n", argv[6]);
+		return 2;
+	}
 	if (!(pf = fopen(argv[4], "r")) || !fgets(pw, sizeof pw, pf)) {
 		fprintf(stderr, "cannot read %s\n", argv[4]);
 		return 2;
@@ -164,11 +191,16 @@ int main(int argc, char **argv)
 		LDAPMessage *res;
 		int id, err;
 
-		while (next < n && inflight < (size_t)window) {
+		while (next < n && inflight < (size_t)window && !parent_in_flight(flight, window, entries[next].dn)) {
+			int slot = 0;
 			if (ldap_add_ext(ld, entries[next].dn, entries[next].mods, NULL, NULL, &id) != LDAP_SUCCESS) {
 				fprintf(stderr, "send failed\n");
 				return 3;
 			}
+			while (flight[slot].dn)
+				slot++;
+			flight[slot].id = id;
+			flight[slot].dn = entries[next].dn;
 			next++;
 			inflight++;
 		}
@@ -177,8 +209,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "no result\n");
 			return 3;
 		}
-		if (ldap_parse_result(ld, res, &err, NULL, NULL, NULL, NULL, 1) != LDAP_SUCCESS || err != LDAP_SUCCESS)
-			failed++;
+		id = ldap_msgid(res);
+		for (int i = 0; i < window; i++)
+			if (flight[i].dn && flight[i].id == id)
+				flight[i].dn = NULL;
+		if (ldap_parse_result(ld, res, &err, NULL, NULL, NULL, NULL, 1) != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+			if (failed++ < 3)
+				fprintf(stderr, "add failed: %s\n", ldap_err2string(err));
+		}
 		inflight--;
 		done++;
 	}
