@@ -568,17 +568,19 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 	snprintf(mfailed, sizeof mfailed, "%zu", nr->failed);
 	snprintf(waiting, sizeof waiting, "%zu", nr->pending);
 	snprintf(man, sizeof man, "%zu", manual);
-	snprintf(elapsed, sizeof elapsed, "%.1fs", secs);
+	snprintf(elapsed, sizeof elapsed, "%.2fs", secs);
 	snprintf(dir_time, sizeof dir_time, "%.3f", dir_secs);
 	snprintf(mail_time, sizeof mail_time, "%.3f", mail_secs);
 	if (log_format_in_use() == LOG_FORMAT_TEXT) {
-		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s (directory %.1fs, mail %.1fs)",
+		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s (directory %.2fs, mail %.2fs)",
 			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, rejected,
 			 journal_id(r->journal), elapsed, dir_secs, mail_secs);
-		if (nr->sent || nr->failed || nr->pending || manual)
+		if (manual)
 			log_info("messages: %s sent, %s failed, %s pending; %s %s manual notification (ldapenroll jobs %s --manual)",
 				 sent, mfailed, waiting, man, manual == 1 ? "person needs" : "people need",
 				 journal_id(r->journal));
+		else if (nr->sent || nr->failed || nr->pending)
+			log_info("messages: %s sent, %s failed, %s pending", sent, mfailed, waiting);
 	} else {
 		log_fields(LOG_INFO, "finished", f, sizeof f / sizeof *f);
 	}
