@@ -26,6 +26,7 @@
 #include "hmap.h"
 #include "json.h"
 #include "log.h"
+#include "testhook.h"
 #include "template.h"
 
 #define MEMBER_BATCH 1000 /* member values per modify of an existing group */
@@ -647,6 +648,7 @@ static void run_ops(struct engine *E, struct op **ops, size_t n)
 		if (rc == 1) {
 			if ((op = fl_take(&E->fl, res.msgid)))
 				on_result(E, op, &res);
+			testhook_crash_point("result");
 		} else if (rc == 0) {
 			char why[128];
 			snprintf(why, sizeof why, "the directory did not answer within %u ms",
@@ -955,6 +957,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	write_intents(&E, containers.v, containers.n);
 	write_intents(&E, people.v, people.n);
 	t[1] = seconds_since(&start);
+	testhook_crash_point("intents");
 	if (!E.stop)
 		run_ops(&E, containers.v, containers.n);
 	if (!E.stop) {
@@ -964,6 +967,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		run_ops(&E, people.v, people.n); /* settles them as not attempted */
 	}
 	t[2] = seconds_since(&start);
+	testhook_crash_point("groups");
 	if (!E.stop && build_groups(&E, &groups) < 0)
 		E.stop = diag_set(d, ST_FAIL, "out of memory");
 	E.progress.total += groups.n;
@@ -984,6 +988,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		if (A->outcome[i] == OUT_NONE)
 			settle(&E, i, OUT_SKIPPED, -1, "not attempted: the run stopped");
 	progress_end(&E.progress);
+	testhook_crash_point("verify");
 	if (!E.stop)
 		verify_must_change(&E);
 	/* Where the time went, for tuning. */

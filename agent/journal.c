@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "password.h"
+#include "testhook.h"
 
 struct journal {
 	int fd;
@@ -77,7 +78,7 @@ int state_prepare(const char *state_dir, struct diag *d)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return diag_set(d, ST_INPUT, "state directory %s is not writable: %s", state_dir, strerror(errno));
-	if (write(fd, "ok\n", 3) != 3 || fsync(fd) < 0)
+	if (testhook_journal_write_fails() || write(fd, "ok\n", 3) != 3 || fsync(fd) < 0)
 		rc = diag_set(d, ST_INPUT, "state directory %s: writing and syncing a file failed: %s", state_dir,
 			      errno ? strerror(errno) : "short write");
 	close(fd);
@@ -126,28 +127,6 @@ void run_lock_release(struct run_lock *lock)
 	lock->fd = -1;
 }
 
-#ifdef LDAPENROLL_TEST_HOOKS
-/* Test builds only: LDAPENROLL_TEST_JOURNAL_FAIL_AFTER=N makes every journal
- * write after the N-th fail with ENOSPC, like a full disk. */
-static int injected_failure(void)
-{
-	static long count;
-	const char *v = getenv("LDAPENROLL_TEST_JOURNAL_FAIL_AFTER");
-
-	if (!v)
-		return 0;
-	if (++count > atol(v)) {
-		errno = ENOSPC;
-		return 1;
-	}
-	return 0;
-}
-#else
-static int injected_failure(void)
-{
-	return 0;
-}
-#endif
 
 int journal_create(const char *state_dir, struct journal **out, struct diag *d)
 {
@@ -216,7 +195,7 @@ int journal_flush(struct journal *j)
 	/* Whole records only: with O_APPEND a reader never sees half a line
 	 * unless the disk fills up, and then the run stops. */
 	while (!j->error[0] && off < j->pending.len) {
-		n = injected_failure() ? -1 : write(j->fd, j->pending.data + off, j->pending.len - off);
+		n = testhook_journal_write_fails() ? -1 : write(j->fd, j->pending.data + off, j->pending.len - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "run.h"
 #include "secure.h"
+#include "testhook.h"
 
 int main(int argc, char **argv)
 {
@@ -27,7 +28,8 @@ int main(int argc, char **argv)
 		exit(status_exit_code(d.status));
 	}
 	if (cli.help == 2) {
-		printf("ldapenroll %s\n", LDAPENROLL_VERSION);
+		printf("ldapenroll %s%s\n", LDAPENROLL_VERSION,
+		       TESTHOOKS_BUILT ? " (test build: fault injection hooks compiled in)" : "");
 		exit(0);
 	}
 	if (cli.help) {

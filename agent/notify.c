@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "json.h"
 #include "log.h"
+#include "testhook.h"
 #include "message.h"
 #include "password.h"
 
@@ -61,6 +62,7 @@ static void record(struct sender *S, const struct plan_action *act, enum msg_kin
 	journal_append(S->j, buf_str(&b), b.len);
 	journal_flush(S->j);
 	buf_release(&b);
+	testhook_crash_point("message");
 	switch (st) {
 	case MSG_SENT: S->rep->sent++; break;
 	case MSG_FAILED: S->rep->failed++; break;
@@ -163,6 +165,11 @@ static void notify_person(struct sender *S, size_t i)
 		int attempts = 0;
 		enum msg_status st;
 
+		/* A message whose outcome cannot be journaled is not sent. */
+		if (!S->stop && !journal_ok(S->j)) {
+			S->stop = ST_FAIL;
+			snprintf(S->stop_why, sizeof S->stop_why, "%s", journal_error(S->j));
+		}
 		if (S->stop || worst == MSG_FAILED) {
 			record(S, act, kind, S->stop ? MSG_PENDING : MSG_SKIPPED, 0,
 			       S->stop ? "the mail phase stopped before this message" : "an earlier message to this address was refused",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "testhook.h"
 
 /* The alphabet per class, without characters that are easy to misread
  * (l 1 I O 0) or awkward in mail and shells (quotes, backslash, space, $,
@@ -32,20 +33,6 @@ void password_wipe(void *p, size_t n)
 		OPENSSL_cleanse(p, n);
 }
 
-#ifdef LDAPENROLL_TEST_HOOKS
-/* Test builds only: LDAPENROLL_TEST_FAIL_RANDOM=1 makes the generator fail,
- * to prove that a broken generator stops a run before its first write. */
-static int random_broken(void)
-{
-	const char *v = getenv("LDAPENROLL_TEST_FAIL_RANDOM");
-	return v && *v == '1';
-}
-#else
-static int random_broken(void)
-{
-	return 0;
-}
-#endif
 
 int random_bytes(void *buf, size_t n, struct diag *d)
 {
@@ -56,7 +43,7 @@ int random_bytes(void *buf, size_t n, struct diag *d)
 		return diag_set(d, ST_FAIL, "random request too large");
 	/* RAND_priv_bytes returns 1 on success, 0 or -1 on failure: anything
 	 * but 1 is a failure. */
-	if (!random_broken() && RAND_priv_bytes(buf, (int)n) == 1)
+	if (!testhook_random_broken() && RAND_priv_bytes(buf, (int)n) == 1)
 		return 0;
 	if ((e = ERR_get_error()))
 		ERR_error_string_n(e, msg, sizeof msg);

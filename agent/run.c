@@ -17,6 +17,7 @@
 #include "json.h"
 #include "notify.h"
 #include "log.h"
+#include "testhook.h"
 
 static void run_release(struct run *r)
 {
@@ -611,6 +612,7 @@ int run_apply(struct run *r, const char *command)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	record_header(r, command);
 	record_rejected(r);
+	testhook_crash_point("preflight");
 
 	r->apply.cfg = r->cfg;
 	r->apply.plan = r->plan;
@@ -618,7 +620,10 @@ int run_apply(struct run *r, const char *command)
 	r->apply.journal = r->journal;
 	stop = apply_plan(&r->apply, &rep, &r->d);
 	dir_secs = seconds_since(&t0);
-	if (r->apply.passwords) {
+	if (r->apply.passwords && !journal_ok(r->journal)) {
+		/* Nothing more happens once the journal cannot record it. */
+		log_error("no message is sent: %s", journal_error(r->journal));
+	} else if (r->apply.passwords) {
 		record_notifications(r, &manual);
 		/* The directory changes stand whatever the mail does. */
 		clock_gettime(CLOCK_MONOTONIC, &phase);
@@ -628,6 +633,7 @@ int run_apply(struct run *r, const char *command)
 			stop = mail;
 	}
 	update_pending(r);
+	testhook_crash_point("end");
 
 	secs = seconds_since(&t0);
 	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending

@@ -143,6 +143,16 @@ le() {
 	"$LDAPENROLL_BIN" --log-format text "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 	set -e
+	no_sanitizer_report "$ERR"
+}
+
+# no_sanitizer_report FILE: fails the test when a sanitizer spoke in FILE,
+# whatever the exit code was.
+no_sanitizer_report() {
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1"; then
+		cat "$1" >&2
+		fail "a sanitizer reported a problem"
+	fi
 }
 
 expect_rc() {
@@ -228,4 +238,11 @@ must_change() {
 # job_id: the job id of the last run (from its log).
 job_id() {
 	sed -n 's/.*job \([0-9TZ]*-[0-9a-f]*\).*/\1/p' "$ERR" | head -n 1
+}
+
+# require_test_hooks: the test injects faults through the hooks of a test
+# build (cmake -DLDAPENROLL_TEST_HOOKS=ON, as contrib/scripts/test.sh does).
+require_test_hooks() {
+	"$LDAPENROLL_BIN" -V | grep -q "fault injection hooks" ||
+		fail "$LDAPENROLL_BIN was built without -DLDAPENROLL_TEST_HOOKS=ON; contrib/scripts/test.sh builds it with them"
 }

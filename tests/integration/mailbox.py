@@ -2,6 +2,7 @@
 """Reads the mail the sandbox's SMTP server captured, for the tests.
 
   mailbox.py DIR count RCPT            messages whose envelope goes to RCPT
+  mailbox.py DIR count-domain DOMAIN   messages whose envelope goes to anyone @DOMAIN
   mailbox.py DIR subjects RCPT         their decoded subjects, one per line
   mailbox.py DIR to RCPT               their decoded To headers, one per line
   mailbox.py DIR password RCPT FILE    the temporary password of the newest
@@ -18,12 +19,12 @@ import re
 import sys
 
 
-def messages(maildir, rcpt):
+def messages(maildir, rcpt, domain=False):
     found = []
     for env_path in sorted(glob.glob(os.path.join(maildir, "*.json"))):
         with open(env_path) as f:
             env = json.load(f)
-        if rcpt in env["rcpt_tos"]:
+        if (any(r.endswith("@" + rcpt) for r in env["rcpt_tos"]) if domain else rcpt in env["rcpt_tos"]):
             with open(env_path[:-5] + ".eml", "rb") as f:
                 found.append((env, f.read()))
     return found
@@ -61,8 +62,9 @@ def check(raw):
 
 def main():
     maildir, what, rcpt = sys.argv[1], sys.argv[2], sys.argv[3]
-    found = messages(os.path.join(maildir, "mail") if os.path.isdir(os.path.join(maildir, "mail")) else maildir, rcpt)
-    if what == "count":
+    found = messages(os.path.join(maildir, "mail") if os.path.isdir(os.path.join(maildir, "mail")) else maildir, rcpt,
+                     what == "count-domain")
+    if what in ("count", "count-domain"):
         print(len(found))
     elif what == "subjects":
         for _, raw in found:

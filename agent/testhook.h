@@ -1,0 +1,38 @@
+/* Fault injection for the test suite. Compiled in only when the build sets
+ * LDAPENROLL_TEST_HOOKS (cmake -DLDAPENROLL_TEST_HOOKS=ON, as
+ * contrib/scripts/test.sh does); in any other build every hook is a no-op
+ * that the compiler removes, and no environment variable changes anything.
+ *
+ *   LDAPENROLL_TEST_CRASH_AT=POINT[:N]   the process kills itself (SIGKILL,
+ *       like a power cut for the program: nothing is flushed) the N-th time
+ *       (default 1) it reaches POINT; the points are named where they are
+ *       called (testhook_crash_point).
+ *   LDAPENROLL_TEST_FAIL_RANDOM=1        the random generator fails.
+ *   LDAPENROLL_TEST_JOURNAL_FAIL_AFTER=N every journal write after the N-th
+ *       fails with ENOSPC, as on a full disk. */
+#ifndef LDAPENROLL_TESTHOOK_H
+#define LDAPENROLL_TESTHOOK_H
+
+#ifdef LDAPENROLL_TEST_HOOKS
+void testhook_crash_point(const char *point);
+int testhook_random_broken(void);
+/* True (with errno = ENOSPC) when this journal write is to fail. */
+int testhook_journal_write_fails(void);
+#define TESTHOOKS_BUILT 1
+#else
+static inline void testhook_crash_point(const char *point)
+{
+	(void)point;
+}
+static inline int testhook_random_broken(void)
+{
+	return 0;
+}
+static inline int testhook_journal_write_fails(void)
+{
+	return 0;
+}
+#define TESTHOOKS_BUILT 0
+#endif
+
+#endif
