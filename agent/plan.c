@@ -451,6 +451,18 @@ static const char *attr_value(const struct planner *P, const struct row *r, cons
 	return NULL;
 }
 
+/* Whether a login name is one that no row may take (people.reserved). */
+static int is_reserved(const struct planner *P, const char *name)
+{
+	const struct strlist *l = &P->cfg->people.reserved;
+	size_t i;
+
+	for (i = 0; name && i < l->n; i++)
+		if (strcasecmp(l->items[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static int is_active(struct planner *P, struct row *r)
 {
 	const char *why, *v;
@@ -678,6 +690,14 @@ static void plan_row(struct planner *P, const struct record *rec)
 	if ((why = render_attributes(P, &r))) {
 		reject(P, rec, r.key, why);
 		return;
+	}
+	{
+		const char *login = attr_value(P, &r, "uid");
+		if (is_reserved(P, r.key) || is_reserved(P, login)) {
+			reject(P, rec, r.key, fmt(P, "'%s' is a reserved name (people.reserved)",
+						  is_reserved(P, r.key) ? r.key : login));
+			return;
+		}
 	}
 	if (P->mail_attr && (e = attr_value(P, &r, P->mail_attr)) && email_check(e, &why) < 0) {
 		reject(P, rec, r.key, fmt(P, "invalid email address '%s': %s", e, why));

@@ -281,6 +281,7 @@ void config_free(struct config *c)
 	}
 	free(c->people.attrs);
 	strlist_free(&c->people.update);
+	strlist_free(&c->people.reserved);
 	free(c->roles.column);
 	tmpl_free(c->roles.dn);
 	strlist_free(&c->roles.object_classes);

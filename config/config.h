@@ -95,7 +95,13 @@ struct cfg_people {
 	enum absent_policy absent;
 	const char *key_attr;       /* the attribute holding source.key (borrowed from attrs) */
 	const char *rdn_attr;       /* the naming attribute of people.dn */
+	/* Login names no row may take (compared without case); unset:
+	 * DEFAULT_RESERVED_NAMES, [] for none. */
+	struct strlist reserved;
+	int reserved_set;
 };
+
+#define DEFAULT_RESERVED_NAMES "root", "admin", "administrator", "krbtgt", "guest", "nobody", "postmaster", "ldapenroll"
 
 struct cfg_role_map {
 	char *from;

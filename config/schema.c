@@ -204,7 +204,7 @@ static void people_attributes(struct loader *L, const struct ynode *map, const c
 }
 
 static const char *const people_keys[] = {"dn", "object_classes", "required", "active", "attributes",
-					  "update", "absent", NULL};
+					  "update", "absent", "reserved", NULL};
 
 static void people_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			 void *ctx)
@@ -227,6 +227,10 @@ static void people_entry(struct loader *L, const char *key, const struct ynode *
 		get_list(L, v, path, 1, &p->update);
 	else if (strcmp(key, "absent") == 0 && (e = get_enum(L, v, path, absent)) >= 0)
 		p->absent = (enum absent_policy)e;
+	else if (strcmp(key, "reserved") == 0) {
+		p->reserved_set = 1;
+		get_list(L, v, path, 1, &p->reserved);
+	}
 }
 
 static void roles_map(struct loader *L, const struct ynode *map, const char *path, struct cfg_roles *r)

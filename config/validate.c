@@ -183,6 +183,11 @@ static void validate_people(struct loader *L)
 	size_t i, j;
 
 	default_list(&p->object_classes, "inetOrgPerson");
+	if (!p->reserved_set) {
+		static const char *const names[] = {DEFAULT_RESERVED_NAMES};
+		for (i = 0; i < sizeof names / sizeof *names; i++)
+			strlist_push(&p->reserved, names[i]);
+	}
 	p->required_slots = calloc(p->required.n ? p->required.n : 1, sizeof *p->required_slots);
 	for (i = 0; i < p->required.n && p->required_slots; i++)
 		p->required_slots[i] = require_slot(L, p->required.items[i], "people.required");

@@ -281,6 +281,30 @@ static void default_role(void **state)
 	config_free(cfg);
 }
 
+/* Login names no row may take: a default list, replaced by the config's,
+ * or none at all. */
+static void reserved_names(void **state)
+{
+	struct fx *f = *state;
+	struct config *cfg;
+
+	cfg = load_ok(f, MINIMAL);
+	assert_true(cfg->people.reserved.n >= 4);
+	assert_string_equal(cfg->people.reserved.items[0], "root");
+	config_free(cfg);
+	cfg = load_ok(f, DIRECTORY "source:\n  type: csv\n  path: users.csv\n  key: Username\n"
+				  "people:\n  dn: \"uid={Username},{base}\"\n  attributes:\n    uid: \"{Username}\"\n"
+				  "  reserved: [svc-backup, Operator]\n");
+	assert_int_equal(cfg->people.reserved.n, 2);
+	assert_string_equal(cfg->people.reserved.items[1], "Operator");
+	config_free(cfg);
+	cfg = load_ok(f, DIRECTORY "source:\n  type: csv\n  path: users.csv\n  key: Username\n"
+				  "people:\n  dn: \"uid={Username},{base}\"\n  attributes:\n    uid: \"{Username}\"\n"
+				  "  reserved: []\n");
+	assert_int_equal(cfg->people.reserved.n, 0);
+	config_free(cfg);
+}
+
 static void values_and_environment(void **state)
 {
 	struct fx *f = *state;
@@ -759,6 +783,7 @@ int main(void)
 		T(minimal_config_and_defaults),
 		T(values_and_environment),
 		T(default_role),
+		T(reserved_names),
 		T(missing_file),
 		T(unknown_key_with_suggestion),
 		T(duplicate_key),

@@ -863,6 +863,54 @@ static void rejected_row_is_not_absent(void **state)
 
 /* --- plan-wide problems -------------------------------------------------------------------- */
 
+/* A key the directory holds at another DN is a conflict, reported, never
+ * moved or overwritten (C14). */
+static void existing_key_at_another_dn(void **state)
+{
+	struct world *w = *state;
+
+	add_containers(w, 1, 1);
+	add_entry(w, "ou=Other," BASE, "organizationalUnit");
+	add_person(w, "uid=jdoe,ou=Other," BASE, "jdoe", "John", "Doe", "John Doe", "old@example.com", NULL);
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	build_ok(w);
+	assert_int_equal(w->plan->n_actions, 0);
+	assert_int_equal(w->plan->n_rejected, 1);
+	assert_contains(w->plan->rejected[0].reason, "already in the directory as uid=jdoe,ou=Other," BASE);
+}
+
+/* An entry at the person's DN that is not a managed person is never taken
+ * over. */
+static void dn_taken_by_another_entry(void **state)
+{
+	struct world *w = *state;
+
+	add_containers(w, 1, 1);
+	add_entry(w, JDOE_DN, "account");
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	build_ok(w);
+	assert_int_equal(w->plan->counts[OP_CREATE_PERSON], 0);
+	assert_int_equal(w->plan->n_rejected, 1);
+	assert_contains(w->plan->rejected[0].reason, "an entry already exists at " JDOE_DN);
+}
+
+/* A role group that is missing while roles.create_missing is false stops
+ * the whole plan before any change (C20). */
+static void role_group_missing_not_created(void **state)
+{
+	struct world *w = *state;
+	int rc;
+
+	add_containers(w, 1, 1);
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	S.cfg->roles.create_missing = 0;
+	rc = build(w);
+	S.cfg->roles.create_missing = 1;
+	assert_int_equal(rc, ST_INPUT);
+	assert_null(w->plan);
+	assert_contains(w->d.msg, "role group " STANDARD_DN " does not exist and roles.create_missing is false");
+}
+
 static void role_container_missing(void **state)
 {
 	struct world *w = *state;
@@ -930,6 +978,9 @@ int main(void)
 		T(existing_person_role_group_missing),
 		T(absent_person_disabled),
 		T(rejected_row_is_not_absent),
+		T(existing_key_at_another_dn),
+		T(dn_taken_by_another_entry),
+		T(role_group_missing_not_created),
 		T(role_container_missing),
 		T(role_container_missing_offline_is_fine),
 		T(empty_source),
