@@ -40,8 +40,9 @@ thaw() {
 	fi
 }
 # On any exit: the agent started in the background goes, slapd runs again
-# (a stopped slapd would only stop at SIGKILL), then the usual cleanup.
-trap 'rc=$?; [ -z "$AGENT" ] || kill -KILL "$AGENT" 2>/dev/null || true; thaw; (exit $rc); cleanup' EXIT
+# (a stopped slapd would only stop at SIGKILL), then the usual cleanup,
+# which reads the exit status from $? (set again without errexit).
+trap 'rc=$?; set +e; [ -z "$AGENT" ] || kill -KILL "$AGENT" 2>/dev/null; thaw; (exit $rc); cleanup' EXIT
 
 # run_bounded LIMIT ARGS...: runs ldapenroll in the background like le;
 # fails if it is still running after LIMIT tenths of a second.
