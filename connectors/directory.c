@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -45,6 +47,62 @@ static void describe(LDAP *ld, int rc, struct buf *out)
 	}
 }
 
+/* The connection watchdog. libldap 2.5 (built with GnuTLS, as in Debian)
+ * does not bound the TLS handshake of an ldaps:// connection: against a
+ * server that accepts the connection and then never answers, it spins for
+ * ever. While a connection is being made, a timer shuts its socket down
+ * when it takes too long, which turns the hang into an error. The socket
+ * comes from libldap's connection callback. */
+static volatile sig_atomic_t watched_fd = -1;
+static volatile sig_atomic_t watchdog_fired;
+
+static void watchdog_alarm(int sig)
+{
+	(void)sig;
+	if (watched_fd >= 0) {
+		shutdown(watched_fd, SHUT_RDWR); /* async-signal-safe */
+		watchdog_fired = 1;
+	}
+}
+
+static int watch_added(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx)
+{
+	ber_socket_t fd = -1;
+
+	(void)ld, (void)srv, (void)addr, (void)ctx;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
+		watched_fd = fd;
+	return 0;
+}
+
+static void watch_deleted(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld, (void)sb, (void)ctx;
+	watched_fd = -1;
+}
+
+static struct ldap_conncb watch_callbacks = {watch_added, watch_deleted, NULL};
+
+/* Arms (ms > 0) or disarms (0) the watchdog. */
+static void watchdog(unsigned ms, struct sigaction *saved)
+{
+	struct itimerval t = {{0, 0}, {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000}};
+	struct sigaction sa;
+
+	if (ms) {
+		watchdog_fired = 0;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = watchdog_alarm;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, saved);
+		setitimer(ITIMER_REAL, &t, NULL);
+	} else {
+		setitimer(ITIMER_REAL, &t, NULL);
+		sigaction(SIGALRM, saved, NULL);
+		watched_fd = -1;
+	}
+}
+
 static int set_options(LDAP *ld, const struct cfg_ldap_conn *c, struct buf *err)
 {
 	struct timeval tv = tv_of(c->timeout_ms);
@@ -54,7 +112,8 @@ static int set_options(LDAP *ld, const struct cfg_ldap_conn *c, struct buf *err)
 	    (rc = ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF)) != LDAP_OPT_SUCCESS ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv)) != LDAP_OPT_SUCCESS ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv)) != LDAP_OPT_SUCCESS ||
-	    (rc = ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON)) != LDAP_OPT_SUCCESS) {
+	    (rc = ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON)) != LDAP_OPT_SUCCESS ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &watch_callbacks)) != LDAP_OPT_SUCCESS) {
 		buf_adds(err, "cannot set connection options");
 		return -1;
 	}
@@ -90,10 +149,32 @@ static int get_password(const struct cfg_ldap_conn *c, struct buf *pw, struct di
  * there), or not (it refuses our credentials, or we do not trust it). */
 enum failure { F_NONE, F_DOWN, F_TRUST, F_REFUSED };
 
+static int connect_steps(const char *uri, const struct cfg_ldap_conn *c, const struct buf *pw, LDAP **out,
+			 struct buf *err, enum failure *why);
+
 /* Connects to one URI. Returns 0, or a status with the reason in err and
  * its kind in *why. */
 static int connect_one(const char *uri, const struct cfg_ldap_conn *c, const struct buf *pw, LDAP **out,
 		       struct buf *err, enum failure *why)
+{
+	struct sigaction saved;
+	int rc;
+
+	/* Each step has the timeout; the whole gets twice that. */
+	watchdog(2 * c->timeout_ms, &saved);
+	rc = connect_steps(uri, c, pw, out, err, why);
+	watchdog(0, &saved);
+	if (rc < 0 && watchdog_fired) {
+		buf_reset(err);
+		buf_printf(err, "%s: no answer within %u ms while connecting (the TLS handshake or the bind never finished)",
+			   uri, 2 * c->timeout_ms);
+		*why = F_DOWN;
+	}
+	return rc;
+}
+
+static int connect_steps(const char *uri, const struct cfg_ldap_conn *c, const struct buf *pw, LDAP **out,
+			 struct buf *err, enum failure *why)
 {
 	LDAP *ld = NULL;
 	struct berval cred;

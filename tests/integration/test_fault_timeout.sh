@@ -195,7 +195,7 @@ freeze
 run_bounded $HANG_LIMIT -c "$WORK/ldaps.yaml" sync --apply
 thaw
 expect_rc 3
-expect_in "$ERR" "$LDAPENROLL_SANDBOX_LDAPS_URI"
+expect_in "$ERR" "$LDAPENROLL_SANDBOX_LDAPS_URI: no answer within"
 [ "$(jobs_count)" -eq "$jobs" ] || fail "a job was started: $(cat "$OUT")"
 snapshot "$WORK/after.ldif"
 cmp -s "$WORK/before.ldif" "$WORK/after.ldif" || fail "the directory changed"
