@@ -251,6 +251,29 @@ static int is_type_char(char c)
 	       c == '.';
 }
 
+/* An attribute type as RFC 4512 writes it: a descr (a letter, then
+ * letters, digits and '-') or a numericoid (numbers without leading zeros,
+ * joined by '.'). Anything else would make every rendered DN invalid. */
+static int valid_type(const char *s)
+{
+	if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) {
+		while (*++s)
+			if (*s == '.')
+				return 0;
+		return 1;
+	}
+	for (;;) {
+		if (*s < '0' || *s > '9' || (*s == '0' && s[1] >= '0' && s[1] <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (!*s)
+			return 1;
+		if (*s++ != '.')
+			return 0;
+	}
+}
+
 static int hexv(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -273,8 +296,13 @@ static int build_dn(struct tmpl *t, struct part *parts, size_t n, struct tmpl_er
 	int plus = 0, rc = -1;
 
 	t->suffix = -1;
+	/* A value's literal text, its escapes resolved, must still be UTF-8. */
 #define FLUSH_LIT()                                                                                \
 	do {                                                                                       \
+		if (utf8_validate(buf_str(&lit), lit.len) != lit.len) {                            \
+			fail(err, lit_off, "invalid UTF-8 in a DN value (check its \\XX escapes)");   \
+			goto out;                                                                  \
+		}                                                                                  \
 		if (lit.len && push_lit(&cur->parts, &cur->n_parts, lit.data, lit.len, lit_off) < 0) \
 			goto oom;                                                                  \
 		buf_reset(&lit);                                                                   \
@@ -331,6 +359,11 @@ static int build_dn(struct tmpl *t, struct part *parts, size_t n, struct tmpl_er
 						fail(err, off, "missing attribute type before '='");
 						goto out;
 					}
+					if (!valid_type(buf_str(&type))) {
+						fail(err, off - type.len, "'%s' is not an attribute type (a name such as uid, or a numeric OID)",
+						     buf_str(&type));
+						goto out;
+					}
 					na = realloc(t->avas, (t->n_avas + 1) * sizeof *na);
 					if (!na)
 						goto oom;
@@ -353,7 +386,13 @@ static int build_dn(struct tmpl *t, struct part *parts, size_t n, struct tmpl_er
 				if (c == '\\') {
 					char e = k + 1 < p->len ? p->text[k + 1] : '\0';
 					if (hexv(e) >= 0 && k + 2 < p->len && hexv(p->text[k + 2]) >= 0) {
-						buf_addc(&lit, (char)(hexv(e) * 16 + hexv(p->text[k + 2])));
+						char v = (char)(hexv(e) * 16 + hexv(p->text[k + 2]));
+						/* The literal is a C string: a NUL would end it. */
+						if (!v) {
+							fail(err, off, "\\00 (NUL) cannot be part of a DN value");
+							goto out;
+						}
+						buf_addc(&lit, v);
 						k += 2;
 					} else if (e && (unsigned char)e >= 0x20) {
 						buf_addc(&lit, e);

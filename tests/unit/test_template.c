@@ -586,6 +586,25 @@ static void dn_compile_errors(void **state)
 	err = compile_err("", TMPL_DN, TB_BIT(TB_BASE), 1);
 	assert_contains(err.msg, "a DN template needs attribute=value");
 
+	/* Attribute types that no directory would parse (RFC 4512). */
+	err = compile_err("cn=x,ui.={Username}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	assert_int_equal(err.offset, 5);
+	assert_string_equal(err.msg, "'ui.' is not an attribute type (a name such as uid, or a numeric OID)");
+	compile_err("0e={Username}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	compile_err("-cn={Username}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	compile_err("1..2={Username}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	compile_err("01.2={Username}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	tmpl_free(compile_ok("2.5.4.3={Username}+a-1={Username},{base}", TMPL_DN, TB_BIT(TB_BASE)));
+
+	/* Escapes that would make the value invalid UTF-8, or cut it short. */
+	err = compile_err("gn=\\base,{base}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	assert_int_equal(err.offset, 3);
+	assert_string_equal(err.msg, "invalid UTF-8 in a DN value (check its \\XX escapes)");
+	err = compile_err("cn=a\\00b,{base}", TMPL_DN, TB_BIT(TB_BASE), 1);
+	assert_int_equal(err.offset, 4);
+	assert_string_equal(err.msg, "\\00 (NUL) cannot be part of a DN value");
+	tmpl_free(compile_ok("cn=\\C3\\A9{Username}\\e2\\82\\ac,{base}", TMPL_DN, TB_BIT(TB_BASE)));
+
 	err = compile_err("cn=a\\", TMPL_DN, TB_BIT(TB_BASE), 1);
 	assert_int_equal(err.offset, 4);
 	assert_contains(err.msg, "a backslash must escape a character");
