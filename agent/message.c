@@ -55,18 +55,42 @@ static void add_encoded_words(struct buf *out, const char *s)
 	}
 }
 
-/* Plain ASCII text, folded at spaces before a line would pass 78. */
+/* The length of the word at s: up to the next space that is followed by
+ * more text. Lines are folded only there, so that no line is left blank
+ * (spaces before a fold stay at the end of the line). */
+static size_t word_len(const char *s)
+{
+	size_t n = 1;
+
+	while (s[n] && !(s[n] == ' ' && s[n + 1] && s[n + 1] != ' '))
+		n++;
+	return n;
+}
+
+/* Plain ASCII text, folded before a word that would take the line past 78. */
 static void add_folded(struct buf *out, const char *s)
 {
 	while (*s) {
-		const char *sp = strchr(s + 1, ' ');
-		size_t word = sp ? (size_t)(sp - s) : strlen(s);
+		size_t word = word_len(s);
 
 		if (line_len(out) + word > 78 && *s == ' ' && line_len(out) > 1)
 			buf_adds(out, "\r\n");
 		buf_add(out, s, word);
 		s += word;
 	}
+}
+
+/* Whether add_folded() keeps s within 78 characters a line, used
+ * characters of the first line being taken: no word may be longer than a
+ * line (RFC 5322 allows no line over 998 characters, and asks for 78). */
+static int fits_folded(const char *s, size_t used)
+{
+	size_t word;
+
+	for (; *s; s += word, used = 0)
+		if (used + (word = word_len(s)) > 78)
+			return 0;
+	return 1;
 }
 
 static int needs_encoding(const char *s)
@@ -77,11 +101,21 @@ static int needs_encoding(const char *s)
 void header_add_text(struct buf *out, const char *name, const char *value)
 {
 	buf_printf(out, "%s: ", name);
-	if (needs_encoding(value))
+	if (needs_encoding(value) || !fits_folded(value, strlen(name) + 2))
 		add_encoded_words(out, value);
 	else
 		add_folded(out, value);
 	buf_adds(out, "\r\n");
+}
+
+/* The length of s as a quoted-string. */
+static size_t quoted_len(const char *s)
+{
+	size_t n = 2;
+
+	for (; *s; s++)
+		n += *s == '"' || *s == '\\' ? 2 : 1;
+	return n;
 }
 
 void header_add_mailbox(struct buf *out, const char *name, const char *display, const char *addr)
@@ -90,9 +124,13 @@ void header_add_mailbox(struct buf *out, const char *name, const char *display, 
 
 	buf_printf(out, "%s: ", name);
 	if (display && *display) {
-		if (needs_encoding(display)) {
+		size_t used = strlen(name) + 2;
+		int quote = strpbrk(display, "()<>[]:;@\\,.\"") != NULL;
+
+		/* Encoded-words also fold what plain text could not. */
+		if (needs_encoding(display) || (quote ? used + quoted_len(display) > 78 : !fits_folded(display, used))) {
 			add_encoded_words(out, display);
-		} else if (strpbrk(display, "()<>[]:;@\\,.\"")) {
+		} else if (quote) {
 			/* A quoted-string, with its quotes and backslashes escaped. */
 			buf_addc(out, '"');
 			for (p = display; *p; p++) {

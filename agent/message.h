@@ -2,7 +2,8 @@
  *
  * The body is UTF-8 text/plain, quoted-printable, with CRLF line ends and
  * lines of at most 76 characters. Header values are 7-bit: a display name or
- * subject that is not plain ASCII becomes RFC 2047 encoded-words. No header
+ * subject that is not plain ASCII, or that folding at spaces could not keep
+ * within 78 characters a line, becomes RFC 2047 encoded-words. No header
  * value may hold CR, LF or NUL: such input is refused, never passed on. */
 #ifndef LDAPENROLL_MESSAGE_H
 #define LDAPENROLL_MESSAGE_H

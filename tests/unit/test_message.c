@@ -509,6 +509,34 @@ static void check_encoded_header(const char *name, const char *value)
 	buf_release(&dec);
 }
 
+/* Plain text that folding cannot keep within 78 characters a line (a long
+ * word, a long run of spaces) is encoded instead, and spaces never end up
+ * alone on a line. */
+static void header_unfoldable_ascii_is_encoded(void **state)
+{
+	char word[1001], spaces[101], value[200];
+	struct buf b = BUF_INIT, u = BUF_INIT;
+
+	(void)state;
+	memset(word, 'x', sizeof word - 1);
+	word[sizeof word - 1] = '\0';
+	check_encoded_header("Subject", word);
+	memset(spaces, ' ', sizeof spaces - 1);
+	spaces[sizeof spaces - 1] = '\0';
+	check_encoded_header("Subject", spaces);
+	snprintf(value, sizeof value, "Welcome%s", spaces);
+	check_encoded_header("Subject", value);
+
+	/* Trailing spaces that fit stay plain, on the last line. */
+	header_add_text(&b, "Subject", "Your account on the example portal is ready and waiting for you, please   ");
+	check_one_field(buf_str(&b), 78);
+	unfold(buf_str(&b), &u);
+	assert_string_equal(buf_str(&u),
+			    "Subject: Your account on the example portal is ready and waiting for you, please   ");
+	buf_release(&b);
+	buf_release(&u);
+}
+
 static void header_non_ascii_becomes_encoded_words(void **state)
 {
 	struct buf b = BUF_INIT, u = BUF_INIT, dec = BUF_INIT;
@@ -671,6 +699,40 @@ static void mailbox_long_non_ascii_display_name(void **state)
 	buf_release(&b);
 	buf_release(&u);
 	buf_release(&dec);
+}
+
+/* Checks that display is written as encoded-words that decode to it. */
+static void check_encoded_mailbox(const char *display)
+{
+	struct buf b = BUF_INIT, u = BUF_INIT, dec = BUF_INIT;
+	const char *lt;
+
+	header_add_mailbox(&b, "To", display, "jane@example.com");
+	check_one_field(buf_str(&b), 76);
+	unfold(buf_str(&b), &u);
+	assert_memory_equal(buf_str(&u), "To: =?UTF-8?B?", 14);
+	lt = strrchr(buf_str(&u), '<');
+	assert_non_null(lt);
+	assert_string_equal(lt, "<jane@example.com>");
+	decode_words(buf_str(&u) + 4, (size_t)(lt - buf_str(&u) - 5), &dec);
+	assert_string_equal(buf_str(&dec), display);
+	buf_release(&b);
+	buf_release(&u);
+	buf_release(&dec);
+}
+
+/* A display name too long for one line is encoded, quoted or not. */
+static void mailbox_long_ascii_display_name(void **state)
+{
+	char word[301];
+
+	(void)state;
+	memset(word, 'a', sizeof word - 1);
+	word[sizeof word - 1] = '\0';
+	check_encoded_mailbox(word);
+	word[150] = ',';
+	check_encoded_mailbox(word);
+	check_encoded_mailbox("O'Neil, Jr., Ann-Marie, Head of Customer Relations, Fabrikam Europe (Dublin)");
 }
 
 static void mailbox_empty_display_name(void **state)
@@ -1124,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(qp_random_text_round_trips),
 		cmocka_unit_test(header_plain_ascii_stays_readable),
 		cmocka_unit_test(header_long_ascii_is_folded_at_spaces),
+		cmocka_unit_test(header_unfoldable_ascii_is_encoded),
 		cmocka_unit_test(header_non_ascii_becomes_encoded_words),
 		cmocka_unit_test(header_words_never_split_characters),
 		cmocka_unit_test(header_encoded_word_marker_is_encoded),
@@ -1132,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(mailbox_special_characters_are_quoted),
 		cmocka_unit_test(mailbox_non_ascii_display_name),
 		cmocka_unit_test(mailbox_long_non_ascii_display_name),
+		cmocka_unit_test(mailbox_long_ascii_display_name),
 		cmocka_unit_test(mailbox_empty_display_name),
 		M(message_has_every_header),
 		M(message_body_is_quoted_printable),
