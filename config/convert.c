@@ -13,8 +13,26 @@
 
 void add_error(struct loader *L, struct buf *msg)
 {
-	strlist_push(L->errors, buf_str(msg));
+	struct buf line = BUF_INIT;
+	const char *s = buf_str(msg);
+	size_t i;
+
+	/* Each error is one line: a line break or another control character
+	 * quoted from the file (in a key, a value, a template) is escaped. */
+	for (i = 0; i < msg->len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n')
+			buf_adds(&line, "\\n");
+		else if (c == '\r')
+			buf_adds(&line, "\\r");
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			buf_printf(&line, "\\x%02x", c);
+		else
+			buf_addc(&line, (char)c);
+	}
+	strlist_push(L->errors, buf_str(&line));
 	L->n_errors++;
+	buf_release(&line);
 	buf_release(msg);
 }
 
