@@ -504,8 +504,8 @@ static void write_is_compact(void **state)
 static void write_round_trips(void **state)
 {
 	static const char *const docs[] = {
-		"{\"type\":\"job\",\"version\":1,\"id\":\"20261121T101500Z-3f9a\",\"pid\":4242,\"actions\":17,"
-		"\"source_sha256\":null,\"ok\":true}",
+		("{\"type\":\"job\",\"version\":1,\"id\":\"20261121T101500Z-3f9a\",\"pid\":4242,\"actions\":17,"
+		 "\"source_sha256\":null,\"ok\":true}"),
 		"[0.1, 1e-7, -2.2250738585072014e-308, 1.7976931348623157e308, 123456789012, -9007199254740991, 3.141592653589793]",
 		"[\"q\\\" b\\\\ \\/ \\b\\f\\n\\r\\t \\u0001\\u001f\\u007f \\u00e9 \\ud83d\\ude00\"]",
 		"{\"a\":{\"b\":{\"c\":[[[{}]]]}},\"\":\"\",\"dup\":1,\"dup\":2}",
