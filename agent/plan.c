@@ -234,22 +234,6 @@ static const char *field(const struct row *r, int slot)
 	return slot >= 0 && (size_t)slot < r->env.n_fields ? r->env.fields[slot] : NULL;
 }
 
-/* Renders t into an arena string; *why gets the reason on failure. */
-static const char *render(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
-			  const char **why)
-{
-	struct buf b = BUF_INIT;
-	struct tmpl_error err;
-	const char *s = NULL;
-
-	if (tmpl_render(t, env, &b, &err) < 0)
-		*why = fmt(P, "%s", err.msg);
-	else
-		s = adup(P, buf_str(&b));
-	buf_release(&b);
-	return s;
-}
-
 /* Renders t into P->scratch (overwritten); *why gets the reason on
  * failure. */
 static const char *render_scratch(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
@@ -271,6 +255,14 @@ static const char *render_interned(struct planner *P, const struct tmpl *t, cons
 	const char *s = render_scratch(P, t, env, why);
 
 	return s ? intern(P, s) : NULL;
+}
+
+/* Renders t into a copy of its own in the plan. */
+static const char *render(struct planner *P, const struct tmpl *t, const struct tmpl_env *env, const char **why)
+{
+	const char *s = render_scratch(P, t, env, why);
+
+	return s ? adup(P, s) : NULL;
 }
 
 static const char *check_key(struct planner *P, const char *key)
@@ -693,9 +685,9 @@ static void plan_row(struct planner *P, const struct record *rec)
 	}
 	{
 		const char *login = attr_value(P, &r, "uid");
-		if (is_reserved(P, r.key) || is_reserved(P, login)) {
-			reject(P, rec, r.key, fmt(P, "'%s' is a reserved name (people.reserved)",
-						  is_reserved(P, r.key) ? r.key : login));
+		const char *taken = is_reserved(P, r.key) ? r.key : is_reserved(P, login) ? login : NULL;
+		if (taken) {
+			reject(P, rec, r.key, fmt(P, "'%s' is a reserved name (people.reserved)", taken));
 			return;
 		}
 	}

@@ -19,6 +19,7 @@
 
 #include "agent/diag.h"
 #include "config/config.h"
+#include "scratch.h"
 
 /* --- fixture ---------------------------------------------------------------- */
 
@@ -54,8 +55,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/ldapenroll-config-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (scratch_dir_make(f->dir, sizeof f->dir, "config") < 0) {
 		free(f);
 		return -1;
 	}
@@ -66,19 +66,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	nftw(f->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "agent/hmap.h"
 #include "agent/jobs.h"
 #include "agent/journal.h"
+#include "scratch.h"
 
 /* --- fixture ---------------------------------------------------------------------- */
 
@@ -39,8 +40,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->state, sizeof f->state, "%s/ldapenroll-jobs-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->state)) {
+	if (scratch_dir_make(f->state, sizeof f->state, "jobs") < 0) {
 		free(f);
 		return -1;
 	}
@@ -54,19 +54,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	nftw(f->state, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(f->state);
 	free(f);
 	return 0;
 }

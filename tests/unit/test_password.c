@@ -21,6 +21,7 @@
 #include "agent/diag.h"
 #include "agent/password.h"
 #include "config/config.h"
+#include "scratch.h"
 
 #define LOWER "abcdefghijkmnopqrstuvwxyz"
 #define UPPER "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -643,8 +644,7 @@ static int tmp_setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/ldapenroll-password-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (scratch_dir_make(f->dir, sizeof f->dir, "password") < 0) {
 		free(f);
 		return -1;
 	}
@@ -655,15 +655,8 @@ static int tmp_setup(void **state)
 static int tmp_teardown(void **state)
 {
 	struct tmpfx *f = *state;
-	char path[256];
 
-	snprintf(path, sizeof path, "%s/abc", f->dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/big", f->dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/empty", f->dir);
-	unlink(path);
-	rmdir(f->dir);
+	scratch_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "agent/plan.h"
 #include "agent/record.h"
 #include "config/config.h"
+#include "scratch.h"
 
 #define BASE "dc=example,dc=com"
 #define ROLES "ou=roles," BASE
@@ -95,14 +96,6 @@ static int write_file(const char *dir, const char *name, const char *text, mode_
 	return close(fd) == 0 && ok ? 0 : -1;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int suite_setup(void **state)
 {
 	struct strlist errors = {0};
@@ -110,8 +103,7 @@ static int suite_setup(void **state)
 	size_t i;
 
 	(void)state;
-	snprintf(S.dir, sizeof S.dir, "%s/ldapenroll-plan-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(S.dir))
+	if (scratch_dir_make(S.dir, sizeof S.dir, "plan") < 0)
 		return -1;
 	if (write_file(S.dir, "bind.pw", "secret\n", 0600) < 0 ||
 	    write_file(S.dir, "ldapenroll.yaml", config_yaml, 0600) < 0)
@@ -131,7 +123,7 @@ static int suite_teardown(void **state)
 {
 	(void)state;
 	config_free(S.cfg);
-	nftw(S.dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_dir_remove(S.dir);
 	return 0;
 }
 
