@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -478,9 +479,71 @@ static int took_effect(struct engine *E, const struct op *op, const struct entry
 	return 1; /* an account container exists */
 }
 
-static int read_back(struct engine *E, const struct op *op)
+/* Whether the entry holds every attribute the add carries (but the password
+ * ones), with the same values: an add of this plan, or of an earlier run
+ * made from the same data. */
+static int holds_attributes(const struct plan_action *a, const struct entry *e)
 {
-	static const char *const attrs[] = {"objectClass", "userPassword", "pwdAccountLockedTime", "*", NULL};
+	size_t k, j;
+
+	for (k = 0; k < a->n_attrs; k++) {
+		const struct plan_attr *pa = &a->attrs[k];
+		const struct entry_attr *at = entry_attr(e, pa->name);
+		int is_class = strcasecmp(pa->name, "objectClass") == 0;
+		if (!at || (!is_class && at->n != pa->n))
+			return 0;
+		for (j = 0; j < pa->n; j++)
+			if (!entry_has_value(e, pa->name, pa->values[j], is_class))
+				return 0;
+	}
+	return 1;
+}
+
+/* A new person whose entry appeared between the read of the directory and
+ * the add: most often an earlier run's add that the server finished after
+ * that run died, so its password never reached anyone. The entry is taken
+ * over when it holds exactly this add's attributes, is not disabled, and
+ * nobody has chosen a password for it (it holds none, or one that must
+ * still be changed): the add becomes the password part alone, a replace,
+ * and the new temporary password is mailed as planned. Anything else is a
+ * conflict and is left alone. Not for a saved plan, whose create promised an
+ * absent entry. */
+static int take_over(struct engine *E, struct op *op, const struct entry *e)
+{
+	const struct plan_action *a = op->action != NO_ACTION ? act_of(E, op->action) : NULL;
+	struct buf *b;
+	size_t k;
+
+	if (!a || a->op != OP_CREATE_PERSON || op->kind != K_ADD || E->a->refused || !e)
+		return 0;
+	if (!entry_is_person(E->cfg, e) || !holds_attributes(a, e) || entry_is_disabled(e) ||
+	    (entry_first(e, "userPassword") && !entry_has_value(e, "pwdReset", "TRUE", 0)))
+		return 0;
+	/* The password mods follow the attributes (build_op). */
+	op->mods += a->n_attrs;
+	op->n_mods -= a->n_attrs;
+	for (k = 0; k < op->n_mods; k++)
+		op->mods[k].op = DIR_MOD_REPLACE;
+	op->kind = K_MODIFY;
+	b = record_start(E);
+	buf_adds(b, "{\"type\":\"takeover\",\"op\":\"create_person\"");
+	rec_person(b, a);
+	buf_adds(b, ",\"reason\":\"the entry appeared after the directory was read, with this plan's attributes "
+		    "and no password of its own\"}");
+	journal_write(E);
+	log_warn("create_person %s: the entry appeared after the directory was read, with this plan's attributes "
+		 "and no password of its own (an earlier run's add that finished late?); it gets a new temporary "
+		 "password instead",
+		 op->dn);
+	return 1;
+}
+
+/* Reads the entry of an operation back: took_effect's verdict, 2 when the
+ * add was turned into a take-over (take_over), or -2 when the read failed. */
+static int read_back(struct engine *E, struct op *op)
+{
+	static const char *const attrs[] = {"objectClass", "userPassword", "pwdAccountLockedTime", "pwdReset", "*",
+					    NULL};
 	struct entry_list l;
 	struct arena a;
 	struct diag d;
@@ -490,10 +553,14 @@ static int read_back(struct engine *E, const struct op *op)
 	entry_list_init(&l, &a);
 	diag_init(&d);
 	rc = dir_read_entry(E->a->dir, op->dn, attrs, &l, &d);
-	if (rc >= 0)
-		rc = took_effect(E, op, rc ? &l.v[0] : NULL);
-	else
+	if (rc >= 0) {
+		const struct entry *e = rc ? &l.v[0] : NULL;
+		rc = took_effect(E, op, e);
+		if (rc == -1 && take_over(E, op, e))
+			rc = 2;
+	} else {
 		rc = -2;
+	}
 	entry_list_release(&l);
 	arena_release(&a);
 	return rc;
@@ -541,7 +608,7 @@ static void lost_connection(struct engine *E, const char *why)
 			E->stop = diag_set(E->d, ST_SERVER, "reading back %s after reconnecting failed", op->dn);
 			return;
 		default:
-			break; /* not applied: stays queued and is sent again */
+			break; /* not applied, or taken over: stays queued and is sent (again) */
 		}
 	}
 }
@@ -567,6 +634,10 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 			finish_op(E, op, S_DONE, 0, NULL);
 			return;
 		}
+		if (r == 2) {
+			push_retry(E, op);
+			return;
+		}
 		if (a && a->op == OP_CREATE_ROLE && r >= 0) {
 			/* The group exists now: add the members to it instead (the
 			 * member values are the add's last attribute). */
@@ -575,6 +646,17 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 			op->kind = K_MODIFY;
 			op->permissive = 1;
 			push_retry(E, op);
+			return;
+		}
+		if (r == -1 && E->a->refused) {
+			progress_step(&E->progress, 1);
+			settle(E, op->action, OUT_REFUSED, res->code, "refused: the entry exists now");
+			return;
+		}
+		if (r == -1) {
+			finish_op(E, op, S_FAILED, res->code,
+				  "an entry appeared there after the directory was read, with other attributes, "
+				  "disabled, or with a password of its own: it is left as it is");
 			return;
 		}
 	}
@@ -648,7 +730,7 @@ static void run_ops(struct engine *E, struct op **ops, size_t n)
 		if (rc == 1) {
 			if ((op = fl_take(&E->fl, res.msgid)))
 				on_result(E, op, &res);
-			testhook_crash_point("result");
+			testhook_point("result");
 		} else if (rc == 0) {
 			char why[128];
 			snprintf(why, sizeof why, "the directory did not answer within %u ms",
@@ -957,7 +1039,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	write_intents(&E, containers.v, containers.n);
 	write_intents(&E, people.v, people.n);
 	t[1] = seconds_since(&start);
-	testhook_crash_point("intents");
+	testhook_point("intents");
 	if (!E.stop)
 		run_ops(&E, containers.v, containers.n);
 	if (!E.stop) {
@@ -967,7 +1049,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		run_ops(&E, people.v, people.n); /* settles them as not attempted */
 	}
 	t[2] = seconds_since(&start);
-	testhook_crash_point("groups");
+	testhook_point("groups");
 	if (!E.stop && build_groups(&E, &groups) < 0)
 		E.stop = diag_set(d, ST_FAIL, "out of memory");
 	E.progress.total += groups.n;
@@ -988,7 +1070,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		if (A->outcome[i] == OUT_NONE)
 			settle(&E, i, OUT_SKIPPED, -1, "not attempted: the run stopped");
 	progress_end(&E.progress);
-	testhook_crash_point("verify");
+	testhook_point("verify");
 	if (!E.stop)
 		verify_must_change(&E);
 	/* Where the time went, for tuning. */

@@ -139,6 +139,10 @@ const char *outcome_name(enum outcome o);
 int plan_build(const struct plan_input *in, struct plan **out, struct diag *d);
 void plan_free(struct plan *p);
 
+/* A managed person: every object class of people.object_classes and a key. */
+int entry_is_person(const struct config *cfg, const struct entry *e);
+/* Disabled by this agent (the lock it sets). */
+int entry_is_disabled(const struct entry *e);
 /* The managed people among entries (what the safety limits count). */
 size_t plan_count_managed(const struct config *cfg, const struct entry *entries, size_t n);
 

@@ -37,9 +37,6 @@ void pb_manual(struct plan_builder *b, const struct plan_action *act, const char
 void pb_messages(struct plan_builder *b, const struct config *cfg, struct plan_action *act,
 		 const enum msg_kind *kinds, size_t n);
 
-/* Entries. */
-int entry_is_person(const struct config *cfg, const struct entry *e);
-int entry_is_disabled(const struct entry *e);
 /* The people attribute that holds the address ("mail"), or NULL. */
 const char *config_mail_attr(const struct config *cfg);
 

@@ -612,7 +612,7 @@ int run_apply(struct run *r, const char *command)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	record_header(r, command);
 	record_rejected(r);
-	testhook_crash_point("preflight");
+	testhook_point("preflight");
 
 	r->apply.cfg = r->cfg;
 	r->apply.plan = r->plan;
@@ -633,7 +633,7 @@ int run_apply(struct run *r, const char *command)
 			stop = mail;
 	}
 	update_pending(r);
-	testhook_crash_point("end");
+	testhook_point("end");
 
 	secs = seconds_since(&t0);
 	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending

@@ -9,23 +9,35 @@
 
 #include "log.h"
 
-void testhook_crash_point(const char *point)
+/* Whether VAR names POINT (POINT or POINT:N), and this is the N-th time
+ * (default 1) the program reaches it. */
+static int reached(const char *var, const char *point, long *count)
 {
-	static long reached;
-	const char *v = getenv("LDAPENROLL_TEST_CRASH_AT"), *colon;
+	const char *v = getenv(var), *colon;
 	size_t len;
 	long n = 1;
 
 	if (!v)
-		return;
+		return 0;
 	colon = strchr(v, ':');
 	len = colon ? (size_t)(colon - v) : strlen(v);
 	if (colon)
 		n = atol(colon + 1);
-	if (len != strlen(point) || strncmp(v, point, len) != 0 || ++reached < n)
-		return;
-	log_warn("test hook: crashing at %s (%ld)", point, reached);
-	kill(getpid(), SIGKILL);
+	return len == strlen(point) && strncmp(v, point, len) == 0 && ++*count == n;
+}
+
+void testhook_point(const char *point)
+{
+	static long crash, pause;
+
+	if (reached("LDAPENROLL_TEST_PAUSE_AT", point, &pause)) {
+		log_warn("test hook: pausing at %s", point);
+		raise(SIGSTOP);
+	}
+	if (reached("LDAPENROLL_TEST_CRASH_AT", point, &crash)) {
+		log_warn("test hook: crashing at %s (%ld)", point, crash);
+		kill(getpid(), SIGKILL);
+	}
 }
 
 int testhook_random_broken(void)

@@ -6,7 +6,10 @@
  *   LDAPENROLL_TEST_CRASH_AT=POINT[:N]   the process kills itself (SIGKILL,
  *       like a power cut for the program: nothing is flushed) the N-th time
  *       (default 1) it reaches POINT; the points are named where they are
- *       called (testhook_crash_point).
+ *       called (testhook_point).
+ *   LDAPENROLL_TEST_PAUSE_AT=POINT[:N]   the process stops itself (SIGSTOP)
+ *       there instead, so that a test can change the directory under it and
+ *       let it go on with SIGCONT.
  *   LDAPENROLL_TEST_FAIL_RANDOM=1        the random generator fails.
  *   LDAPENROLL_TEST_JOURNAL_FAIL_AFTER=N every journal write after the N-th
  *       fails with ENOSPC, as on a full disk. */
@@ -14,13 +17,13 @@
 #define LDAPENROLL_TESTHOOK_H
 
 #ifdef LDAPENROLL_TEST_HOOKS
-void testhook_crash_point(const char *point);
+void testhook_point(const char *point);
 int testhook_random_broken(void);
 /* True (with errno = ENOSPC) when this journal write is to fail. */
 int testhook_journal_write_fails(void);
 #define TESTHOOKS_BUILT 1
 #else
-static inline void testhook_crash_point(const char *point)
+static inline void testhook_point(const char *point)
 {
 	(void)point;
 }

@@ -24,8 +24,11 @@ TEST_NAME=${TEST_NAME#test_}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ldapenroll-$TEST_NAME.XXXXXX")
 BASE="ou=$TEST_NAME,$LDAPENROLL_SANDBOX_SUFFIX"
 PRIVATE_SANDBOX=
+LE_PID=
 cleanup() {
 	local rc=$?
+	# A run left stopped by le_paused when the test failed.
+	[ -z "$LE_PID" ] || kill -KILL "$LE_PID" 2>/dev/null || true
 	if [ -n "$PRIVATE_SANDBOX" ]; then
 		"$SANDBOX_SH" --dir "$PRIVATE_SANDBOX" stop --purge >/dev/null 2>&1 || true
 	fi
@@ -143,6 +146,35 @@ le() {
 	"$LDAPENROLL_BIN" --log-format text "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 	set -e
+	no_sanitizer_report "$ERR"
+}
+
+# le_paused POINT ARGS...: starts ldapenroll in the background with the test
+# hook that stops it (SIGSTOP) at POINT, and returns once it has stopped
+# there; le_resume lets it go on and sets RC, OUT and ERR as le does.
+le_paused() {
+	local point=$1 state i
+	shift
+	OUT=$WORK/out
+	ERR=$WORK/err
+	LDAPENROLL_TEST_PAUSE_AT=$point "$LDAPENROLL_BIN" --log-format text "$@" >"$OUT" 2>"$ERR" &
+	LE_PID=$!
+	for i in $(seq 600); do
+		state=$(awk '{print $3}' "/proc/$LE_PID/stat" 2>/dev/null) || break
+		[ "$state" = T ] && return 0
+		sleep 0.05
+	done
+	cat "$ERR" >&2
+	fail "ldapenroll did not stop at $point"
+}
+
+le_resume() {
+	kill -CONT "$LE_PID"
+	set +e
+	wait "$LE_PID"
+	RC=$?
+	set -e
+	LE_PID=
 	no_sanitizer_report "$ERR"
 }
 
