@@ -55,6 +55,10 @@ static void describe(LDAP *ld, int rc, struct buf *out)
  * comes from libldap's connection callback. */
 static volatile sig_atomic_t watched_fd = -1;
 static volatile sig_atomic_t watchdog_fired;
+/* The TCP connection of the attempt was made: for ldaps://, a failure after
+ * this is the TLS handshake's (libldap says only "Can't contact LDAP
+ * server" either way). */
+static volatile sig_atomic_t tcp_connected;
 
 static void watchdog_alarm(int sig)
 {
@@ -72,6 +76,7 @@ static int watch_added(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr 
 	(void)ld, (void)srv, (void)addr, (void)ctx;
 	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
 		watched_fd = fd;
+	tcp_connected = 1;
 	return 0;
 }
 
@@ -161,6 +166,7 @@ static int connect_one(const char *uri, const struct cfg_ldap_conn *c, const str
 	int rc;
 
 	/* Each step has the timeout; the whole gets twice that. */
+	tcp_connected = 0;
 	watchdog(2 * c->timeout_ms, &saved);
 	rc = connect_steps(uri, c, pw, out, err, why);
 	watchdog(0, &saved);
@@ -209,9 +215,12 @@ static int connect_steps(const char *uri, const struct cfg_ldap_conn *c, const s
 	if (rc != LDAP_SUCCESS) {
 		buf_printf(err, "%s: bind as %s failed: ", uri, c->bind_dn ? c->bind_dn : "(anonymous)");
 		describe(ld, rc, err);
-		if ((rc == LDAP_CONNECT_ERROR || rc == LDAP_SERVER_DOWN) && strncmp(uri, "ldaps://", 8) == 0)
-			buf_printf(err, " (the server is down, or its certificate is not signed by the CA in %s or not for the host name in the URI)",
+		if ((rc == LDAP_CONNECT_ERROR || rc == LDAP_SERVER_DOWN) && strncmp(uri, "ldaps://", 8) == 0 &&
+		    tcp_connected) {
+			buf_printf(err, " (the TLS handshake failed: the server's certificate is not signed by the CA in %s or not for the host name in the URI)",
 				   c->ca_file ? c->ca_file : "the system trust store");
+			*why = F_TRUST;
+		}
 		if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
 		    rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_CONFIDENTIALITY_REQUIRED ||
 		    rc == LDAP_STRONG_AUTH_REQUIRED)

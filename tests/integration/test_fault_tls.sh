@@ -9,6 +9,8 @@
 # with exit 3 and a message naming the TLS failure; the directory is
 # unchanged, no job was started, and the service account never sent a bind
 # (so no password went out in the clear or to the wrong server).
+# A certificate that stops being trusted while a run reconnects ends it at
+# once (exit 3), without waiting for the server to come back.
 # Mail: check --connect and sync --apply with the SMTP certificate for
 # another host or from an untrusted CA end with exit 3; the directory
 # changes stand, nothing is delivered, no AUTH or MAIL reached the server,
@@ -221,4 +223,25 @@ done
 le -c "$WORK/cfg.yaml" sync --apply
 expect_rc 0
 expect_in "$OUT" "No changes"
+
+# --- the directory's certificate stops being trusted in the middle of a run
+# (ldaps): the reconnect gives up at once instead of waiting for a server
+# that is there, and what the run did not do, the next trusted run does.
+printf 'Dee,Fox,dee@tls.example,dee,Acme,\n' >>"$WORK/users.csv"
+cp "$LDAPENROLL_SANDBOX_CA" "$WORK/trusted-then-not.pem"
+with_uri midrun.yaml "$LDAPENROLL_SANDBOX_LDAPS_URI" "$WORK/trusted-then-not.pem"
+le_paused preflight -c "$WORK/midrun.yaml" sync --apply
+cp "$WORK/other-ca.pem" "$WORK/trusted-then-not.pem"
+"$SANDBOX_SH" --dir "$LDAPENROLL_SANDBOX" stop-ldap --kill >/dev/null 2>&1
+"$SANDBOX_SH" --dir "$LDAPENROLL_SANDBOX" start-ldap >/dev/null 2>&1 || fail "ldap did not restart"
+le_resume
+expect_rc 3
+expect_in "$ERR" "reconnecting failed"
+expect_in "$ERR" "the TLS handshake failed: the server's certificate is not signed by the CA in $WORK/trusted-then-not.pem"
+expect_not_in "$ERR" "trying again in"
+le -c "$WORK/cfg.yaml" sync --apply
+expect_rc 0
+[ "$(mail_count dee@tls.example)" -eq 3 ] || fail "dee did not get 3 messages"
+mail_password dee@tls.example "$WORK/dee.pw" || fail "no password for dee"
+must_change "uid=dee,ou=Acme,$BASE" "$WORK/dee.pw"
 echo "ok: fault_tls"
