@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oom.h"
+
 #define CHUNK_MIN (256 * 1024)
 
 struct arena_chunk {
@@ -44,8 +46,10 @@ static void *alloc_aligned(struct arena *a, size_t n, size_t align)
 		pad = 0; /* a new chunk starts aligned */
 		size = n > CHUNK_MIN ? n : CHUNK_MIN;
 		c = malloc(sizeof *c + size);
-		if (!c)
+		if (!c) {
+			oom_note();
 			return NULL;
+		}
 		c->size = size;
 		c->used = 0;
 		/* A chunk made for one big block goes behind the current one, so

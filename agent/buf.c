@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oom.h"
 #include "secure.h"
 
 void buf_init(struct buf *b, size_t cap)
@@ -51,8 +52,10 @@ int buf_grow(struct buf *b, size_t n)
 	while (want < need)
 		want = want > ((size_t)-1) / 2 ? need : want * 2;
 	p = realloc(b->data, want);
-	if (!p)
+	if (!p) {
+		oom_note();
 		goto fail;
+	}
 	b->data = p;
 	b->alloc = want;
 	return 0;

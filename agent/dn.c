@@ -161,7 +161,7 @@ int dn_normalize(const char *dn, struct buf *out)
 				size_t na = alloc ? alloc * 2 : 4;
 				struct ava *t = realloc(avas, na * sizeof *t);
 				if (!t) {
-					rc = -1;
+					rc = -2;
 					goto out;
 				}
 				avas = t;
@@ -171,10 +171,11 @@ int dn_normalize(const char *dn, struct buf *out)
 				}
 				alloc = na;
 			}
-			if (parse_ava(&p, &avas[n]) < 0) {
-				rc = -1;
+			rc = parse_ava(&p, &avas[n]);
+			if (avas[n].type.failed || avas[n].value.failed)
+				rc = -2; /* what it said may come from a value cut short */
+			if (rc < 0)
 				goto out;
-			}
 			n++;
 			if (*p != '+')
 				break;
@@ -200,7 +201,7 @@ int dn_normalize(const char *dn, struct buf *out)
 			break;
 		p++; /* the ',' */
 	}
-	if (out->failed)
+	if (out->failed) /* over its cap, or out of memory (oom_count tells) */
 		rc = -1;
 out:
 	for (i = 0; i < alloc; i++)

@@ -18,7 +18,8 @@ int dn_escape_value(struct buf *out, const char *value, size_t len);
 
 /* Appends the canonical form of dn: types and values lower-cased (ASCII),
  * escapes resolved and re-applied the one canonical way, multi-valued RDNs
- * sorted. Returns 0, or -1 when dn is not a valid DN string (out is then
+ * sorted. Returns 0, -1 when dn is not a valid DN string or out cannot take
+ * it (out->failed), or -2 when out of memory while parsing (out is then
  * unspecified). The empty DN is valid and gives "". */
 int dn_normalize(const char *dn, struct buf *out);
 

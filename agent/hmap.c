@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oom.h"
+
 void hmap_init(struct hmap *m, unsigned flags)
 {
 	m->slots = NULL;
@@ -62,8 +64,10 @@ static int grow(struct hmap *m)
 	struct hmap_slot *old = m->slots, *ns;
 
 	ns = calloc(ncap, sizeof *ns);
-	if (!ns)
+	if (!ns) {
+		oom_note();
 		return -1;
+	}
 	m->slots = ns;
 	for (i = 0; i < m->cap; i++) {
 		if (old[i].key) {

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "dn.h"
 #include "hmap.h"
+#include "oom.h"
 #include "plan_internal.h"
 #include "template.h"
 
@@ -77,17 +78,24 @@ static const char *intern(struct planner *P, const char *s)
 	return c;
 }
 
-/* The canonical form of dn in b (overwritten), or NULL when dn is not one. */
-static const char *canon_in(struct buf *b, const char *dn)
+/* The canonical form of dn in b (overwritten), or NULL when dn is not one
+ * (or memory ran out: the plan then fails as a whole). */
+static const char *canon_in(struct planner *P, struct buf *b, const char *dn)
 {
+	int rc;
+
 	buf_reset(b);
-	return dn_normalize(dn, b) == 0 && !b->failed ? buf_str(b) : NULL;
+	if ((rc = dn_normalize(dn, b)) == 0 && !b->failed)
+		return buf_str(b);
+	if (rc == -2 || b->failed)
+		P->B.oom = 1;
+	return NULL;
 }
 
 /* The canonical form of a DN that repeats across rows, stored once. */
 static const char *canon_interned(struct planner *P, const char *dn)
 {
-	const char *n = canon_in(&P->scratch, dn);
+	const char *n = canon_in(P, &P->scratch, dn);
 
 	return n ? intern(P, n) : NULL;
 }
@@ -674,7 +682,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		reject(P, rec, r.key, why);
 		return;
 	}
-	if (!(r.ndn = canon_in(&P->row_ndn, r.dn))) {
+	if (!(r.ndn = canon_in(P, &P->row_ndn, r.dn))) {
 		reject(P, rec, r.key, fmt(P, "the row gives an invalid DN"));
 		return;
 	}
@@ -703,7 +711,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		return;
 	}
 	if (ent) {
-		const char *endn = canon_in(&P->scratch, ent->dn);
+		const char *endn = canon_in(P, &P->scratch, ent->dn);
 		size_t before = P->B.n_acts;
 
 		if (!endn || strcmp(endn, r.ndn) != 0) {
@@ -770,7 +778,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 		}
 	}
 	{
-		const char *parent = dn_parent(r.dn), *nparent = parent ? canon_in(&P->parent_ndn, parent) : NULL;
+		const char *parent = dn_parent(r.dn), *nparent = parent ? canon_in(P, &P->parent_ndn, parent) : NULL;
 		if (nparent && !dn_available(P, nparent)) {
 			reject(P, rec, r.key, fmt(P, "the parent entry %s does not exist", parent));
 			return;
@@ -850,9 +858,11 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	struct plan *p;
 	size_t i;
 	int rc = ST_OK;
+	unsigned long oom_before;
 
 	*out = NULL;
 	memset(&P, 0, sizeof P);
+	oom_before = oom_count();
 	if (pb_init(&P.B, in->source) < 0)
 		return diag_set(d, ST_FAIL, "out of memory");
 	P.in = in;
@@ -879,6 +889,8 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	}
 	for (i = 0; i < P.n_groups; i++)
 		hmap_release(&P.group_list[i]->members);
+	if (oom_count() != oom_before) /* some text or entry may be missing */
+		P.B.oom = 1;
 	if (P.fatal.len && !P.B.oom)
 		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P.fatal));
 	if (pb_finish(&P.B, &p) < 0)

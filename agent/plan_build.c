@@ -14,7 +14,12 @@ int pb_init(struct plan_builder *b, const char *source)
 		return -1;
 	arena_init(&b->p->arena);
 	b->p->source = pb_strdup(b, source);
-	return b->oom ? -1 : 0;
+	if (b->oom) {
+		plan_free(b->p);
+		b->p = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int pb_finish(struct plan_builder *b, struct plan **out)
@@ -89,9 +94,12 @@ const char *pb_canon(struct plan_builder *b, const char *dn)
 {
 	struct buf t = BUF_INIT;
 	const char *s = NULL;
+	int rc = dn_normalize(dn, &t);
 
-	if (dn_normalize(dn, &t) == 0)
+	if (rc == 0)
 		s = pb_strdup(b, buf_str(&t));
+	else if (rc == -2)
+		b->oom = 1;
 	buf_release(&t);
 	return s;
 }

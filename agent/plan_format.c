@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "hmap.h"
 #include "json.h"
+#include "oom.h"
 
 /* Output is built in a buffer and written out in large pieces, so that a
  * plan of a million actions never sits in memory twice. */
@@ -16,10 +17,15 @@ struct out {
 	int failed;
 };
 
+/* Writes what is buffered once it reaches threshold. Once anything failed
+ * (the write, or the buffer that could not grow and so lost text), nothing
+ * more is written: the output stops short, and the caller reports it. */
 static void flush_if(struct out *o, size_t threshold)
 {
+	if (o->b.failed)
+		o->failed = 1;
 	if (o->b.len >= threshold) {
-		if (fwrite(buf_str(&o->b), 1, o->b.len, o->f) != o->b.len)
+		if (!o->failed && fwrite(buf_str(&o->b), 1, o->b.len, o->f) != o->b.len)
 			o->failed = 1;
 		buf_reset(&o->b);
 	}
@@ -490,7 +496,7 @@ struct members {
 	int created; /* the plan creates the group: members go into its add */
 };
 
-static void collect_members(const struct plan *p, struct hmap *groups)
+static int collect_members(const struct plan *p, struct hmap *groups)
 {
 	size_t i;
 
@@ -504,7 +510,7 @@ static void collect_members(const struct plan *p, struct hmap *groups)
 			m = calloc(1, sizeof *m);
 			if (!m || hmap_insert(groups, a->role_dn, m, NULL) < 0) {
 				free(m);
-				continue;
+				return -1;
 			}
 			m->role_dn = a->role_dn;
 		}
@@ -512,12 +518,13 @@ static void collect_members(const struct plan *p, struct hmap *groups)
 			size_t na = m->alloc ? m->alloc * 2 : 8;
 			const char **t = realloc(m->dns, na * sizeof *t);
 			if (!t)
-				continue;
+				return -1;
 			m->dns = t;
 			m->alloc = na;
 		}
 		m->dns[m->n++] = a->dn;
 	}
+	return 0;
 }
 
 static void write_ldif(struct out *o, const struct plan *p, const struct config *cfg)
@@ -529,7 +536,8 @@ static void write_ldif(struct out *o, const struct plan *p, const struct config 
 	struct members *m;
 
 	hmap_init(&groups, 0);
-	collect_members(p, &groups);
+	if (collect_members(p, &groups) < 0)
+		o->failed = 1; /* members would be missing */
 	buf_adds(b, "# ldapenroll plan as LDIF. Passwords are generated at apply time and never shown;\n"
 		    "# feeding this file to ldapadd/ldapmodify creates people who cannot log in.\n");
 	for (i = 0; i < p->n_actions; i++) {
@@ -627,6 +635,7 @@ int plan_write(FILE *f, enum plan_format format, const struct plan *p, const str
 	       const char *command, const struct plan_status *st)
 {
 	struct out o = {f, BUF_INIT, 0};
+	unsigned long oom_before = oom_count();
 
 	switch (format) {
 	case PLAN_TEXT:
@@ -639,6 +648,8 @@ int plan_write(FILE *f, enum plan_format format, const struct plan *p, const str
 		write_ldif(&o, p, cfg);
 		break;
 	}
+	if (oom_count() != oom_before) /* a scratch buffer lost text */
+		o.failed = 1;
 	flush_if(&o, 0);
 	buf_release(&o.b);
 	if (fflush(f) != 0)

@@ -63,6 +63,11 @@ static int load_config(struct run *r)
 	rc = config_load(path, &r->cfg, &errors);
 	for (i = 0; i < errors.n; i++)
 		log_error("%s", errors.items[i]);
+	if (rc == ST_FAIL) {
+		diag_set(&r->d, rc, "the configuration could not be loaded; nothing was changed");
+		strlist_free(&errors);
+		return rc;
+	}
 	if (rc < 0) {
 		diag_set(&r->d, rc, "%zu problem%s in the configuration; nothing was changed", errors.n,
 			 errors.n == 1 ? "" : "s");
@@ -72,7 +77,8 @@ static int load_config(struct run *r)
 	strlist_free(&errors);
 	if (r->cli->state_dir) {
 		free(r->cfg->state_dir);
-		r->cfg->state_dir = strdup(r->cli->state_dir);
+		if (!(r->cfg->state_dir = strdup(r->cli->state_dir)))
+			return diag_set(&r->d, ST_FAIL, "out of memory");
 	}
 	return 0;
 }

@@ -68,10 +68,19 @@ static int fail(struct tmpl_error *err, size_t offset, const char *fmt, ...)
 
 	if (err) {
 		err->offset = offset;
+		err->oom = 0;
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
 	}
+	return -1;
+}
+
+static int fail_oom(struct tmpl_error *err, size_t offset)
+{
+	fail(err, offset, "out of memory");
+	if (err)
+		err->oom = 1;
 	return -1;
 }
 
@@ -184,7 +193,7 @@ static int parse_placeholder(struct tmpl *t, const char *s, const char *e, size_
 		p->kind = P_COL;
 		p->index = spec->column_slot(spec->arg, name);
 		if (p->index < 0)
-			return fail(err, off - 1, "out of memory");
+			return fail_oom(err, off - 1);
 	} else {
 		return fail(err, off - 1, "unknown placeholder {%s}", name);
 	}
@@ -219,7 +228,7 @@ static int tokenize(struct tmpl *t, const char *src, const struct tmpl_spec *spe
 	while (*p) {
 		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
 			if (push_lit(parts, n, run, (size_t)(p - run) + 1, (size_t)(run - src)) < 0)
-				return fail(err, 0, "out of memory");
+				return fail_oom(err, 0);
 			p += 2;
 			run = p;
 		} else if (*p == '{') {
@@ -229,11 +238,11 @@ static int tokenize(struct tmpl *t, const char *src, const struct tmpl_spec *spe
 			if (!close)
 				return fail(err, (size_t)(p - src), "unterminated placeholder (missing '}')");
 			if (push_lit(parts, n, run, (size_t)(p - run), (size_t)(run - src)) < 0)
-				return fail(err, 0, "out of memory");
+				return fail_oom(err, 0);
 			if (parse_placeholder(t, p + 1, close, (size_t)(p + 1 - src), spec, &ph, err) < 0)
 				return -1;
 			if (push_part(parts, n, &ph) < 0)
-				return fail(err, 0, "out of memory");
+				return fail_oom(err, 0);
 			p = close + 1;
 			run = p;
 		} else {
@@ -241,7 +250,7 @@ static int tokenize(struct tmpl *t, const char *src, const struct tmpl_spec *spe
 		}
 	}
 	if (push_lit(parts, n, run, (size_t)(p - run), (size_t)(run - src)) < 0)
-		return fail(err, 0, "out of memory");
+		return fail_oom(err, 0);
 	return 0;
 }
 
@@ -432,7 +441,7 @@ static int build_dn(struct tmpl *t, struct part *parts, size_t n, struct tmpl_er
 	rc = 0;
 	goto out;
 oom:
-	fail(err, 0, "out of memory");
+	fail_oom(err, 0);
 out:
 #undef FLUSH_LIT
 	buf_release(&type);
@@ -449,7 +458,7 @@ int tmpl_compile(const char *src, const struct tmpl_spec *spec, struct tmpl **ou
 
 	if (!t || !(t->src = strdup(src))) {
 		free(t);
-		return fail(err, 0, "out of memory");
+		return fail_oom(err, 0);
 	}
 	t->ctx = spec->ctx;
 	t->suffix = -1;
@@ -755,7 +764,7 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_env *env, struct buf *ou
 			}
 		}
 		buf_release(&v);
-		return out->failed ? fail(err, 0, "out of memory") : 0;
+		return out->failed ? fail_oom(err, 0) : 0;
 	}
 	for (i = 0; i < t->n_avas; i++) {
 		const struct dn_ava *a = &t->avas[i];
@@ -782,7 +791,7 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_env *env, struct buf *ou
 	}
 	buf_release(&v);
 	if (rc == 0 && out->failed)
-		rc = fail(err, 0, "out of memory");
+		rc = fail_oom(err, 0);
 	return rc;
 }
 

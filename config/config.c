@@ -12,6 +12,7 @@
 
 #include "../agent/buf.h"
 #include "../agent/diag.h"
+#include "../agent/oom.h"
 #include "../agent/password.h"
 #include "../agent/utf8.h"
 #include "config_internal.h"
@@ -157,7 +158,7 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 	struct ynode *root = NULL;
 	FILE *f;
 	const char *slash;
-	unsigned long seen;
+	unsigned long seen, oom_before;
 
 	*out = NULL;
 	if (!c || set_defaults(c) < 0) {
@@ -167,6 +168,7 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 	}
 	L.cfg = c;
 	L.errors = errors;
+	oom_before = oom_count();
 	hmap_init(&L.columns, 0);
 	hmap_init(&L.marks, 0);
 	c->file = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
@@ -174,6 +176,8 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 	c->dir = strcmp(path, "-") == 0 ? strdup("") : slash ? strndup(path, (size_t)(slash - path) + (slash == path))
 							       : strdup("");
 	L.file = c->file ? c->file : path;
+	if (!c->file || !c->dir)
+		L.oom = 1;
 
 	text.cap = CONFIG_MAX_BYTES;
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -220,8 +224,11 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 		}
 	}
 	root = ytree_parse(buf_str(&text), text.len, tree_report, &L);
-	if (!root)
+	if (!root) {
+		if (!L.n_errors) /* nothing to say but that it failed */
+			L.oom = 1;
 		goto done;
+	}
 	seen = each_entry(&L, root, "", config_top_keys, config_top_entry, c);
 	require_keys(&L, root, "", config_top_keys, seen, BIT(0) | BIT(1) | BIT(3));
 	if (!L.n_errors)
@@ -235,6 +242,15 @@ done:
 	buf_release(&text);
 	hmap_release(&L.columns);
 	free_marks(&L.marks);
+	if (oom_count() != oom_before)
+		L.oom = 1;
+	if (L.oom) {
+		/* What was reported may be a consequence: none of it counts. */
+		strlist_free(errors);
+		strlist_push(errors, "out of memory while loading the configuration");
+		config_free(c);
+		return ST_FAIL;
+	}
 	if (L.n_errors) {
 		config_free(c);
 		return ST_INPUT;

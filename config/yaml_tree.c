@@ -92,7 +92,8 @@ static struct ynode *new_node(enum ynode_type type, const yaml_mark_t *start)
 }
 
 /* Attaches n to the open collection on top of the stack (or makes it the
- * root). A duplicate map key is reported and marked ignored. */
+ * root). A duplicate map key is reported and marked ignored. Returns 0, -1
+ * after reporting a problem, or -2 when out of memory. */
 static int attach(struct builder *b, struct ynode *n, const yaml_mark_t *mark)
 {
 	struct ynode *parent, **kids;
@@ -119,7 +120,7 @@ static int attach(struct builder *b, struct ynode *n, const yaml_mark_t *mark)
 	}
 	kids = realloc(parent->kids, (parent->n_kids + 1) * sizeof *kids);
 	if (!kids)
-		return -1;
+		return -2;
 	kids[parent->n_kids++] = n;
 	parent->kids = kids;
 	return 0;
@@ -161,6 +162,7 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 {
 	struct ynode *n;
 	const yaml_mark_t *m = &ev->start_mark;
+	int rc;
 
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
@@ -199,9 +201,9 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 		}
 		if (!(n = new_node(map ? YN_MAP : YN_SEQ, m)))
 			return -1;
-		if (attach(b, n, m) < 0) {
+		if ((rc = attach(b, n, m)) < 0) {
 			ytree_free(n);
-			return 1;
+			return rc == -2 ? -1 : 1;
 		}
 		b->stack[b->depth++] = n;
 		return 0;
@@ -215,9 +217,9 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 	default:
 		return 0;
 	}
-	if (attach(b, n, m) < 0) {
+	if ((rc = attach(b, n, m)) < 0) {
 		ytree_free(n);
-		return 1;
+		return rc == -2 ? -1 : 1;
 	}
 	return 0;
 }
