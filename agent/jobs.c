@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "oom.h"
 
 /* --- one job ----------------------------------------------------------------- */
 
@@ -34,6 +35,8 @@ static struct job_person *person(struct job *j, const struct json *rec)
 	if (j->n_people == j->alloc_people) {
 		size_t na = j->alloc_people ? j->alloc_people * 2 : 64;
 		struct job_person *t = realloc(j->people, na * sizeof *t);
+		if (!t)
+			oom_note();
 		if (!t)
 			return NULL;
 		j->people = t;
@@ -181,6 +184,8 @@ static void on_record(struct job *j, const struct json *rec)
 			size_t na = j->alloc_rejected ? j->alloc_rejected * 2 : 16;
 			struct job_rejected *t = realloc(j->rejected, na * sizeof *t);
 			if (!t)
+				oom_note();
+			if (!t)
 				return;
 			j->rejected = t;
 			j->alloc_rejected = na;
@@ -240,6 +245,7 @@ int job_read(const char *state_dir, const char *id, struct job **out, struct dia
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
+	unsigned long oom_before;
 
 	*out = NULL;
 	if (!valid_id(id))
@@ -252,6 +258,7 @@ int job_read(const char *state_dir, const char *id, struct job **out, struct dia
 		fclose(f);
 		return diag_set(d, ST_FAIL, "out of memory");
 	}
+	oom_before = oom_count();
 	arena_init(&j->arena);
 	hmap_init(&j->by_key, 0);
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -267,6 +274,11 @@ int job_read(const char *state_dir, const char *id, struct job **out, struct dia
 	}
 	free(line);
 	fclose(f);
+	if (oom_count() != oom_before) {
+		/* A record may be missing: what the job did would be wrong. */
+		job_free(j);
+		return diag_set(d, ST_FAIL, "out of memory while reading job %s", id);
+	}
 	if (!j->id)
 		j->id = keep(j, id);
 	if (!j->status)
@@ -388,6 +400,7 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 	ssize_t len;
 	FILE *f;
 	int rc;
+	unsigned long oom_before = oom_count();
 
 	snprintf(path, sizeof path, "%s/pending.jsonl", state_dir);
 	if ((f = fopen(path, "r"))) {
@@ -411,15 +424,19 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 		struct job *j;
 		if (strcmp(ids[i], through) <= 0)
 			continue;
-		if (job_read(state_dir, ids[i], &j, d) == 0) {
-			pending_apply_job(pending, arena, j);
-			job_free(j);
-		}
+		/* A job that cannot be read may hold people who wait: the
+		 * run cannot know whom to notify again. */
+		if ((rc = job_read(state_dir, ids[i], &j, d)) < 0)
+			break;
+		pending_apply_job(pending, arena, j);
+		job_free(j);
 	}
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	return 0;
+	if (rc == 0 && oom_count() != oom_before)
+		rc = diag_set(d, ST_FAIL, "out of memory while reading who waits for messages");
+	return rc < 0 ? rc : 0;
 }
 
 int pending_save(const char *state_dir, const struct hmap *pending, const char *through_id, struct diag *d)
@@ -444,6 +461,10 @@ int pending_save(const char *state_dir, const struct hmap *pending, const char *
 		buf_addc(&b, ',');
 		json_add_member_str(&b, "job", job);
 		buf_adds(&b, "}\n");
+	}
+	if (b.failed) {
+		buf_release(&b);
+		return diag_set(d, ST_FAIL, "out of memory while writing %s", path);
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, buf_str(&b), b.len) != (ssize_t)b.len || fsync(fd) < 0 || rename(tmp, path) < 0)

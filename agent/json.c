@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oom.h"
 #include "utf8.h"
 
 int json_add_string(struct buf *b, const char *s)
@@ -81,6 +82,8 @@ static struct json *new_value(enum json_type t)
 
 	if (v)
 		v->type = t;
+	else
+		oom_note();
 	return v;
 }
 
@@ -184,13 +187,17 @@ static int push_item(struct json *v, struct json *item, char *key)
 	struct json **items = realloc(v->items, (v->n + 1) * sizeof *items);
 	char **keys;
 
-	if (!items)
+	if (!items) {
+		oom_note();
 		return -1;
+	}
 	v->items = items;
 	if (v->type == JSON_OBJECT) {
 		keys = realloc(v->keys, (v->n + 1) * sizeof *keys);
-		if (!keys)
+		if (!keys) {
+			oom_note();
 			return -1;
+		}
 		v->keys = keys;
 		v->keys[v->n] = key;
 	}

@@ -16,6 +16,7 @@
 #include "jobs.h"
 #include "json.h"
 #include "notify.h"
+#include "oom.h"
 #include "log.h"
 #include "testhook.h"
 
@@ -505,14 +506,25 @@ static void update_pending(struct run *r)
 {
 	struct job *j;
 	struct diag d;
+	unsigned long oom_before = oom_count();
 
 	if (!r->pending_loaded)
 		return;
 	diag_init(&d);
-	if (job_read(r->cfg->state_dir, journal_id(r->journal), &j, &d) < 0 ||
-	    (pending_apply_job(&r->pending, &r->pending_arena, j), job_free(j),
-	     pending_save(r->cfg->state_dir, &r->pending, journal_id(r->journal), &d) < 0))
-		log_warn("could not record who waits for messages: %s", d.msg);
+	/* When this fails, the snapshot stays as it was and the next run
+	 * reads this job's journal again. */
+	if (job_read(r->cfg->state_dir, journal_id(r->journal), &j, &d) < 0)
+		goto failed;
+	pending_apply_job(&r->pending, &r->pending_arena, j);
+	job_free(j);
+	if (oom_count() != oom_before) {
+		diag_set(&d, ST_FAIL, "out of memory");
+		goto failed;
+	}
+	if (pending_save(r->cfg->state_dir, &r->pending, journal_id(r->journal), &d) == 0)
+		return;
+failed:
+	log_warn("could not record who waits for messages: %s", d.msg);
 }
 
 static size_t total_failed(const struct apply_report *rep)
