@@ -155,6 +155,7 @@ le() {
 le_paused() {
 	local point=$1 state i
 	shift
+	require_test_hooks
 	OUT=$WORK/out
 	ERR=$WORK/err
 	LDAPENROLL_TEST_PAUSE_AT=$point "$LDAPENROLL_BIN" --log-format text "$@" >"$OUT" 2>"$ERR" &

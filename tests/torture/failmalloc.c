@@ -13,11 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__has_include)
-#if __has_include(<sanitizer/common_interface_defs.h>)
-#include <sanitizer/common_interface_defs.h>
+/* The sanitizer runtime prints stacks; without it the header may exist but
+ * the function does not. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_STACK_TRACE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
 #define HAVE_STACK_TRACE 1
 #endif
+#endif
+#ifdef HAVE_STACK_TRACE
+#include <sanitizer/common_interface_defs.h>
 #endif
 
 void *__real_malloc(size_t n);
