@@ -1,8 +1,8 @@
 /* The apply engine. See apply.h for what it guarantees; the shape is:
  *
- *   build   every operation of the plan (passwords generated and hashed now,
- *           before anything is written, so a broken generator stops the run
- *           with nothing changed);
+ *   build   every operation of the plan (apply_build.c; passwords generated
+ *           and hashed now, before anything is written, so a broken
+ *           generator stops the run with nothing changed);
  *   journal the intents of the containers and people, fsync;
  *   phase 1 account containers; phase 2 people (skipping those whose
  *           container failed);
@@ -12,7 +12,7 @@
  *
  * Each phase is one pipeline (run_ops): up to `window` operations in flight,
  * results matched by message id. */
-#include "apply.h"
+#include "apply_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,75 +30,8 @@
 #include "testhook.h"
 #include "template.h"
 
-#define MEMBER_BATCH 1000 /* member values per modify of an existing group */
 #define SYNC_EVERY 512    /* outcomes between fsyncs of the journal */
 #define MAX_TRIES 3       /* sends of one operation on busy/unavailable answers */
-
-enum op_kind { K_ADD, K_MODIFY };
-enum op_state { S_QUEUED, S_SENT, S_DONE, S_FAILED, S_UNKNOWN, S_SKIPPED };
-
-struct op {
-	enum op_kind kind;
-	size_t action;          /* the plan action; NO_ACTION for a member batch */
-	const char *dn;
-	struct dir_mod *mods;
-	size_t n_mods;
-	int permissive;
-	const char *hash;       /* the userPassword sent, to recognise it on read-back */
-	const char *assertion;  /* an update: the old values, as a filter the entry must match */
-	size_t *members;        /* actions whose membership this operation carries */
-	size_t n_members;
-	int msgid;
-	enum op_state state;
-	int tries;
-};
-
-#define NO_ACTION ((size_t)-1)
-
-/* A role group of phase 3 and the actions whose people join it. */
-struct group {
-	const char *dn;
-	size_t create;          /* its create_role action, or NO_ACTION */
-	size_t *members;
-	size_t n, alloc;
-};
-
-/* Operations in flight, by message id (open addressing; ids are > 0). */
-struct inflight {
-	struct op **slot;
-	int *id;
-	size_t cap, n;
-};
-
-struct engine {
-	struct apply *a;
-	struct apply_report *r;
-	const struct config *cfg;
-	const struct plan *plan;
-	struct arena arena;
-	struct diag *d;
-	struct inflight fl;
-	struct op **retry;
-	size_t n_retry, alloc_retry;
-	int stop;               /* the status that stopped the run, 0 while going */
-	size_t unsynced;
-	struct group *groups;   /* phase 3: who joins which group */
-	size_t n_groups;
-	struct progress progress;
-	struct buf jb;          /* the journal record being built */
-};
-
-/* --- small helpers -------------------------------------------------------- */
-
-static const char *adup(struct engine *E, const char *s)
-{
-	return arena_strdup(&E->arena, s);
-}
-
-static const struct plan_action *act_of(struct engine *E, size_t i)
-{
-	return &E->plan->actions[i];
-}
 
 /* --- the journal ------------------------------------------------------------- */
 
@@ -170,7 +103,7 @@ static void rec_result(struct engine *E, size_t i, const char *op, const char *s
 
 /* The outcome of an action, once: in the report, the per-action state and
  * the journal. */
-static void settle(struct engine *E, size_t i, enum outcome o, int code, const char *error)
+void ap_settle(struct engine *E, size_t i, enum outcome o, int code, const char *error)
 {
 	const struct plan_action *a = act_of(E, i);
 	const char *status = outcome_name(o);
@@ -194,148 +127,6 @@ static void settle(struct engine *E, size_t i, enum outcome o, int code, const c
 	/* A password that never reached the directory must not be mailed. */
 	if (o != OUT_DONE && E->a->passwords)
 		pwstore_clear(E->a->passwords, i);
-}
-
-/* --- building operations ------------------------------------------------------- */
-
-static struct op *new_op(struct engine *E, enum op_kind kind, size_t action, const char *dn, size_t n_mods)
-{
-	struct op *op = arena_calloc(&E->arena, 1, sizeof *op);
-
-	if (!op)
-		return NULL;
-	op->kind = kind;
-	op->action = action;
-	op->dn = dn;
-	op->mods = arena_calloc(&E->arena, n_mods ? n_mods : 1, sizeof *op->mods);
-	return op->mods ? op : NULL;
-}
-
-static const char **one_value(struct engine *E, const char *v)
-{
-	const char **vals = arena_alloc(&E->arena, sizeof *vals);
-
-	if (vals)
-		vals[0] = v;
-	return vals;
-}
-
-static void set_mod(struct op *op, enum dir_mod_op mop, const char *attr, const char **values, size_t n)
-{
-	struct dir_mod *m = &op->mods[op->n_mods++];
-
-	m->op = mop;
-	m->attr = attr;
-	m->values = values;
-	m->n = values ? n : 0;
-}
-
-/* Generates the action's password into its slot and returns its hash. */
-static const char *new_password(struct engine *E, size_t i)
-{
-	struct buf hash = BUF_INIT;
-	char *pw = pwstore_slot(E->a->passwords, i);
-	const char *h = NULL;
-
-	if (E->a->fixed_password)
-		snprintf(pw, E->a->passwords->slot, "%s", E->a->fixed_password);
-	else if (password_generate(&E->cfg->passwords, pw, E->a->passwords->slot, E->d) < 0)
-		return NULL;
-	if (password_hash(E->cfg->passwords.hash, pw, strlen(pw), &hash, E->d) == 0)
-		h = adup(E, buf_str(&hash));
-	buf_release(&hash);
-	return h;
-}
-
-/* The password attributes, in the same operation as the entry or change
- * they belong to: so no entry ever holds a password without the flag. */
-static int add_password_mods(struct engine *E, struct op *op, size_t i, enum dir_mod_op mop)
-{
-	static const char *const true_value[] = {"TRUE"};
-
-	if (!(op->hash = new_password(E, i)))
-		return -1;
-	set_mod(op, mop, "userPassword", one_value(E, op->hash), 1);
-	if (E->cfg->passwords.must_change)
-		set_mod(op, mop, "pwdReset", (const char **)true_value, 1);
-	set_mod(op, mop, "pwdPolicySubentry", one_value(E, E->cfg->directory.password_policy), 1);
-	return 0;
-}
-
-/* "(&(cn=Old Name)(!(mail=*)))": the values an update replaces, which the
- * entry must still hold when the change arrives (RFC 4528). */
-static const char *old_values_filter(struct engine *E, const struct plan_action *a)
-{
-	struct buf f = BUF_INIT;
-	const char *s;
-	size_t k, j;
-
-	buf_adds(&f, "(&");
-	for (k = 0; k < a->n_changes; k++) {
-		const struct plan_change *c = &a->changes[k];
-		if (!c->n_old)
-			buf_printf(&f, "(!(%s=*))", c->attr);
-		for (j = 0; j < c->n_old; j++) {
-			buf_printf(&f, "(%s=", c->attr);
-			filter_escape_value(&f, c->old[j], strlen(c->old[j]));
-			buf_addc(&f, ')');
-		}
-	}
-	buf_addc(&f, ')');
-	s = adup(E, buf_str(&f));
-	buf_release(&f);
-	return s;
-}
-
-static struct op *build_op(struct engine *E, size_t i)
-{
-	static const char *const locked[] = {DISABLED_LOCK_TIME};
-	const struct plan_action *a = act_of(E, i);
-	struct op *op = NULL;
-	size_t k;
-
-	switch (a->op) {
-	case OP_CREATE_ACCOUNT:
-	case OP_CREATE_PERSON:
-		if (!(op = new_op(E, K_ADD, i, a->dn, a->n_attrs + 3)))
-			return NULL;
-		for (k = 0; k < a->n_attrs; k++)
-			set_mod(op, DIR_MOD_ADD, a->attrs[k].name, a->attrs[k].values, a->attrs[k].n);
-		if (a->op == OP_CREATE_PERSON && add_password_mods(E, op, i, DIR_MOD_ADD) < 0)
-			return NULL;
-		return op;
-	case OP_ENABLE_PERSON:
-	case OP_RESET_PASSWORD:
-		if (!(op = new_op(E, K_MODIFY, i, a->dn, 5)))
-			return NULL;
-		/* Replacing with no value removes the lock whether or not it
-		 * is there: safe to retry. (pwdFailureTime is the server's own
-		 * and clears at the next good bind.) */
-		if (a->op == OP_ENABLE_PERSON)
-			set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", NULL, 0);
-		/* ppolicy removes the lock itself when an administrator sets a
-		 * password; permissive, the two removals do not collide. */
-		op->permissive = 1;
-		if (add_password_mods(E, op, i, DIR_MOD_REPLACE) < 0)
-			return NULL;
-		return op;
-	case OP_UPDATE_PERSON:
-		if (!(op = new_op(E, K_MODIFY, i, a->dn, a->n_changes)))
-			return NULL;
-		for (k = 0; k < a->n_changes; k++) {
-			const struct plan_change *c = &a->changes[k];
-			set_mod(op, DIR_MOD_REPLACE, c->attr, c->value ? one_value(E, c->value) : NULL, 1);
-		}
-		op->assertion = old_values_filter(E, a);
-		return op;
-	case OP_DISABLE_PERSON:
-		if (!(op = new_op(E, K_MODIFY, i, a->dn, 1)))
-			return NULL;
-		set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", (const char **)locked, 1);
-		return op;
-	default:
-		return NULL;
-	}
 }
 
 /* --- messages in flight ------------------------------------------------------ */
@@ -424,14 +215,14 @@ static void finish_op(struct engine *E, struct op *op, enum op_state st, int cod
 
 	op->state = st;
 	if (op->action != NO_ACTION)
-		settle(E, op->action, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : st == S_UNKNOWN ? OUT_UNKNOWN : OUT_FAILED,
+		ap_settle(E, op->action, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : st == S_UNKNOWN ? OUT_UNKNOWN : OUT_FAILED,
 		       code, error);
 	for (k = 0; k < op->n_members; k++) {
 		size_t m = op->members[k];
 		const struct plan_action *a = act_of(E, m);
 		if (a->op == OP_ADD_TO_ROLE) {
 			if (m != op->action)
-				settle(E, m, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : OUT_FAILED, code,
+				ap_settle(E, m, st == S_DONE ? OUT_DONE : st == S_SKIPPED ? OUT_SKIPPED : OUT_FAILED, code,
 				       error);
 		} else {
 			/* A new person's membership: recorded on its own line. */
@@ -623,7 +414,7 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 	}
 	if (res->code == DIR_ASSERTION_FAILED && op->assertion && op->action != NO_ACTION) {
 		progress_step(&E->progress, 1);
-		settle(E, op->action, OUT_REFUSED, res->code,
+		ap_settle(E, op->action, OUT_REFUSED, res->code,
 		       "refused: the values it replaces changed since the plan was made");
 		return;
 	}
@@ -650,7 +441,7 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 		}
 		if (r == -1 && E->a->refused) {
 			progress_step(&E->progress, 1);
-			settle(E, op->action, OUT_REFUSED, res->code, "refused: the entry exists now");
+			ap_settle(E, op->action, OUT_REFUSED, res->code, "refused: the entry exists now");
 			return;
 		}
 		if (r == -1) {
@@ -754,25 +545,6 @@ static void run_ops(struct engine *E, struct op **ops, size_t n)
 
 /* --- phases ------------------------------------------------------------------------ */
 
-struct opvec {
-	struct op **v;
-	size_t n, alloc;
-};
-
-static int opvec_push(struct opvec *o, struct op *op)
-{
-	if (o->n == o->alloc) {
-		size_t na = o->alloc ? o->alloc * 2 : 256;
-		struct op **t = realloc(o->v, na * sizeof *t);
-		if (!t)
-			return -1;
-		o->v = t;
-		o->alloc = na;
-	}
-	o->v[o->n++] = op;
-	return 0;
-}
-
 /* People under a container that failed are not attempted. */
 static void skip_orphans(struct engine *E, struct opvec *people)
 {
@@ -802,108 +574,6 @@ static void skip_orphans(struct engine *E, struct opvec *people)
 	}
 	buf_release(&n);
 	hmap_release(&failed);
-}
-
-/* Who joins which group: people created in phase 2 with a role, and
- * add_to_role actions; each group once, in plan order. */
-static int collect_groups(struct engine *E)
-{
-	struct hmap by_dn;
-	struct group *g, *t;
-	size_t i;
-	int rc = 0;
-
-	hmap_init(&by_dn, 0);
-	for (i = 0; i < E->plan->n_actions && rc == 0; i++) {
-		const struct plan_action *a = act_of(E, i);
-		int member = (a->op == OP_CREATE_PERSON && E->a->outcome[i] == OUT_DONE) ||
-			     (a->op == OP_ADD_TO_ROLE && E->a->outcome[i] != OUT_REFUSED);
-		void *found;
-
-		if ((!member && a->op != OP_CREATE_ROLE) || !a->role_dn)
-			continue;
-		if ((found = hmap_get(&by_dn, a->role_dn))) {
-			g = &E->groups[(size_t)found - 1];
-		} else {
-			t = realloc(E->groups, (E->n_groups + 1) * sizeof *t);
-			if (!t) {
-				rc = -1;
-				break;
-			}
-			E->groups = t;
-			g = &E->groups[E->n_groups++];
-			memset(g, 0, sizeof *g);
-			g->dn = a->role_dn;
-			g->create = NO_ACTION;
-			if (hmap_insert(&by_dn, a->role_dn, (void *)E->n_groups, NULL) < 0) {
-				rc = -1;
-				break;
-			}
-		}
-		if (a->op == OP_CREATE_ROLE) {
-			if (E->a->outcome[i] != OUT_REFUSED)
-				g->create = i;
-			continue;
-		}
-		if (g->n == g->alloc) {
-			size_t na = g->alloc ? g->alloc * 2 : 16, *v = realloc(g->members, na * sizeof *v);
-			if (!v) {
-				rc = -1;
-				break;
-			}
-			g->members = v;
-			g->alloc = na;
-		}
-		g->members[g->n++] = i;
-	}
-	hmap_release(&by_dn);
-	return rc;
-}
-
-/* The operations of phase 3: a new group is one add with its first batch of
- * members; further members (and members of groups that exist) go in
- * permissive modifies of up to MEMBER_BATCH values. */
-static int build_groups(struct engine *E, struct opvec *ops)
-{
-	const char *member = E->cfg->roles.member_attribute;
-	size_t gi, k, j;
-
-	if (collect_groups(E) < 0)
-		return -1;
-	for (gi = 0; gi < E->n_groups; gi++) {
-		struct group *g = &E->groups[gi];
-		const struct plan_action *c = g->create != NO_ACTION ? act_of(E, g->create) : NULL;
-
-		if (!g->n) {
-			/* groupOfNames needs a member: no one made it, no group. */
-			if (c)
-				settle(E, g->create, OUT_SKIPPED, -1, "not created: none of its members could be created");
-			continue;
-		}
-		for (k = 0; k < g->n; k += MEMBER_BATCH) {
-			size_t n = g->n - k < MEMBER_BATCH ? g->n - k : MEMBER_BATCH;
-			int adding = c && k == 0;
-			const char **dns = arena_alloc(&E->arena, n * sizeof *dns);
-			struct op *op = new_op(E, adding ? K_ADD : K_MODIFY, adding ? g->create : NO_ACTION, g->dn,
-					       adding ? c->n_attrs + 1 : 1);
-
-			if (!op || !dns)
-				return -1;
-			op->members = g->members + k;
-			op->n_members = n;
-			for (j = 0; j < n; j++)
-				dns[j] = act_of(E, g->members[k + j])->dn;
-			if (adding)
-				for (j = 0; j < c->n_attrs; j++)
-					set_mod(op, DIR_MOD_ADD, c->attrs[j].name, c->attrs[j].values, c->attrs[j].n);
-			set_mod(op, DIR_MOD_ADD, member, dns, n);
-			/* Adding a member who is already there is not an error. */
-			op->permissive = !adding;
-			if (opvec_push(ops, op) < 0)
-				return -1;
-		}
-	}
-	return 0;
 }
 
 /* --- verification ------------------------------------------------------------ */
@@ -1016,7 +686,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	 * done, and said so. */
 	for (i = 0; A->refused && i < n; i++)
 		if (A->refused[i])
-			settle(&E, i, OUT_REFUSED, -1, A->refused[i]);
+			ap_settle(&E, i, OUT_REFUSED, -1, A->refused[i]);
 	/* Build first: a password that cannot be generated stops the run
 	 * before anything is written. */
 	for (i = 0; i < n; i++) {
@@ -1024,11 +694,11 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		struct op *op;
 		if (a->op == OP_CREATE_ROLE || a->op == OP_ADD_TO_ROLE || A->outcome[i] == OUT_REFUSED)
 			continue;
-		if (!(op = build_op(&E, i))) {
+		if (!(op = ap_build_op(&E, i))) {
 			rc = diag_failed(d) ? d->status : diag_set(d, ST_FAIL, "out of memory");
 			goto out;
 		}
-		if (opvec_push(a->op == OP_CREATE_ACCOUNT ? &containers : &people, op) < 0) {
+		if (ap_opvec_push(a->op == OP_CREATE_ACCOUNT ? &containers : &people, op) < 0) {
 			rc = diag_set(d, ST_FAIL, "out of memory");
 			goto out;
 		}
@@ -1050,7 +720,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	}
 	t[2] = seconds_since(&start);
 	testhook_point("groups");
-	if (!E.stop && build_groups(&E, &groups) < 0)
+	if (!E.stop && ap_build_groups(&E, &groups) < 0)
 		E.stop = diag_set(d, ST_FAIL, "out of memory");
 	E.progress.total += groups.n;
 	for (i = 0; i < groups.n && !E.stop; i++) {
@@ -1068,7 +738,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	/* Actions no phase reached (the run stopped first). */
 	for (i = 0; i < n; i++)
 		if (A->outcome[i] == OUT_NONE)
-			settle(&E, i, OUT_SKIPPED, -1, "not attempted: the run stopped");
+			ap_settle(&E, i, OUT_SKIPPED, -1, "not attempted: the run stopped");
 	progress_end(&E.progress);
 	testhook_point("verify");
 	if (!E.stop)
