@@ -153,8 +153,6 @@ struct op *ap_build_op(struct engine *E, size_t i)
 	}
 }
 
-/* --- phase 3: role groups --------------------------------------------------------- */
-
 int ap_opvec_push(struct opvec *o, struct op *op)
 {
 	if (o->n == o->alloc) {
@@ -168,6 +166,8 @@ int ap_opvec_push(struct opvec *o, struct op *op)
 	o->v[o->n++] = op;
 	return 0;
 }
+
+/* --- phase 3: role groups --------------------------------------------------------- */
 
 /* Who joins which group: people created in phase 2 with a role, and
  * add_to_role actions; each group once, in plan order. */
