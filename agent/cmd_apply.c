@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "oom.h"
 #include "plan_load.h"
 #include "run.h"
 
@@ -43,6 +44,7 @@ int cmd_apply(struct run *r)
 	const char **refused = NULL, *made_by = NULL;
 	enum outcome *would = NULL;
 	size_t n_refused, i;
+	unsigned long oom_before;
 	int rc;
 
 	if (r->cli->apply && (rc = run_lock_state(r)) < 0)
@@ -59,7 +61,12 @@ int cmd_apply(struct run *r)
 		rc = diag_set(&r->d, ST_FAIL, "out of memory");
 		goto out;
 	}
+	oom_before = oom_count();
 	n_refused = plan_check_preconditions(r->plan, r->cfg, r->entries.v, r->entries.n, refused);
+	if (oom_count() != oom_before) { /* a verdict may rest on a missing entry */
+		rc = diag_set(&r->d, ST_FAIL, "out of memory while checking the plan against the directory");
+		goto out;
+	}
 	if (n_refused)
 		log_warn("%zu of %zu actions are refused: the directory changed since the plan was made", n_refused,
 			 r->plan->n_actions);

@@ -170,6 +170,10 @@ static char *parse_string(struct parser *p)
 		goto bad;
 	}
 	p->s++;
+	if (b.failed) {
+		fail_at(p, "out of memory");
+		goto bad;
+	}
 	if (utf8_validate(buf_str(&b), b.len) != b.len) {
 		fail_at(p, "invalid UTF-8 in a string");
 		goto bad;

@@ -7,6 +7,7 @@
 #include "dn.h"
 #include "hmap.h"
 #include "json.h"
+#include "oom.h"
 #include "plan_internal.h"
 
 struct loader {
@@ -199,12 +200,15 @@ int plan_load(const char *text, size_t len, const struct config *cfg, const char
 	struct loader L = {.cfg = cfg, .name = name, .d = d};
 	const struct json *actions, *list, *summary;
 	char err[160];
+	unsigned long oom_before = oom_count();
 	struct json *doc = json_parse(text, len, err, sizeof err);
 	const char *digest, *cmd;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
+	if (!doc && oom_count() != oom_before)
+		return diag_set(d, ST_FAIL, "out of memory reading %s", name);
 	if (!doc)
 		return diag_set(d, ST_INPUT, "%s: not a plan: %s", name, err);
 	digest = json_get_str(doc, "config_sha256");
@@ -238,8 +242,12 @@ int plan_load(const char *text, size_t len, const struct config *cfg, const char
 		L.B.oom = 1; /* discard */
 		pb_finish(&L.B, &p);
 		rc = ST_INPUT;
-	} else if (pb_finish(&L.B, out) < 0) {
-		rc = diag_set(d, ST_FAIL, "out of memory reading %s", name);
+	} else {
+		/* A value cut short would be a different action. */
+		if (oom_count() != oom_before)
+			L.B.oom = 1;
+		if (pb_finish(&L.B, out) < 0)
+			rc = diag_set(d, ST_FAIL, "out of memory reading %s", name);
 	}
 out:
 	json_free(doc);
