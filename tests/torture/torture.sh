@@ -11,6 +11,9 @@
 #       the same, but only for the allocations after those of loading the
 #       config (as many as 'jobs' makes in an empty state directory), which
 #       the check case covers already.
+#   torture.sh TORTURE_BIN [--after-config] --with-plan COMMAND [ARGS...]
+#       first saves the preview as plan.json (sync --format json --output),
+#       for a command such as 'apply plan.json'.
 #   torture.sh TORTURE_BIN --trace N COMMAND [ARGS...]
 #       runs once with allocation N failing and shows the output and the
 #       stack of that allocation, to find what did not handle it.
@@ -27,11 +30,16 @@ set -euo pipefail
 
 bin=$1
 shift
-trace= stride= after_config=
+trace= stride= after_config= with_plan=
 if [ "${1:-}" = --after-config ]; then
 	after_config=1
 	shift
-elif [ "${1:-}" = --trace ]; then
+fi
+if [ "${1:-}" = --with-plan ]; then
+	with_plan=1
+	shift
+fi
+if [ "${1:-}" = --trace ]; then
 	trace=$2
 	shift 2
 elif [ "${1:-}" = --apply ]; then
@@ -69,6 +77,10 @@ cd "$work"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=90
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:abort_on_error=1
 
+if [ -n "$with_plan" ]; then
+	"$bin" -c ldapenroll.yaml sync --format json --output plan.json >/dev/null 2>&1 ||
+		{ echo "FAIL: the plan could not be saved" >&2; exit 1; }
+fi
 if [ -n "$stride" ]; then
 	. "$root/tests/torture/apply.sh"
 	exit
