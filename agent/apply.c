@@ -50,7 +50,7 @@ static void rec_person(struct buf *b, const struct plan_action *a)
 /* Appends the record built in E->jb (one buffer, reused for every record). */
 static void journal_write(struct engine *E)
 {
-	if (journal_append(E->a->journal, buf_str(&E->jb), E->jb.len) < 0 && !E->stop)
+	if (journal_append_buf(E->a->journal, &E->jb) < 0 && !E->stop)
 		E->stop = diag_set(E->d, ST_FAIL, "%s; no further change is made", journal_error(E->a->journal));
 }
 

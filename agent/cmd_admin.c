@@ -131,6 +131,10 @@ int cmd_admin(struct run *r)
 	} else {
 		buf_printf(&source, "the directory (--scope %s)", cli->scope);
 	}
+	if (source.failed) {
+		rc = diag_set(&r->d, ST_FAIL, "out of memory");
+		goto out;
+	}
 	if ((rc = run_read_directory(r)) < 0)
 		goto out;
 	in.entries = r->entries.v;

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "jobs.h"
 #include "json.h"
+#include "oom.h"
 #include "run.h"
 
 /* A CSV cell. Text a spreadsheet would run as a formula (= + - @, tab, CR)
@@ -59,6 +60,7 @@ static int list_jobs(struct run *r, const char *state_dir)
 	char **ids;
 	size_t n, i;
 	int rc;
+	unsigned long oom_before = oom_count();
 
 	if ((rc = jobs_ids(state_dir, &ids, &n, &r->d)) < 0)
 		return rc;
@@ -109,12 +111,16 @@ static int list_jobs(struct run *r, const char *state_dir)
 	}
 	if (r->cli->format == OUT_JSON)
 		buf_adds(&b, "\n]}\n");
-	fwrite(buf_str(&b), 1, b.len, stdout);
+	/* A listing missing a line or a job would mislead: nothing then. */
+	if (oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory listing the jobs");
+	else
+		fwrite(buf_str(&b), 1, b.len, stdout);
 	buf_release(&b);
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	return 0;
+	return rc;
 }
 
 static void person_json(struct buf *b, const struct job_person *p)
@@ -199,6 +205,7 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 	struct job *j;
 	size_t i, shown = 0;
 	int rc;
+	unsigned long oom_before = oom_count();
 
 	if ((rc = job_read(state_dir, id, &j, &r->d)) < 0)
 		return rc;
@@ -308,10 +315,13 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 		if (j->bad_lines)
 			buf_printf(&b, "  (%zu unreadable journal lines skipped)\n", j->bad_lines);
 	}
-	fwrite(buf_str(&b), 1, b.len, stdout);
+	if (oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory showing job %s", id);
+	else
+		fwrite(buf_str(&b), 1, b.len, stdout);
 	buf_release(&b);
 	job_free(j);
-	return 0;
+	return rc;
 }
 
 int cmd_jobs(struct run *r)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oom.h"
+
 static int is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -161,6 +163,7 @@ int dn_normalize(const char *dn, struct buf *out)
 				size_t na = alloc ? alloc * 2 : 4;
 				struct ava *t = realloc(avas, na * sizeof *t);
 				if (!t) {
+					oom_note();
 					rc = -2;
 					goto out;
 				}

@@ -255,6 +255,7 @@ int job_read(const char *state_dir, const char *id, struct job **out, struct dia
 		return diag_set(d, ST_INPUT, "no job %s in %s (%s)", id, state_dir, strerror(errno));
 	j = calloc(1, sizeof *j);
 	if (!j) {
+		oom_note();
 		fclose(f);
 		return diag_set(d, ST_FAIL, "out of memory");
 	}

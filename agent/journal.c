@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +18,9 @@ struct journal {
 	int fd;
 	char *path;
 	char id[40];
-	char error[256];
+	char error[256];        /* the file cannot be written: nothing more is */
+	char lost[128];         /* a record was lost (not the file's fault): the
+	                         * run stops, but later records still go in */
 	struct buf pending;          /* whole records not yet written */
 	struct timespec flushed;     /* when they last were */
 };
@@ -208,15 +211,47 @@ int journal_flush(struct journal *j)
 	return j->error[0] ? ST_FAIL : 0;
 }
 
+/* Writes one record and its newline in one call, past the buffer. */
+static int write_record(struct journal *j, const char *record, size_t len)
+{
+	struct iovec iov[2] = {{(void *)record, len}, {(void *)"\n", 1}}, *v = iov;
+	int cnt = 2;
+	ssize_t n;
+
+	while (cnt > 0) {
+		n = testhook_journal_write_fails() ? -1 : writev(j->fd, v, cnt);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(j->error, sizeof j->error, "writing the journal %s failed: %s", j->path, strerror(errno));
+			return ST_FAIL;
+		}
+		while (cnt > 0 && (size_t)n >= v->iov_len) {
+			n -= (ssize_t)v->iov_len;
+			v++, cnt--;
+		}
+		if (cnt > 0) {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
 int journal_append(struct journal *j, const char *record, size_t len)
 {
 	struct timespec now;
+	size_t before = j->pending.len;
 
 	if (j->error[0])
 		return ST_FAIL;
 	if (buf_add(&j->pending, record, len) < 0 || buf_addc(&j->pending, '\n') < 0) {
-		snprintf(j->error, sizeof j->error, "out of memory");
-		return ST_FAIL;
+		/* No memory to buffer it: what is buffered goes first, then
+		 * the record itself. */
+		buf_truncate(&j->pending, before);
+		if (journal_flush(j) < 0)
+			return ST_FAIL;
+		return write_record(j, record, len);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (j->pending.len >= FLUSH_BYTES ||
@@ -225,24 +260,36 @@ int journal_append(struct journal *j, const char *record, size_t len)
 	return 0;
 }
 
+int journal_append_buf(struct journal *j, const struct buf *b)
+{
+	if (j->error[0])
+		return ST_FAIL;
+	if (b->failed) {
+		if (!j->lost[0])
+			snprintf(j->lost, sizeof j->lost, "out of memory while building a journal record");
+		return ST_FAIL;
+	}
+	return journal_append(j, buf_str(b), b->len);
+}
+
 int journal_sync(struct journal *j, struct diag *d)
 {
 	journal_flush(j);
 	if (!j->error[0] && fsync(j->fd) < 0)
 		snprintf(j->error, sizeof j->error, "syncing the journal %s failed: %s", j->path, strerror(errno));
-	if (j->error[0])
-		return diag_set(d, ST_FAIL, "%s; no further change is made", j->error);
+	if (!journal_ok(j))
+		return diag_set(d, ST_FAIL, "%s; no further change is made", journal_error(j));
 	return 0;
 }
 
 int journal_ok(const struct journal *j)
 {
-	return !j->error[0];
+	return !j->error[0] && !j->lost[0];
 }
 
 const char *journal_error(const struct journal *j)
 {
-	return j->error;
+	return j->error[0] ? j->error : j->lost;
 }
 
 void journal_close(struct journal *j)

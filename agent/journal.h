@@ -39,13 +39,19 @@ const char *journal_id(const struct journal *j);
 const char *journal_path(const struct journal *j);
 
 /* Appends one record (a JSON object, without the newline). Returns 0 or
- * ST_FAIL; the failure is remembered (journal_ok turns false). */
+ * ST_FAIL; the failure is remembered (journal_ok turns false). A record
+ * that finds no memory to be buffered is written at once. */
 int journal_append(struct journal *j, const char *record, size_t len);
+/* The same for a record built in b. A buffer that lost text (b->failed) is
+ * not written (a cut record must never be) and counts as a failure of the
+ * journal, except that later records still go in: the end record says why
+ * the run stopped. */
+int journal_append_buf(struct journal *j, const struct buf *b);
 /* Writes the records appended so far (no fsync). Returns 0 or ST_FAIL. */
 int journal_flush(struct journal *j);
 /* Makes what was appended durable. Returns 0 or ST_FAIL (remembered). */
 int journal_sync(struct journal *j, struct diag *d);
-/* False once a write or an fsync failed. */
+/* False once a write or an fsync failed, or a record was lost. */
 int journal_ok(const struct journal *j);
 /* The reason of the first failure ("" when none). */
 const char *journal_error(const struct journal *j);

@@ -59,7 +59,7 @@ static void record(struct sender *S, const struct plan_action *act, enum msg_kin
 	buf_addc(&b, '}');
 	/* Written at once: a message known to be sent must not be sent
 	 * again because the program died before the record reached the file. */
-	journal_append(S->j, buf_str(&b), b.len);
+	journal_append_buf(S->j, &b);
 	journal_flush(S->j);
 	buf_release(&b);
 	testhook_point("message");

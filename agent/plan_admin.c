@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "dn.h"
 #include "hmap.h"
+#include "oom.h"
 #include "plan_internal.h"
 #include "template.h"
 
@@ -245,6 +246,7 @@ int plan_admin(const struct admin_input *in, struct plan **out, struct diag *d)
 {
 	struct admin A;
 	int rc = 0;
+	unsigned long oom_before = oom_count();
 
 	*out = NULL;
 	memset(&A, 0, sizeof A);
@@ -265,6 +267,8 @@ int plan_admin(const struct admin_input *in, struct plan **out, struct diag *d)
 		else
 			plan_listed(&A);
 	}
+	if (oom_count() != oom_before) /* some text or entry may be missing */
+		A.B.oom = 1;
 	if (pb_finish(&A.B, out) < 0) {
 		rc = diag_set(d, ST_FAIL, "out of memory while planning");
 	} else if (A.n_unknown) {

@@ -93,6 +93,7 @@ static void digest_tap(void *arg, const void *data, size_t len)
 
 int run_read_source(struct run *r)
 {
+	unsigned long oom_before = oom_count();
 	struct source *s = source_new(r->cfg, &r->records_arena, &r->d);
 	struct record *rec;
 	int rc;
@@ -125,6 +126,9 @@ int run_read_source(struct run *r)
 		}
 		r->records[r->n_records++] = rec;
 	}
+	/* A row or value lost to memory could turn into a disable. */
+	if (rc == 0 && oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the source");
 	if (rc == 0 && r->n_records == 0)
 		rc = diag_set(&r->d, ST_INPUT,
 			      "%s: no data rows; an empty source is refused, so that it can never turn into disables",
@@ -187,6 +191,7 @@ int run_read_directory(struct run *r)
 {
 	const struct config *cfg = r->cfg;
 	const char **attrs;
+	unsigned long oom_before = oom_count();
 	int rc;
 
 	if ((rc = dir_connect(&r->dir, &cfg->directory.conn, &r->d)) < 0)
@@ -202,6 +207,9 @@ int run_read_directory(struct run *r)
 	if (rc == 0 && cfg->accounts.enabled)
 		rc = read_container(r, cfg->accounts.dn, "accounts.dn", attrs);
 	free(attrs);
+	/* An entry lost to memory would be planned as missing. */
+	if (rc == 0 && oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the directory");
 	if (rc == 0)
 		log_info("read %zu entries from %s", r->entries.n, dir_uri(r->dir));
 	return rc;
@@ -410,7 +418,7 @@ out:
 
 static void journal_record(struct run *r, struct buf *b)
 {
-	journal_append(r->journal, buf_str(b), b->len);
+	journal_append_buf(r->journal, b);
 	journal_flush(r->journal);
 	buf_release(b);
 }
@@ -550,9 +558,23 @@ static void record_end(struct run *r, const struct apply_report *rep, const char
 	buf_printf(&b, ",\"elapsed_ms\":%.0f,\"counts\":{", secs * 1000);
 	for (i = 0; i < OP_COUNT; i++)
 		buf_printf(&b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), rep->done[i]);
-	buf_printf(&b, "\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}}",
+	buf_printf(&b, "\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}",
 		   total_failed(rep), rep->refused, rep->skipped, r->plan->n_rejected, rep->passwords, rep->not_enforced,
 		   rep->memberships);
+	if (strcmp(status, "stopped") == 0 && r->d.msg[0]) {
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "error", r->d.msg);
+	}
+	buf_addc(&b, '}');
+	if (b.failed) {
+		/* The job still ends in the journal, if without its counts. */
+		static const char fallback[] =
+			"{\"type\":\"end\",\"status\":\"stopped\",\"error\":\"out of memory while building the end record\"}";
+		buf_release(&b);
+		journal_append(r->journal, fallback, sizeof fallback - 1);
+		journal_flush(r->journal);
+		return;
+	}
 	journal_record(r, &b);
 }
 
@@ -641,6 +663,8 @@ int run_apply(struct run *r, const char *command)
 	if (r->apply.passwords && !journal_ok(r->journal)) {
 		/* Nothing more happens once the journal cannot record it. */
 		log_error("no message is sent: %s", journal_error(r->journal));
+		if (!stop)
+			stop = diag_set(&r->d, ST_FAIL, "%s; no message is sent", journal_error(r->journal));
 	} else if (r->apply.passwords) {
 		record_notifications(r, &manual);
 		/* The directory changes stand whatever the mail does. */
