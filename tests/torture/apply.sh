@@ -1,34 +1,13 @@
 # The --apply mode of torture.sh (sourced by it, in its scratch directory,
-# with $bin, $stride, $root and the sandbox's variables set).
-[ -n "${LDAPENROLL_SANDBOX_ADMIN_DN:-}" ] || { echo "FAIL: --apply needs a running sandbox (LDAPENROLL_SANDBOX)" >&2; exit 1; }
-top="ou=torture,$LDAPENROLL_SANDBOX_SUFFIX"
-
-admin() {
-	local tool=$1
-	shift
-	"$tool" -x -ZZ -H "$LDAPENROLL_SANDBOX_LDAP_URI" -D "$LDAPENROLL_SANDBOX_ADMIN_DN" \
-		-y "$LDAPENROLL_SANDBOX_ADMIN_PASSWORD_FILE" "$@"
-}
-
-# fresh N: a subtree of its own for run N, and a config that writes there.
-fresh() {
-	printf 'dn: ou=a%s,%s\nobjectClass: organizationalUnit\nou: a%s\n\n' "$1" "$top" "$1"
-	printf 'dn: ou=roles,ou=a%s,%s\nobjectClass: organizationalUnit\nou: roles\n' "$1" "$top"
-}
-setup() {
-	fresh "$1" | admin ldapadd >/dev/null || return 1
-	sed -e "s|^  base: .*|  base: ou=a$1,$top|" -e "s|^state_dir: .*|state_dir: $work/state.$1|" \
-		-e "s|retry_delay: .*|retry_delay: 100ms|" ldapenroll.yaml >"cfg.$1.yaml"
-}
-
-admin ldapdelete -r "$top" >/dev/null 2>&1 || true
-printf 'dn: %s\nobjectClass: organizationalUnit\nou: torture\n' "$top" | admin ldapadd >/dev/null
+# with $bin, $stride, $root, $work and the sandbox's variables set).
+top="ou=torture-apply,$LDAPENROLL_SANDBOX_SUFFIX"
+. "$root/tests/torture/subtree.sh"
 setup 0 && LDAPENROLL_TORTURE_COUNT=$work/count.preview "$bin" --log-format text -c cfg.0.yaml sync >/dev/null 2>&1 &&
 	LDAPENROLL_TORTURE_COUNT=$work/count "$bin" --log-format text -c cfg.0.yaml sync --apply >ref.out 2>ref.err ||
 	{ cat ref.err >&2; echo "FAIL: the run without failures did not succeed" >&2; exit 1; }
 first=$(($(cat count.preview) + 1))
 total=$(cat count)
-echo "$total allocations in: ldapenroll sync --apply; failing every ${stride}th from $first"
+echo "$total allocations in: ldapenroll sync --apply; failing one allocation in $stride from $first on"
 
 # one_apply N: the run with allocation N failing, then two without.
 one_apply() {
@@ -52,7 +31,7 @@ one_apply() {
 	fi
 	rm -rf "out.$n" "err.$n" "out2.$n" "err2.$n" "out3.$n" "err3.$n" "cfg.$n.yaml" "state.$n"
 }
-export -f one_apply setup fresh admin
+export -f one_apply setup admin
 export bin work top
 failures=$(seq "$first" "$stride" "$total" | xargs -P "$(nproc)" -I{} bash -c 'one_apply {}')
 admin ldapdelete -r "$top" >/dev/null 2>&1 || true
