@@ -161,9 +161,8 @@ int dn_normalize(const char *dn, struct buf *out)
 		for (;;) {
 			if (n == alloc) {
 				size_t na = alloc ? alloc * 2 : 4;
-				struct ava *t = realloc(avas, na * sizeof *t);
+				struct ava *t = oom_checked(realloc(avas, na * sizeof *t));
 				if (!t) {
-					oom_note();
 					rc = -2;
 					goto out;
 				}

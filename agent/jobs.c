@@ -34,9 +34,7 @@ static struct job_person *person(struct job *j, const struct json *rec)
 		return &j->people[(size_t)found - 1];
 	if (j->n_people == j->alloc_people) {
 		size_t na = j->alloc_people ? j->alloc_people * 2 : 64;
-		struct job_person *t = realloc(j->people, na * sizeof *t);
-		if (!t)
-			oom_note();
+		struct job_person *t = oom_checked(realloc(j->people, na * sizeof *t));
 		if (!t)
 			return NULL;
 		j->people = t;
@@ -182,9 +180,7 @@ static void on_record(struct job *j, const struct json *rec)
 	} else if (strcmp(type, "rejected") == 0) {
 		if (j->n_rejected == j->alloc_rejected) {
 			size_t na = j->alloc_rejected ? j->alloc_rejected * 2 : 16;
-			struct job_rejected *t = realloc(j->rejected, na * sizeof *t);
-			if (!t)
-				oom_note();
+			struct job_rejected *t = oom_checked(realloc(j->rejected, na * sizeof *t));
 			if (!t)
 				return;
 			j->rejected = t;
@@ -253,9 +249,8 @@ int job_read(const char *state_dir, const char *id, struct job **out, struct dia
 	snprintf(path, sizeof path, "%s/jobs/%s.jsonl", state_dir, id);
 	if (!(f = fopen(path, "r")))
 		return diag_set(d, ST_INPUT, "no job %s in %s (%s)", id, state_dir, strerror(errno));
-	j = calloc(1, sizeof *j);
+	j = oom_checked(calloc(1, sizeof *j));
 	if (!j) {
-		oom_note();
 		fclose(f);
 		return diag_set(d, ST_FAIL, "out of memory");
 	}

@@ -78,12 +78,10 @@ static void skip_ws(struct parser *p)
 
 static struct json *new_value(enum json_type t)
 {
-	struct json *v = calloc(1, sizeof *v);
+	struct json *v = oom_checked(calloc(1, sizeof *v));
 
 	if (v)
 		v->type = t;
-	else
-		oom_note();
 	return v;
 }
 
@@ -188,20 +186,16 @@ static struct json *parse_value(struct parser *p);
 
 static int push_item(struct json *v, struct json *item, char *key)
 {
-	struct json **items = realloc(v->items, (v->n + 1) * sizeof *items);
+	struct json **items = oom_checked(realloc(v->items, (v->n + 1) * sizeof *items));
 	char **keys;
 
-	if (!items) {
-		oom_note();
+	if (!items)
 		return -1;
-	}
 	v->items = items;
 	if (v->type == JSON_OBJECT) {
-		keys = realloc(v->keys, (v->n + 1) * sizeof *keys);
-		if (!keys) {
-			oom_note();
+		keys = oom_checked(realloc(v->keys, (v->n + 1) * sizeof *keys));
+		if (!keys)
 			return -1;
-		}
 		v->keys = keys;
 		v->keys[v->n] = key;
 	}

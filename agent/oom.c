@@ -11,3 +11,10 @@ unsigned long oom_count(void)
 {
 	return failures;
 }
+
+void *oom_checked(void *p)
+{
+	if (!p)
+		failures++;
+	return p;
+}

@@ -1,5 +1,5 @@
-/* A count of the allocations that failed in the project's containers (buf,
- * arena, hmap).
+/* A count of the allocations that failed: in the project's containers (buf,
+ * arena, hmap) and wherever a plain allocation goes through oom_checked.
  *
  * A buf that cannot grow keeps going without the text, and many appends are
  * not checked one by one. A stage whose result must be whole (the config
@@ -12,5 +12,8 @@
 
 void oom_note(void);
 unsigned long oom_count(void);
+/* Returns p, noting a failure when it is NULL: for a plain malloc, calloc,
+ * realloc or strdup that such a stage must not miss. */
+void *oom_checked(void *p);
 
 #endif

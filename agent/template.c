@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dn.h"
+#include "oom.h"
 #include "utf8.h"
 
 enum part_kind { P_LIT, P_COL, P_BUILTIN };
@@ -68,7 +69,6 @@ static int fail(struct tmpl_error *err, size_t offset, const char *fmt, ...)
 
 	if (err) {
 		err->offset = offset;
-		err->oom = 0;
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
@@ -76,12 +76,12 @@ static int fail(struct tmpl_error *err, size_t offset, const char *fmt, ...)
 	return -1;
 }
 
+/* Counted (agent/oom.h): a caller that reports err as a problem of the
+ * text learns it was memory's. */
 static int fail_oom(struct tmpl_error *err, size_t offset)
 {
-	fail(err, offset, "out of memory");
-	if (err)
-		err->oom = 1;
-	return -1;
+	oom_note();
+	return fail(err, offset, "out of memory");
 }
 
 static void parts_free(struct part *p, size_t n)

@@ -59,7 +59,6 @@ struct tmpl_spec {
 struct tmpl_error {
 	size_t offset;    /* byte offset in the source text */
 	char msg[256];
-	int oom;          /* the failure was an allocation's, not the text's */
 };
 
 /* Compiles src. On success *out is a template the caller frees with

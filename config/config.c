@@ -34,13 +34,13 @@ void strlist_free(struct strlist *l)
 
 int strlist_push(struct strlist *l, const char *s)
 {
-	char **t = realloc(l->items, (l->n + 1) * sizeof *t);
+	char **t = oom_checked(realloc(l->items, (l->n + 1) * sizeof *t));
 	char *c;
 
 	if (!t)
 		return -1;
 	l->items = t;
-	if (!(c = strdup(s)))
+	if (!(c = oom_checked(strdup(s))))
 		return -1;
 	l->items[l->n++] = c;
 	return 0;
@@ -171,13 +171,12 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 	oom_before = oom_count();
 	hmap_init(&L.columns, 0);
 	hmap_init(&L.marks, 0);
-	c->file = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	c->file = oom_checked(strdup(strcmp(path, "-") == 0 ? "<stdin>" : path));
 	slash = strrchr(path, '/');
-	c->dir = strcmp(path, "-") == 0 ? strdup("") : slash ? strndup(path, (size_t)(slash - path) + (slash == path))
-							       : strdup("");
+	c->dir = oom_checked(strcmp(path, "-") == 0 ? strdup("")
+			     : slash ? strndup(path, (size_t)(slash - path) + (slash == path))
+				     : strdup(""));
 	L.file = c->file ? c->file : path;
-	if (!c->file || !c->dir)
-		L.oom = 1;
 
 	text.cap = CONFIG_MAX_BYTES;
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -224,11 +223,8 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 		}
 	}
 	root = ytree_parse(buf_str(&text), text.len, tree_report, &L);
-	if (!root) {
-		if (!L.n_errors) /* nothing to say but that it failed */
-			L.oom = 1;
-		goto done;
-	}
+	if (!root)
+		goto done; /* the parser said why */
 	seen = each_entry(&L, root, "", config_top_keys, config_top_entry, c);
 	require_keys(&L, root, "", config_top_keys, seen, BIT(0) | BIT(1) | BIT(3));
 	if (!L.n_errors)
@@ -242,9 +238,7 @@ done:
 	buf_release(&text);
 	hmap_release(&L.columns);
 	free_marks(&L.marks);
-	if (oom_count() != oom_before)
-		L.oom = 1;
-	if (L.oom) {
+	if (oom_count() != oom_before) {
 		/* What was reported may be a consequence: none of it counts. */
 		strlist_free(errors);
 		strlist_push(errors, "out of memory while loading the configuration");

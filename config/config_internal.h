@@ -5,6 +5,7 @@
 #define LDAPENROLL_CONFIG_INTERNAL_H
 
 #include "../agent/hmap.h"
+#include "../agent/oom.h"
 #include "config.h"
 #include "yaml_tree.h"
 
@@ -18,16 +19,13 @@ struct loader {
 	/* While compiling a template: the key and position that name columns. */
 	const char *tmpl_path;
 	unsigned tmpl_line, tmpl_col;
-	int oom;                /* an allocation failed: the load fails as a whole */
 };
 
 /* --- convert.c: errors and conversions ----------------------------------- */
 
-/* Notes an allocation that failed (p NULL, or rc < 0): however far the load
- * gets, it then ends with "out of memory" and no config. Return their
- * argument. */
-void *loader_mem(struct loader *L, void *p);
-int loader_rc(struct loader *L, int rc);
+/* An allocation that fails anywhere in the load (every one is noted, see
+ * agent/oom.h) ends it with "out of memory" and no config, however far it
+ * got: what was reported may be a consequence. */
 
 /* Appends a finished message to the error list (and releases msg). */
 void add_error(struct loader *L, struct buf *msg);

@@ -11,20 +11,6 @@
 
 /* --- error reporting ----------------------------------------------------- */
 
-void *loader_mem(struct loader *L, void *p)
-{
-	if (!p)
-		L->oom = 1;
-	return p;
-}
-
-int loader_rc(struct loader *L, int rc)
-{
-	if (rc < 0)
-		L->oom = 1;
-	return rc;
-}
-
 void add_error(struct loader *L, struct buf *msg)
 {
 	struct buf line = BUF_INIT;
@@ -44,9 +30,7 @@ void add_error(struct loader *L, struct buf *msg)
 		else
 			buf_addc(&line, (char)c);
 	}
-	if (line.failed)
-		L->oom = 1;
-	loader_rc(L, strlist_push(L->errors, buf_str(&line)));
+	strlist_push(L->errors, buf_str(&line));
 	L->n_errors++;
 	buf_release(&line);
 	buf_release(msg);
@@ -105,17 +89,16 @@ void remember(struct loader *L, const char *path, const struct ynode *n)
 
 	if (hmap_get(&L->marks, path))
 		return;
-	m = malloc(sizeof *m);
-	key = strdup(path);
+	m = oom_checked(malloc(sizeof *m));
+	key = oom_checked(strdup(path));
 	if (!m || !key) {
-		L->oom = 1;
 		free(m);
 		free(key);
 		return;
 	}
 	m->line = n->line;
 	m->column = n->col;
-	if (loader_rc(L, hmap_insert(&L->marks, key, m, NULL)) != 1) {
+	if (hmap_insert(&L->marks, key, m, NULL) != 1) {
 		free(m);
 		free(key);
 	}
@@ -192,8 +175,6 @@ char *get_str(struct loader *L, const struct ynode *n, const char *path)
 		return NULL;
 	}
 	if (expand_env(L, n, path, &b) < 0 || b.failed) {
-		if (b.failed)
-			L->oom = 1;
 		buf_release(&b);
 		return NULL;
 	}
@@ -202,7 +183,7 @@ char *get_str(struct loader *L, const struct ynode *n, const char *path)
 		buf_release(&b);
 		return NULL;
 	}
-	return loader_mem(L, buf_take(&b));
+	return buf_take(&b);
 }
 
 /* A string that must not be empty and holds no control characters. */
@@ -396,7 +377,7 @@ int get_list(struct loader *L, const struct ynode *n, const char *path, int sing
 		char *s = get_word(L, n, path);
 		if (!s)
 			return -1;
-		rc = loader_rc(L, strlist_push(out, s));
+		rc = strlist_push(out, s);
 		free(s);
 		return rc;
 	}
@@ -413,7 +394,7 @@ int get_list(struct loader *L, const struct ynode *n, const char *path, int sing
 			rc = -1;
 			continue;
 		}
-		if (loader_rc(L, strlist_push(out, s)) < 0)
+		if (strlist_push(out, s) < 0)
 			rc = -1;
 		free(s);
 	}
@@ -433,11 +414,11 @@ int loader_column_slot(void *arg, const char *name)
 	if (v)
 		return (int)((size_t)v - 1);
 	slot = cfg->columns.n;
-	users = loader_mem(L, realloc(cfg->column_users, (slot + 1) * sizeof *users));
+	users = oom_checked(realloc(cfg->column_users, (slot + 1) * sizeof *users));
 	if (!users)
 		return -1;
 	cfg->column_users = users;
-	if (loader_rc(L, strlist_push(&cfg->columns, name)) < 0)
+	if (strlist_push(&cfg->columns, name) < 0)
 		return -1;
 	/* Where the column is first named, for "missing column" messages. */
 	if (L->tmpl_line) {
@@ -445,14 +426,14 @@ int loader_column_slot(void *arg, const char *name)
 		buf_printf(&b, "%s:%u:%u, %s", L->file, L->tmpl_line, L->tmpl_col, L->tmpl_path);
 		cfg->column_users[slot] = b.failed ? (buf_release(&b), NULL) : buf_take(&b);
 	} else {
-		cfg->column_users[slot] = strdup(L->tmpl_path ? L->tmpl_path : "the configuration");
+		cfg->column_users[slot] = oom_checked(strdup(L->tmpl_path ? L->tmpl_path : "the configuration"));
 	}
-	if (!loader_mem(L, cfg->column_users[slot])) {
+	if (!cfg->column_users[slot]) {
 		/* The slot stays out of use: the load fails anyway. */
 		free(cfg->columns.items[--cfg->columns.n]);
 		return -1;
 	}
-	if (loader_rc(L, hmap_insert(&L->columns, cfg->columns.items[slot], (void *)(slot + 1), NULL)) < 0)
+	if (hmap_insert(&L->columns, cfg->columns.items[slot], (void *)(slot + 1), NULL) < 0)
 		return -1;
 	return (int)slot;
 }
@@ -468,7 +449,7 @@ struct tmpl *loader_compile(struct loader *L, const struct ynode *node, const ch
 	L->tmpl_path = path;
 	L->tmpl_line = node->line;
 	L->tmpl_col = node->col;
-	if (tmpl_compile(src, &spec, &t, &err) < 0 && !loader_rc(L, err.oom ? -1 : 0)) {
+	if (tmpl_compile(src, &spec, &t, &err) < 0) {
 		/* Point at the placeholder when the scalar sits on one line and
 		 * its text is the value as written (no ${VAR} expanded, no escapes). */
 		int quoted = !node->plain;

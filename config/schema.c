@@ -157,7 +157,7 @@ static void people_attributes(struct loader *L, const struct ynode *map, const c
 		err_node(L, map, path, "expected a mapping of attribute: template, found %s", type_name(map));
 		return;
 	}
-	p->attrs = loader_mem(L, calloc(ymap_size(map) ? ymap_size(map) : 1, sizeof *p->attrs));
+	p->attrs = oom_checked(calloc(ymap_size(map) ? ymap_size(map) : 1, sizeof *p->attrs));
 	if (!p->attrs)
 		return;
 	for (i = 0; i < ymap_size(map); i++) {
@@ -188,7 +188,7 @@ static void people_attributes(struct loader *L, const struct ynode *map, const c
 		}
 		remember(L, kpath, v);
 		a = &p->attrs[p->n_attrs];
-		a->name = loader_mem(L, strdup(k->value));
+		a->name = oom_checked(strdup(k->value));
 		a->mark.line = v->line;
 		a->mark.column = v->col;
 		a->value = get_tmpl(L, v, kpath, TMPL_TEXT, builtins);
@@ -243,7 +243,7 @@ static void roles_map(struct loader *L, const struct ynode *map, const char *pat
 		err_node(L, map, path, "expected a mapping of source value: role name, found %s", type_name(map));
 		return;
 	}
-	r->map = loader_mem(L, calloc(ymap_size(map) ? ymap_size(map) : 1, sizeof *r->map));
+	r->map = oom_checked(calloc(ymap_size(map) ? ymap_size(map) : 1, sizeof *r->map));
 	if (!r->map)
 		return;
 	for (i = 0; i < ymap_size(map); i++) {

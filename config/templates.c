@@ -38,7 +38,7 @@ static void file_error(struct loader *L, const char *name, const char *text, siz
 
 	position(text, off, &line, &col);
 	buf_printf(&b, "%s:%u:%u: %s", name, line, col, msg);
-	loader_rc(L, strlist_push(L->errors, buf_str(&b)));
+	strlist_push(L->errors, buf_str(&b));
 	L->n_errors++;
 	buf_release(&b);
 }
@@ -49,14 +49,13 @@ static struct tmpl *compile_part(struct loader *L, const char *name, const char 
 	struct tmpl_spec spec = {TMPL_TEXT, builtins, 1, loader_column_slot, L};
 	struct tmpl_error err;
 	struct tmpl *t = NULL;
-	char *src = loader_mem(L, strndup(text + off, len));
+	char *src = oom_checked(strndup(text + off, len));
 
 	if (!src)
 		return NULL;
 	L->tmpl_path = name;
 	if (tmpl_compile(src, &spec, &t, &err) < 0) {
-		if (!loader_rc(L, err.oom ? -1 : 0))
-			file_error(L, name, text, off + err.offset, err.msg);
+		file_error(L, name, text, off + err.offset, err.msg);
 		t = NULL;
 	}
 	L->tmpl_path = NULL;
@@ -139,22 +138,22 @@ static int add_template(struct loader *L, enum msg_kind kind, const char *name, 
 		tmpl_free(m.body);
 		return -1;
 	}
-	v = loader_mem(L, realloc(n->tmpl[kind], (n->n_tmpl[kind] + 1) * sizeof *v));
+	v = oom_checked(realloc(n->tmpl[kind], (n->n_tmpl[kind] + 1) * sizeof *v));
 	if (!v) {
 		tmpl_free(m.subject);
 		tmpl_free(m.body);
 		return -1;
 	}
 	n->tmpl[kind] = v;
-	m.path = loader_mem(L, strdup(name));
-	m.locale = locale ? loader_mem(L, strdup(locale)) : NULL;
+	m.path = oom_checked(strdup(name));
+	m.locale = locale ? oom_checked(strdup(locale)) : NULL;
 	v[n->n_tmpl[kind]++] = m;
 	return 0;
 }
 
 /* "welcome.de.txt" for kind "welcome" gives locale "de"; NULL when the name
  * is not a variant of kind. */
-static char *variant_locale(struct loader *L, const char *file, const char *kind)
+static char *variant_locale(const char *file, const char *kind)
 {
 	size_t k = strlen(kind), f = strlen(file), i;
 
@@ -166,7 +165,7 @@ static char *variant_locale(struct loader *L, const char *file, const char *kind
 		      c == '-'))
 			return NULL;
 	}
-	return loader_mem(L, strndup(file + k + 1, f - 4 - k - 1));
+	return oom_checked(strndup(file + k + 1, f - 4 - k - 1));
 }
 
 static int read_file(const char *path, struct buf *out)
@@ -209,7 +208,7 @@ static void load_from_dir(struct loader *L, enum msg_kind kind, int required)
 	if (!(d = opendir(dir)))
 		goto out;
 	while ((de = readdir(d))) {
-		char *loc = variant_locale(L, de->d_name, kname);
+		char *loc = variant_locale(de->d_name, kname);
 		if (!loc)
 			continue;
 		buf_reset(&path);
@@ -235,7 +234,7 @@ static void load_builtin(struct loader *L, enum msg_kind kind)
 
 	for (i = 0; i < n_embedded_templates; i++) {
 		const struct embedded_file *e = &embedded_templates[i];
-		char *loc = variant_locale(L, e->name, kname);
+		char *loc = variant_locale(e->name, kname);
 		size_t k = strlen(kname);
 		int plain = strncmp(e->name, kname, k) == 0 && strcmp(e->name + k, ".txt") == 0;
 

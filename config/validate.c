@@ -108,7 +108,7 @@ static int require_slot(struct loader *L, const char *column, const char *user)
 	L->tmpl_path = NULL;
 	/* source.key, interned first, keeps its name. */
 	if (slot >= 0 && strcmp(c->column_users[slot], "source.key") != 0) {
-		char *u = loader_mem(L, strdup(user));
+		char *u = oom_checked(strdup(user));
 		if (u) {
 			free(c->column_users[slot]);
 			c->column_users[slot] = u;
@@ -150,7 +150,7 @@ static void validate_source(struct loader *L)
 	check_conn(L, "source", &s->conn);
 	check_dn(L, "source.base", s->base);
 	if (!s->filter)
-		s->filter = loader_mem(L, strdup("(objectClass=*)"));
+		s->filter = oom_checked(strdup("(objectClass=*)"));
 	else if (s->filter[0] != '(')
 		load_error_at(L, "source.filter", "an LDAP filter must be enclosed in parentheses");
 }
@@ -170,10 +170,10 @@ void config_validate_columns(struct loader *L)
 				      c->columns.items[i], c->column_users[i]);
 }
 
-static void default_list(struct loader *L, struct strlist *l, const char *item)
+static void default_list(struct strlist *l, const char *item)
 {
 	if (!l->n)
-		loader_rc(L, strlist_push(l, item));
+		strlist_push(l, item);
 }
 
 static void validate_people(struct loader *L)
@@ -182,13 +182,13 @@ static void validate_people(struct loader *L)
 	struct cfg_people *p = &c->people;
 	size_t i, j;
 
-	default_list(L, &p->object_classes, "inetOrgPerson");
+	default_list(&p->object_classes, "inetOrgPerson");
 	if (!p->reserved_set) {
 		static const char *const names[] = {DEFAULT_RESERVED_NAMES};
 		for (i = 0; i < sizeof names / sizeof *names; i++)
-			loader_rc(L, strlist_push(&p->reserved, names[i]));
+			strlist_push(&p->reserved, names[i]);
 	}
-	p->required_slots = loader_mem(L, calloc(p->required.n ? p->required.n : 1, sizeof *p->required_slots));
+	p->required_slots = oom_checked(calloc(p->required.n ? p->required.n : 1, sizeof *p->required_slots));
 	for (i = 0; i < p->required.n && p->required_slots; i++)
 		p->required_slots[i] = require_slot(L, p->required.items[i], "people.required");
 	if (!p->dn || !p->attrs)
@@ -223,9 +223,9 @@ static void validate_roles(struct loader *L)
 
 	if (!r->enabled)
 		return;
-	default_list(L, &r->object_classes, "groupOfNames");
+	default_list(&r->object_classes, "groupOfNames");
 	if (!r->member_attribute)
-		r->member_attribute = loader_mem(L, strdup("member"));
+		r->member_attribute = oom_checked(strdup("member"));
 	if (r->dn && !tmpl_uses_builtin(r->dn, TB_ROLE))
 		load_error_at(L, "roles.dn", "must contain {role}, or every role would share one group");
 	if (r->column)
@@ -234,7 +234,7 @@ static void validate_roles(struct loader *L)
 		/* A person without a role is a standard user of the account. */
 		static const struct tmpl_spec spec = {TMPL_TEXT, TB_BIT(TB_ACCOUNT), 0, NULL, NULL};
 		struct tmpl_error err;
-		if (tmpl_compile(DEFAULT_ROLE, &spec, &r->default_role, &err) < 0 && !loader_rc(L, err.oom ? -1 : 0))
+		if (tmpl_compile(DEFAULT_ROLE, &spec, &r->default_role, &err) < 0)
 			load_error_at(L, "roles.default", "%s", err.msg);
 	}
 }
@@ -319,7 +319,7 @@ void config_validate(struct loader *L)
 	validate_people(L);
 	validate_roles(L);
 	if (c->accounts.enabled)
-		default_list(L, &c->accounts.object_classes, "organizationalUnit");
+		default_list(&c->accounts.object_classes, "organizationalUnit");
 	validate_passwords(L);
 	validate_notify(L);
 	resolve(L, &c->state_dir);

@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "../agent/buf.h"
+#include "../agent/oom.h"
 
 struct builder {
 	struct ynode *root;
@@ -81,7 +82,7 @@ static void report(struct builder *b, const yaml_mark_t *m, const char *key, con
 
 static struct ynode *new_node(enum ynode_type type, const yaml_mark_t *start)
 {
-	struct ynode *n = calloc(1, sizeof *n);
+	struct ynode *n = oom_checked(calloc(1, sizeof *n));
 
 	if (n) {
 		n->type = type;
@@ -118,7 +119,7 @@ static int attach(struct builder *b, struct ynode *n, const yaml_mark_t *mark)
 			}
 		}
 	}
-	kids = realloc(parent->kids, (parent->n_kids + 1) * sizeof *kids);
+	kids = oom_checked(realloc(parent->kids, (parent->n_kids + 1) * sizeof *kids));
 	if (!kids)
 		return -2;
 	kids[parent->n_kids++] = n;
@@ -147,7 +148,7 @@ static struct ynode *new_scalar(const yaml_event_t *ev, const char *value, size_
 	n->end_col = (unsigned)ev->end_mark.column + 1;
 	n->len = len;
 	n->plain = plain;
-	n->value = malloc(len + 1);
+	n->value = oom_checked(malloc(len + 1));
 	if (!n->value) {
 		free(n);
 		return NULL;
