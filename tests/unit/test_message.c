@@ -22,6 +22,7 @@
 #include "agent/message.h"
 #include "agent/template.h"
 #include "agent/utf8.h"
+#include "columns.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 
@@ -750,25 +751,6 @@ static void mailbox_empty_display_name(void **state)
 
 /* --- whole messages --------------------------------------------------------------------- */
 
-#define MAX_COLS 8
-
-static char col_names[MAX_COLS][32];
-static int n_cols;
-
-static int column_slot(void *arg, const char *name)
-{
-	int i;
-
-	(void)arg;
-	for (i = 0; i < n_cols; i++)
-		if (strcmp(col_names[i], name) == 0)
-			return i;
-	if (n_cols == MAX_COLS || strlen(name) >= sizeof col_names[0])
-		return -1;
-	strcpy(col_names[n_cols], name);
-	return n_cols++;
-}
-
 static struct tmpl *compile(const char *src)
 {
 	struct tmpl_spec spec = {TMPL_TEXT, TB_BIT(TB_FIRST_NAME) | TB_BIT(TB_PASSWORD) | TB_BIT(TB_LOGIN_URL), 1,
@@ -794,7 +776,7 @@ static const char BODY_SRC[] = "Hello {first_name},\n"
 
 struct msg_fx {
 	struct msg_template t;
-	const char *fields[MAX_COLS];
+	const char *fields[TEST_MAX_COLUMNS];
 	struct tmpl_env env;
 	struct message_headers h;
 	int topic, note;
@@ -815,7 +797,7 @@ static int msg_setup(void **state)
 	f->fields[f->topic] = "your new account";
 	f->fields[f->note] = "Questions? Reply to this message.";
 	f->env.fields = f->fields;
-	f->env.n_fields = MAX_COLS;
+	f->env.n_fields = TEST_MAX_COLUMNS;
 	f->env.builtins[TB_FIRST_NAME] = "J\xc3\xbcrgen";
 	f->env.builtins[TB_PASSWORD] = PASSWORD;
 	f->env.builtins[TB_LOGIN_URL] = "https://portal.example.com/login";

@@ -14,31 +14,11 @@
 
 #include "agent/buf.h"
 #include "agent/template.h"
-
-/* --- columns: a tiny interning table ------------------------------------------- */
-
-#define MAX_COLS 32
-
-static char col_names[MAX_COLS][64];
-static int n_cols;
-
-static int column_slot(void *arg, const char *name)
-{
-	int i;
-
-	(void)arg;
-	for (i = 0; i < n_cols; i++)
-		if (strcmp(col_names[i], name) == 0)
-			return i;
-	if (n_cols == MAX_COLS || strlen(name) >= sizeof col_names[0])
-		return -1;
-	strcpy(col_names[n_cols], name);
-	return n_cols++;
-}
+#include "columns.h"
 
 /* A row of values by column name, and the built-ins. */
 struct row {
-	const char *fields[MAX_COLS];
+	const char *fields[TEST_MAX_COLUMNS];
 	struct tmpl_env env;
 };
 
@@ -46,7 +26,7 @@ static void row_init(struct row *r)
 {
 	memset(r, 0, sizeof *r);
 	r->env.fields = r->fields;
-	r->env.n_fields = MAX_COLS;
+	r->env.n_fields = TEST_MAX_COLUMNS;
 }
 
 static void row_set(struct row *r, const char *column, const char *value)
