@@ -2,7 +2,7 @@
  * the defaults, read the sections (schema.c), check across keys
  * (validate.c), load the message templates (templates.c). Loading is strict
  * and collects every error of the file before anything is reported. */
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../agent/buf.h"
-#include "../agent/diag.h"
-#include "../agent/oom.h"
-#include "../agent/password.h"
-#include "../agent/utf8.h"
-#include "config_internal.h"
+#include "agent/base/buf.h"
+#include "agent/base/diag.h"
+#include "agent/base/oom.h"
+#include "agent/apply/password.h"
+#include "agent/base/utf8.h"
+#include "config/config_internal.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "../agent/template.h"
+#include "agent/text/template.h"
 
 enum tls_mode { TLS_REQUIRED, TLS_OFF };
 enum source_type { SOURCE_CSV, SOURCE_LDAP };

@@ -4,10 +4,10 @@
 #ifndef LDAPENROLL_CONFIG_INTERNAL_H
 #define LDAPENROLL_CONFIG_INTERNAL_H
 
-#include "../agent/hmap.h"
-#include "../agent/oom.h"
-#include "config.h"
-#include "yaml_tree.h"
+#include "agent/base/hmap.h"
+#include "agent/base/oom.h"
+#include "config/config.h"
+#include "config/yaml_tree.h"
 
 struct loader {
 	const char *file;       /* the name used in messages */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
+#include "config/config_internal.h"
 
 /* --- sections ---------------------------------------------------------------- */
 

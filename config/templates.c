@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../agent/buf.h"
-#include "../agent/utf8.h"
-#include "config_internal.h"
-#include "embedded_templates.h"
+#include "agent/base/buf.h"
+#include "agent/base/utf8.h"
+#include "config/config_internal.h"
+#include "config/embedded_templates.h"
 
 #define TEMPLATE_MAX_BYTES (64 * 1024)
 

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../agent/address.h"
-#include "../agent/diag.h"
-#include "../agent/dn.h"
-#include "../agent/secure.h"
-#include "config_internal.h"
+#include "agent/text/address.h"
+#include "agent/base/diag.h"
+#include "agent/text/dn.h"
+#include "agent/base/secure.h"
+#include "config/config_internal.h"
 
 static void resolve(struct loader *L, char **path)
 {

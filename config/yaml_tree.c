@@ -1,4 +1,4 @@
-#include "yaml_tree.h"
+#include "config/yaml_tree.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "../agent/buf.h"
-#include "../agent/oom.h"
+#include "agent/base/buf.h"
+#include "agent/base/oom.h"
 
 struct builder {
 	struct ynode *root;

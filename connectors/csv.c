@@ -1,4 +1,4 @@
-#include "csv.h"
+#include "connectors/csv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../agent/arena.h"
-#include "../agent/log.h"
-#include "source.h"
+#include "agent/base/arena.h"
+#include "agent/base/log.h"
+#include "connectors/source.h"
 
 #define RECORD_MAX (1024 * 1024)
 

@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-#include "../agent/buf.h"
-#include "../agent/diag.h"
+#include "agent/base/buf.h"
+#include "agent/base/diag.h"
 
 #define CSV_FIELD_MAX (64 * 1024)
 #define CSV_FIELDS_MAX 1024

@@ -1,4 +1,4 @@
-#include "directory.h"
+#include "connectors/directory.h"
 
 #include <lber.h>
 #include <ldap.h>
@@ -10,9 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "../agent/buf.h"
-#include "../agent/log.h"
-#include "../agent/secure.h"
+#include "agent/base/buf.h"
+#include "agent/base/log.h"
+#include "agent/base/secure.h"
 
 struct dir {
 	LDAP *ld;

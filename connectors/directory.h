@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 
-#include "../agent/diag.h"
-#include "../agent/record.h"
-#include "../config/config.h"
+#include "agent/base/diag.h"
+#include "agent/base/record.h"
+#include "config/config.h"
 
 struct dir;
 

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../agent/arena.h"
-#include "../agent/log.h"
-#include "directory.h"
-#include "source.h"
+#include "agent/base/arena.h"
+#include "agent/base/log.h"
+#include "connectors/directory.h"
+#include "connectors/source.h"
 
 struct ldap_source {
 	struct source base;

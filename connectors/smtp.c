@@ -1,4 +1,4 @@
-#include "smtp.h"
+#include "connectors/smtp.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../agent/buf.h"
-#include "../agent/log.h"
-#include "../agent/secure.h"
+#include "agent/base/buf.h"
+#include "agent/base/log.h"
+#include "agent/base/secure.h"
 
 struct smtp {
 	CURL *curl;

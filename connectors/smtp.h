@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
-#include "../agent/diag.h"
-#include "../config/config.h"
+#include "agent/base/diag.h"
+#include "config/config.h"
 
 enum smtp_class {
 	SMTP_SENT,      /* 250 after the data */

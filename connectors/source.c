@@ -1,4 +1,4 @@
-#include "source.h"
+#include "connectors/source.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,8 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "agent/base64.h"
-#include "agent/buf.h"
+#include "agent/text/base64.h"
+#include "agent/base/buf.h"
 
 struct entry {
 	char *dn;

@@ -13,8 +13,8 @@
  *    holds no control character (but tabs);
  *  - nothing leaks either way (config_free, strlist_free). */
 #include "config/config.h"
-#include "agent/diag.h"
-#include "fuzz.h"
+#include "agent/base/diag.h"
+#include "tests/fuzz/fuzz.h"
 
 static void check_slot(const struct config *c, int slot, int optional)
 {

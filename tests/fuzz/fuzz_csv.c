@@ -15,11 +15,11 @@
  *    lines. */
 #include <sys/mman.h>
 
-#include "agent/arena.h"
-#include "agent/buf.h"
-#include "agent/diag.h"
+#include "agent/base/arena.h"
+#include "agent/base/buf.h"
+#include "agent/base/diag.h"
 #include "connectors/csv.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #define NAME "fuzz.csv"
 

@@ -15,12 +15,12 @@
  *    exactly the fields the builder writes (nothing a value could add), the
  *    From and To display names and the Subject decode to the input, and the
  *    quoted-printable body decodes to the body with CRLF line ends. */
-#include "agent/address.h"
-#include "agent/buf.h"
-#include "agent/diag.h"
-#include "agent/message.h"
-#include "agent/template.h"
-#include "fuzz.h"
+#include "agent/text/address.h"
+#include "agent/base/buf.h"
+#include "agent/base/diag.h"
+#include "agent/notify/message.h"
+#include "agent/text/template.h"
+#include "tests/fuzz/fuzz.h"
 
 #define LINE_LIMIT 998
 #define ADDR "someone@example.com"

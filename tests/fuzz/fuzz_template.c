@@ -23,10 +23,10 @@
  *    first AVA; and the DN ends with its tmpl_dn_fixed_suffix(). */
 #include <ldap.h>
 
-#include "agent/buf.h"
-#include "agent/dn.h"
-#include "agent/template.h"
-#include "fuzz.h"
+#include "agent/base/buf.h"
+#include "agent/text/dn.h"
+#include "agent/text/template.h"
+#include "tests/fuzz/fuzz.h"
 
 #define MAX_PIECES 17
 #define ALL_BUILTINS ((1u << TB_COUNT) - 1)

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 /* Runs the target on one file, read into a buffer of exactly its size so
  * that the sanitizers see any read past the end. */

@@ -1,0 +1,98 @@
+/* The parts of the apply engine that its two files share: the operations a
+ * plan becomes, and the engine's state. apply_build.c turns actions into
+ * operations (passwords generated and hashed there) and role groups into
+ * adds and member batches; apply.c sends them, settles their outcomes and
+ * journals everything. Internal to the two. */
+#ifndef LDAPENROLL_APPLY_INTERNAL_H
+#define LDAPENROLL_APPLY_INTERNAL_H
+
+#include "agent/apply/apply.h"
+#include "agent/base/arena.h"
+#include "agent/base/buf.h"
+#include "agent/base/log.h"
+
+enum op_kind { K_ADD, K_MODIFY };
+enum op_state { S_QUEUED, S_SENT, S_DONE, S_FAILED, S_UNKNOWN, S_SKIPPED };
+
+struct op {
+	enum op_kind kind;
+	size_t action;          /* the plan action; NO_ACTION for a member batch */
+	const char *dn;
+	struct dir_mod *mods;
+	size_t n_mods;
+	int permissive;
+	const char *hash;       /* the userPassword sent, to recognise it on read-back */
+	const char *assertion;  /* an update: the old values, as a filter the entry must match */
+	size_t *members;        /* actions whose membership this operation carries */
+	size_t n_members;
+	int msgid;
+	enum op_state state;
+	int tries;
+};
+
+#define NO_ACTION ((size_t)-1)
+
+/* A role group of phase 3 and the actions whose people join it. */
+struct group {
+	const char *dn;
+	size_t create;          /* its create_role action, or NO_ACTION */
+	size_t *members;
+	size_t n, alloc;
+};
+
+/* Operations in flight, by message id (open addressing; ids are > 0). */
+struct inflight {
+	struct op **slot;
+	int *id;
+	size_t cap, n;
+};
+
+struct engine {
+	struct apply *a;
+	struct apply_report *r;
+	const struct config *cfg;
+	const struct plan *plan;
+	struct arena arena;
+	struct diag *d;
+	struct inflight fl;
+	struct op **retry;
+	size_t n_retry, alloc_retry;
+	int stop;               /* the status that stopped the run, 0 while going */
+	size_t unsynced;
+	struct group *groups;   /* phase 3: who joins which group */
+	size_t n_groups;
+	struct progress progress;
+	struct buf jb;          /* the journal record being built */
+};
+
+/* Operations in the order they go out. */
+struct opvec {
+	struct op **v;
+	size_t n, alloc;
+};
+
+static inline const char *adup(struct engine *E, const char *s)
+{
+	return arena_strdup(&E->arena, s);
+}
+
+static inline const struct plan_action *act_of(struct engine *E, size_t i)
+{
+	return &E->plan->actions[i];
+}
+
+/* apply.c: the outcome of an action, once: in the report, the per-action
+ * state and the journal. */
+void ap_settle(struct engine *E, size_t i, enum outcome o, int code, const char *error);
+
+/* apply_build.c */
+/* The operation of action i, its password (if any) generated into the
+ * action's slot and hashed; NULL when that failed (E->d says why) or out of
+ * memory. */
+struct op *ap_build_op(struct engine *E, size_t i);
+/* The operations of phase 3 from the outcomes of phases 1 and 2, appended to
+ * ops (E->groups filled on the way); -1 when out of memory. */
+int ap_build_groups(struct engine *E, struct opvec *ops);
+int ap_opvec_push(struct opvec *o, struct op *op);
+
+#endif

@@ -1,0 +1,45 @@
+/* JSON output helpers (RFC 8259). Strings are expected to be valid UTF-8
+ * (every input is validated on the way in); control characters, '"' and '\'
+ * are escaped. */
+#ifndef LDAPENROLL_JSON_H
+#define LDAPENROLL_JSON_H
+
+#include "agent/base/buf.h"
+
+/* Appends s as a quoted JSON string. */
+int json_add_string(struct buf *b, const char *s);
+/* Appends "key": followed by the quoted value; a NULL value gives null. */
+int json_add_member_str(struct buf *b, const char *key, const char *value);
+
+/* --- reading ----------------------------------------------------------------
+ * A small parser for what the agent reads back: journal lines and saved
+ * plans. Nesting is limited; strings are decoded to UTF-8 (\u escapes
+ * included) and may not hold NUL. */
+
+enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+
+struct json {
+	enum json_type type;
+	int boolean;
+	double number;
+	char *string;          /* JSON_STRING */
+	struct json **items;   /* JSON_ARRAY: items; JSON_OBJECT: values */
+	char **keys;           /* JSON_OBJECT */
+	size_t n;
+};
+
+/* Parses one JSON value (surrounding white space allowed). Returns the
+ * tree, or NULL with a reason ("offset N: problem") in err. */
+struct json *json_parse(const char *text, size_t len, char *err, size_t errsize);
+void json_free(struct json *v);
+
+/* Appends v as compact JSON. */
+void json_write(struct buf *b, const struct json *v);
+
+/* Lookups that tolerate a missing key or a wrong type (NULL / the
+ * fallback). */
+const struct json *json_get(const struct json *obj, const char *key);
+const char *json_get_str(const struct json *obj, const char *key);
+double json_get_num(const struct json *obj, const char *key, double fallback);
+
+#endif

@@ -1,0 +1,63 @@
+#include "agent/base/testhook.h"
+
+#ifdef LDAPENROLL_TEST_HOOKS
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/base/log.h"
+
+/* Whether VAR names POINT (POINT or POINT:N), and this is the N-th time
+ * (default 1) the program reaches it. */
+static int reached(const char *var, const char *point, long *count)
+{
+	const char *v = getenv(var), *colon;
+	size_t len;
+	long n = 1;
+
+	if (!v)
+		return 0;
+	colon = strchr(v, ':');
+	len = colon ? (size_t)(colon - v) : strlen(v);
+	if (colon)
+		n = atol(colon + 1);
+	return len == strlen(point) && strncmp(v, point, len) == 0 && ++*count == n;
+}
+
+void testhook_point(const char *point)
+{
+	static long crash, pause;
+
+	if (reached("LDAPENROLL_TEST_PAUSE_AT", point, &pause)) {
+		log_warn("test hook: pausing at %s", point);
+		raise(SIGSTOP);
+	}
+	if (reached("LDAPENROLL_TEST_CRASH_AT", point, &crash)) {
+		log_warn("test hook: crashing at %s (%ld)", point, crash);
+		kill(getpid(), SIGKILL);
+	}
+}
+
+int testhook_random_broken(void)
+{
+	const char *v = getenv("LDAPENROLL_TEST_FAIL_RANDOM");
+
+	return v && *v == '1';
+}
+
+int testhook_journal_write_fails(void)
+{
+	static long count;
+	const char *v = getenv("LDAPENROLL_TEST_JOURNAL_FAIL_AFTER");
+
+	if (!v || ++count <= atol(v))
+		return 0;
+	errno = ENOSPC;
+	return 1;
+}
+#else
+/* ISO C wants something in every translation unit. */
+typedef int testhook_unused;
+#endif

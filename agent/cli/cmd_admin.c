@@ -1,0 +1,167 @@
+/* The administrator's one-off jobs, each previewed unless --apply:
+ *
+ *   enable --users FILE / disable --users FILE
+ *   reset-passwords --scope all|all-except|without-role|selected
+ *                   [--users FILE] [--password-file FILE]
+ *   notify --job ID [--all]
+ *
+ * They read the directory, not the source: the people are the managed
+ * entries, found by the attribute that holds the source key. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "connectors/csv.h"
+#include "agent/state/jobs.h"
+#include "agent/base/log.h"
+#include "agent/plan/plan_admin.h"
+#include "agent/run/run.h"
+#include "agent/base/secure.h"
+
+static int read_users(struct run *r, struct listed **out, size_t *n)
+{
+	struct listed_key *keys;
+	size_t i;
+	int rc;
+
+	rc = csv_read_keys(r->cli->users, r->cfg->source.key, &r->records_arena, &keys, n, &r->d);
+	if (rc < 0)
+		return rc;
+	*out = calloc(*n, sizeof **out);
+	if (!*out) {
+		free(keys);
+		return diag_set(&r->d, ST_FAIL, "out of memory");
+	}
+	for (i = 0; i < *n; i++) {
+		(*out)[i].key = keys[i].key;
+		(*out)[i].line = keys[i].line;
+	}
+	free(keys);
+	log_info("read %zu keys from %s", *n, r->cli->users);
+	return 0;
+}
+
+/* notify --job: the people of that job who got a password. */
+static int read_job_people(struct run *r, struct job **job, struct listed **out, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = job_read(r->cfg->state_dir, r->cli->job, job, &r->d)) < 0)
+		return rc;
+	*out = calloc((*job)->n_people ? (*job)->n_people : 1, sizeof **out);
+	if (!*out)
+		return diag_set(&r->d, ST_FAIL, "out of memory");
+	for (*n = 0, i = 0; i < (*job)->n_people; i++) {
+		const struct job_person *p = &(*job)->people[i];
+		if (!p->password)
+			continue;
+		(*out)[*n].key = p->key;
+		(*out)[*n].dn = p->dn;
+		(*out)[*n].unconfirmed = job_person_unconfirmed(p);
+		(*n)++;
+	}
+	if (!*n)
+		return diag_set(&r->d, ST_INPUT, "job %s set no password: there is nothing to send again", r->cli->job);
+	return 0;
+}
+
+/* --password-file: owner-only, the whole content (less a final newline)
+ * is the password, and it must pass the policy. */
+static int read_default_password(struct run *r, struct buf *pw)
+{
+	const char *why;
+	int rc;
+
+	if ((rc = secret_file_read(r->cli->password_file, pw, &r->d)) < 0) {
+		diag_prefix(&r->d, "--password-file: ");
+		return rc;
+	}
+	if (password_check(&r->cfg->passwords, pw->data, pw->len, &why) < 0)
+		return diag_set(&r->d, ST_INPUT, "--password-file: the password is refused: %s; nothing was changed", why);
+	return 0;
+}
+
+static enum reset_scope scope_of(const char *s)
+{
+	if (strcmp(s, "all") == 0)
+		return RESET_ALL;
+	if (strcmp(s, "all-except") == 0)
+		return RESET_ALL_EXCEPT;
+	if (strcmp(s, "without-role") == 0)
+		return RESET_WITHOUT_ROLE;
+	return RESET_SELECTED;
+}
+
+int cmd_admin(struct run *r)
+{
+	const struct cli *cli = r->cli;
+	const char *command = command_name(cli->cmd);
+	struct admin_input in = {0};
+	struct buf pw = BUF_INIT, source = BUF_INIT;
+	struct listed *listed = NULL;
+	struct job *job = NULL;
+	int rc;
+
+	in.cfg = r->cfg;
+	in.kind = cli->cmd == CMD_ENABLE ? ADMIN_ENABLE
+		  : cli->cmd == CMD_DISABLE ? ADMIN_DISABLE
+		  : cli->cmd == CMD_NOTIFY  ? ADMIN_NOTIFY
+					    : ADMIN_RESET;
+	if (cli->scope)
+		in.scope = scope_of(cli->scope);
+	if (in.kind == ADMIN_RESET && !cli->password_file && r->cfg->notify.enabled &&
+	    !r->cfg->notify.n_tmpl[MSG_PASSWORD]) {
+		rc = diag_set(&r->d, ST_INPUT,
+			      "reset-passwords sends the password message, but %s has no password.txt; add one, or give --password-file",
+			      r->cfg->notify.templates);
+		goto out;
+	}
+	if (cli->password_file && (rc = read_default_password(r, &pw)) < 0)
+		goto out;
+	if (cli->apply && (rc = run_lock_state(r)) < 0)
+		goto out;
+	if (cli->users && (rc = read_users(r, &listed, &in.n_listed)) < 0)
+		goto out;
+	if (cli->cmd == CMD_NOTIFY) {
+		if ((rc = read_job_people(r, &job, &listed, &in.n_listed)) < 0)
+			goto out;
+		buf_printf(&source, "job %s", cli->job);
+	} else if (cli->users) {
+		buf_adds(&source, cli->users);
+	} else {
+		buf_printf(&source, "the directory (--scope %s)", cli->scope);
+	}
+	if (source.failed) {
+		rc = diag_set(&r->d, ST_FAIL, "out of memory");
+		goto out;
+	}
+	if ((rc = run_read_directory(r)) < 0)
+		goto out;
+	in.entries = r->entries.v;
+	in.n_entries = r->entries.n;
+	in.listed = listed;
+	in.default_password = pw.len > 0;
+	in.all = cli->all;
+	in.job = cli->job;
+	in.source = buf_str(&source);
+	if ((rc = plan_admin(&in, &r->plan, &r->d)) < 0)
+		goto out;
+	if (r->plan->n_unchanged)
+		log_info("%zu people are left as they are (%s)", r->plan->n_unchanged,
+			 cli->cmd == CMD_NOTIFY ? "they changed their password, or are disabled"
+			 : cli->cmd == CMD_RESET_PASSWORDS ? "spared, or disabled"
+							   : "already as asked");
+	if (cli->apply) {
+		r->apply.fixed_password = pw.len ? pw.data : NULL;
+		rc = run_apply(r, command);
+		r->apply.fixed_password = NULL;
+	} else {
+		rc = run_write_plan(r, command, NULL);
+	}
+out:
+	buf_release_secret(&pw);
+	buf_release(&source);
+	free(listed);
+	job_free(job);
+	return rc;
+}

@@ -1,0 +1,334 @@
+/* jobs [ID] [--manual] [--format text|json|csv]: the jobs of the state
+ * directory, one job with its counts and what became of each person (also
+ * while it runs), or the people who need to be told by other means. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/base/buf.h"
+#include "agent/state/jobs.h"
+#include "agent/base/json.h"
+#include "agent/base/oom.h"
+#include "agent/run/run.h"
+
+/* A CSV cell. Text a spreadsheet would run as a formula (= + - @, tab, CR)
+ * gets a leading apostrophe; cells with separators or quotes are quoted. */
+static void csv_cell(struct buf *b, const char *s)
+{
+	const char *p;
+
+	if (!s)
+		s = "";
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r') {
+		buf_adds(b, "\"'");
+	} else if (strpbrk(s, ",\"\r\n")) {
+		buf_addc(b, '"');
+	} else {
+		buf_adds(b, s);
+		return;
+	}
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+static const char *manual_reason(const struct job_person *p)
+{
+	return p->manual;
+}
+
+static void counts_json(struct buf *b, const struct job *j)
+{
+	buf_printf(b, "{\"planned\":%zu,\"results\":%zu,\"done\":%zu,\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"unknown\":%zu,"
+		      "\"messages_sent\":%zu,\"messages_failed\":%zu,\"messages_pending\":%zu,\"messages_skipped\":%zu,"
+		      "\"rejected\":%zu,\"not_enforced\":%zu",
+		   j->planned, j->results, j->done, j->failed, j->refused, j->skipped, j->unknown, j->msg_sent, j->msg_failed,
+		   j->msg_pending, j->msg_skipped, j->n_rejected, j->not_enforced);
+	if (j->end_counts[0]) {
+		buf_adds(b, ",\"final\":");
+		buf_adds(b, j->end_counts);
+	}
+	buf_addc(b, '}');
+}
+
+static int list_jobs(struct run *r, const char *state_dir)
+{
+	struct buf b = BUF_INIT;
+	char **ids;
+	size_t n, i;
+	int rc;
+	unsigned long oom_before = oom_count();
+
+	if ((rc = jobs_ids(state_dir, &ids, &n, &r->d)) < 0)
+		return rc;
+	if (r->cli->format == OUT_JSON)
+		buf_adds(&b, "{\"jobs\":[");
+	else if (r->cli->format == OUT_CSV)
+		buf_adds(&b, "id,command,started,finished,status,done,failed,messages_sent,messages_failed,messages_pending\n");
+	else if (n)
+		buf_printf(&b, "%-22s  %-15s  %-20s  %-23s  %s\n", "JOB", "COMMAND", "STARTED", "STATUS", "RESULT");
+	else
+		buf_printf(&b, "No jobs in %s yet.\n", state_dir);
+	/* Newest first: that is the one people look for. */
+	for (i = n; i-- > 0;) {
+		struct job *j;
+		if (job_read(state_dir, ids[i], &j, &r->d) < 0)
+			continue;
+		if (r->cli->format == OUT_JSON) {
+			buf_adds(&b, i + 1 == n ? "\n{" : ",\n{");
+			json_add_member_str(&b, "id", j->id);
+			buf_addc(&b, ',');
+			json_add_member_str(&b, "command", j->command);
+			buf_addc(&b, ',');
+			json_add_member_str(&b, "started", j->started);
+			buf_addc(&b, ',');
+			json_add_member_str(&b, "finished", j->finished);
+			buf_addc(&b, ',');
+			json_add_member_str(&b, "status", j->status);
+			buf_adds(&b, ",\"counts\":");
+			counts_json(&b, j);
+			buf_addc(&b, '}');
+		} else if (r->cli->format == OUT_CSV) {
+			csv_cell(&b, j->id);
+			buf_addc(&b, ',');
+			csv_cell(&b, j->command);
+			buf_addc(&b, ',');
+			csv_cell(&b, j->started);
+			buf_addc(&b, ',');
+			csv_cell(&b, j->finished);
+			buf_addc(&b, ',');
+			csv_cell(&b, j->status);
+			buf_printf(&b, ",%zu,%zu,%zu,%zu,%zu\n", j->done, j->failed, j->msg_sent, j->msg_failed, j->msg_pending);
+		} else {
+			buf_printf(&b, "%-22s  %-15s  %-20s  %-23s  %zu done, %zu failed; %zu messages sent, %zu failed, %zu pending\n",
+				   j->id, j->command ? j->command : "?", j->started ? j->started : "?", j->status, j->done,
+				   j->failed, j->msg_sent, j->msg_failed, j->msg_pending);
+		}
+		job_free(j);
+	}
+	if (r->cli->format == OUT_JSON)
+		buf_adds(&b, "\n]}\n");
+	/* A listing missing a line or a job would mislead: nothing then. */
+	if (oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory listing the jobs");
+	else
+		fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
+}
+
+static void person_json(struct buf *b, const struct job_person *p)
+{
+	size_t k;
+
+	buf_addc(b, '{');
+	json_add_member_str(b, "key", p->key);
+	buf_addc(b, ',');
+	json_add_member_str(b, "dn", p->dn);
+	if (p->line)
+		buf_printf(b, ",\"line\":%u", p->line);
+	buf_adds(b, ",\"actions\":[");
+	for (k = 0; k < p->n_actions; k++) {
+		const struct job_action *a = &p->actions[k];
+		buf_adds(b, k ? ",{" : "{");
+		json_add_member_str(b, "op", a->op);
+		buf_addc(b, ',');
+		json_add_member_str(b, "status", a->status);
+		if (a->code >= 0)
+			buf_printf(b, ",\"code\":%d", a->code);
+		if (a->error) {
+			buf_addc(b, ',');
+			json_add_member_str(b, "error", a->error);
+		}
+		if (a->role_dn) {
+			buf_addc(b, ',');
+			json_add_member_str(b, "role_dn", a->role_dn);
+		}
+		buf_addc(b, '}');
+	}
+	buf_adds(b, "],\"messages\":[");
+	for (k = 0; k < p->n_messages; k++) {
+		const struct job_message *m = &p->messages[k];
+		buf_adds(b, k ? ",{" : "{");
+		json_add_member_str(b, "kind", m->kind);
+		buf_addc(b, ',');
+		json_add_member_str(b, "to", m->to);
+		buf_addc(b, ',');
+		json_add_member_str(b, "status", m->status);
+		buf_printf(b, ",\"attempts\":%d,", m->attempts);
+		json_add_member_str(b, "error", m->error);
+		buf_addc(b, '}');
+	}
+	buf_printf(b, "],\"manual\":%s", manual_reason(p) ? "true" : "false");
+	if (manual_reason(p)) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "manual_reason", manual_reason(p));
+	}
+	buf_printf(b, ",\"waiting_for_mail\":%s}", job_person_pending(p) ? "true" : "false");
+}
+
+static void person_text(struct buf *b, const struct job_person *p)
+{
+	size_t k;
+
+	buf_printf(b, "  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "");
+	for (k = 0; k < p->n_actions; k++) {
+		const struct job_action *a = &p->actions[k];
+		buf_printf(b, "      %-15s %s", a->op, a->status);
+		if (a->error)
+			buf_printf(b, ": %s", a->error);
+		buf_addc(b, '\n');
+	}
+	for (k = 0; k < p->n_messages; k++) {
+		const struct job_message *m = &p->messages[k];
+		buf_printf(b, "      %-15s %s to %s (%d attempt%s)", m->kind, m->status, m->to, m->attempts,
+			   m->attempts == 1 ? "" : "s");
+		if (m->error)
+			buf_printf(b, ": %s", m->error);
+		buf_addc(b, '\n');
+	}
+	if (manual_reason(p))
+		buf_printf(b, "      needs manual notification: %s\n", manual_reason(p));
+	else if (job_person_pending(p))
+		buf_adds(b, "      waiting for mail: the next run sends a fresh password\n");
+}
+
+static int show_job(struct run *r, const char *state_dir, const char *id)
+{
+	struct buf b = BUF_INIT;
+	struct job *j;
+	size_t i, shown = 0;
+	int rc;
+	unsigned long oom_before = oom_count();
+
+	if ((rc = job_read(state_dir, id, &j, &r->d)) < 0)
+		return rc;
+	if (r->cli->manual) {
+		if (r->cli->format == OUT_CSV)
+			buf_adds(&b, "key,dn,reason\n");
+		else if (r->cli->format == OUT_JSON)
+			buf_printf(&b, "{\"id\":\"%s\",\"manual\":[", j->id);
+		for (i = 0; i < j->n_people; i++) {
+			const struct job_person *p = &j->people[i];
+			if (!manual_reason(p))
+				continue;
+			if (r->cli->format == OUT_CSV) {
+				csv_cell(&b, p->key);
+				buf_addc(&b, ',');
+				csv_cell(&b, p->dn);
+				buf_addc(&b, ',');
+				csv_cell(&b, manual_reason(p));
+				buf_addc(&b, '\n');
+			} else if (r->cli->format == OUT_JSON) {
+				buf_adds(&b, shown ? ",\n{" : "\n{");
+				json_add_member_str(&b, "key", p->key);
+				buf_addc(&b, ',');
+				json_add_member_str(&b, "dn", p->dn);
+				buf_addc(&b, ',');
+				json_add_member_str(&b, "reason", manual_reason(p));
+				buf_addc(&b, '}');
+			} else {
+				buf_printf(&b, "%s  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "", manual_reason(p));
+			}
+			shown++;
+		}
+		if (r->cli->format == OUT_JSON)
+			buf_adds(&b, "\n]}\n");
+		else if (r->cli->format == OUT_TEXT && !shown)
+			buf_adds(&b, "Nobody in this job needs manual notification.\n");
+	} else if (r->cli->format == OUT_JSON) {
+		buf_adds(&b, "{");
+		json_add_member_str(&b, "id", j->id);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "command", j->command);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "status", j->status);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "started", j->started);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "finished", j->finished);
+		buf_adds(&b, ",\"counts\":");
+		counts_json(&b, j);
+		buf_adds(&b, ",\"people\":[");
+		for (i = 0; i < j->n_people; i++) {
+			buf_adds(&b, i ? ",\n" : "\n");
+			person_json(&b, &j->people[i]);
+		}
+		buf_adds(&b, "],\"rejected\":[");
+		for (i = 0; i < j->n_rejected; i++) {
+			buf_printf(&b, "%s{\"line\":%u,", i ? "," : "", j->rejected[i].line);
+			json_add_member_str(&b, "key", j->rejected[i].key);
+			buf_addc(&b, ',');
+			json_add_member_str(&b, "reason", j->rejected[i].reason);
+			buf_addc(&b, '}');
+		}
+		buf_adds(&b, "]}\n");
+	} else if (r->cli->format == OUT_CSV) {
+		buf_adds(&b, "key,dn,actions,messages,manual\n");
+		for (i = 0; i < j->n_people; i++) {
+			const struct job_person *p = &j->people[i];
+			struct buf acts = BUF_INIT, msgs = BUF_INIT;
+			size_t k;
+			for (k = 0; k < p->n_actions; k++)
+				buf_printf(&acts, "%s%s %s", k ? "; " : "", p->actions[k].op, p->actions[k].status);
+			for (k = 0; k < p->n_messages; k++)
+				buf_printf(&msgs, "%s%s %s", k ? "; " : "", p->messages[k].kind, p->messages[k].status);
+			csv_cell(&b, p->key);
+			buf_addc(&b, ',');
+			csv_cell(&b, p->dn);
+			buf_addc(&b, ',');
+			csv_cell(&b, buf_str(&acts));
+			buf_addc(&b, ',');
+			csv_cell(&b, buf_str(&msgs));
+			buf_addc(&b, ',');
+			csv_cell(&b, manual_reason(p));
+			buf_addc(&b, '\n');
+			buf_release(&acts);
+			buf_release(&msgs);
+		}
+	} else {
+		buf_printf(&b, "job %s (%s): %s\n", j->id, j->command ? j->command : "?", j->status);
+		buf_printf(&b, "  started %s%s%s\n", j->started ? j->started : "?", j->finished ? ", finished " : "",
+			   j->finished ? j->finished : "");
+		if (!j->finished && j->planned)
+			buf_printf(&b, "  progress: %zu of %zu directory actions have an outcome\n", j->results, j->planned);
+		buf_printf(&b, "  directory: %zu done, %zu failed, %zu refused, %zu skipped, %zu unknown\n", j->done,
+			   j->failed, j->refused, j->skipped, j->unknown);
+		buf_printf(&b, "  messages: %zu sent, %zu failed, %zu pending, %zu skipped\n", j->msg_sent, j->msg_failed,
+			   j->msg_pending, j->msg_skipped);
+		if (j->not_enforced)
+			buf_printf(&b, "  %zu people whose password change the directory will not force\n", j->not_enforced);
+		for (i = 0; i < j->n_rejected; i++)
+			buf_printf(&b, "  rejected line %u%s%s%s: %s\n", j->rejected[i].line, j->rejected[i].key ? " (" : "",
+				   j->rejected[i].key ? j->rejected[i].key : "", j->rejected[i].key ? ")" : "",
+				   j->rejected[i].reason);
+		if (j->n_people)
+			buf_adds(&b, "people:\n");
+		for (i = 0; i < j->n_people; i++)
+			person_text(&b, &j->people[i]);
+		if (j->bad_lines)
+			buf_printf(&b, "  (%zu unreadable journal lines skipped)\n", j->bad_lines);
+	}
+	if (oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory showing job %s", id);
+	else
+		fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	job_free(j);
+	return rc;
+}
+
+int cmd_jobs(struct run *r)
+{
+	const char *state_dir = r->cli->state_dir ? r->cli->state_dir : r->cfg->state_dir;
+
+	if (r->cli->job)
+		return show_job(r, state_dir, r->cli->job);
+	return list_jobs(r, state_dir);
+}

@@ -1,0 +1,959 @@
+/* The planner. Pure: it reads config, records and entries, and writes a
+ * plan; it never touches a network, a file or the clock.
+ *
+ * Shape: index the directory once (DN -> entry, key -> person), then take
+ * each source row in order (validate, render, compare), then finish with the
+ * people absent from the source and the containers and groups the rows need.
+ * Every lookup is a hash table; nothing is quadratic in the number of rows. */
+#include "agent/plan/plan.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent/text/address.h"
+#include "agent/base/buf.h"
+#include "agent/text/dn.h"
+#include "agent/base/hmap.h"
+#include "agent/base/oom.h"
+#include "agent/plan/plan_internal.h"
+#include "agent/text/template.h"
+
+/* A role group the plan touches. */
+struct group {
+	const char *dn, *ndn, *role;
+	const struct entry *entry; /* NULL: the group is created */
+	struct hmap members;       /* existing members, canonical DNs; built on first use */
+	int members_built;
+	size_t joining;            /* people the plan adds */
+};
+
+struct planner {
+	const struct plan_input *in;
+	const struct config *cfg;
+	struct plan_builder B;
+	struct plan *p;      /* B.p */
+	struct arena *a;     /* its arena */
+	struct hmap by_dn;     /* canonical DN -> entry */
+	struct hmap by_key;    /* key (no case) -> person entry, or &ambiguous */
+	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
+	unsigned char *matched;
+	struct hmap groups;    /* canonical DN -> struct group */
+	struct group **group_list;
+	size_t n_groups;
+	struct hmap accounts;  /* canonical DN -> DN, for containers the plan creates */
+	struct buf fatal;      /* plan-wide problems, one per line */
+	struct hmap fatal_seen;
+	const char *mail_attr; /* the people attribute holding the address */
+	/* Strings that repeat across rows (accounts, roles, their DNs,
+	 * locales) are stored once; a row's own canonical DNs live only
+	 * while the row is planned. A million-row plan stays compact. */
+	struct hmap interned;
+	struct buf scratch, row_ndn, parent_ndn;
+};
+
+static const char ambiguous;
+
+/* --- small helpers (see plan_internal.h) ---------------------------------- */
+
+#define fmt(P, ...) pb_printf(&(P)->B, __VA_ARGS__)
+#define adup(P, s) pb_strdup(&(P)->B, s)
+#define canon(P, dn) pb_canon(&(P)->B, dn)
+#define new_action(P, op) pb_action(&(P)->B, op)
+#define has_all_classes(e, classes) entry_has_classes(e, classes)
+#define is_disabled(e) entry_is_disabled(e)
+
+/* One stored copy of s for the whole plan. */
+static const char *intern(struct planner *P, const char *s)
+{
+	const char *c = hmap_get(&P->interned, s);
+
+	if (c)
+		return c;
+	if ((c = adup(P, s)) && hmap_insert(&P->interned, c, (void *)c, NULL) < 0)
+		P->B.oom = 1;
+	return c;
+}
+
+/* The canonical form of dn in b (overwritten), or NULL when dn is not one
+ * (or memory ran out: the plan then fails as a whole). */
+static const char *canon_in(struct planner *P, struct buf *b, const char *dn)
+{
+	int rc;
+
+	buf_reset(b);
+	if ((rc = dn_normalize(dn, b)) == 0 && !b->failed)
+		return buf_str(b);
+	if (rc == -2 || b->failed)
+		P->B.oom = 1;
+	return NULL;
+}
+
+/* The canonical form of a DN that repeats across rows, stored once. */
+static const char *canon_interned(struct planner *P, const char *dn)
+{
+	const char *n = canon_in(P, &P->scratch, dn);
+
+	return n ? intern(P, n) : NULL;
+}
+
+static void add_fatal(struct planner *P, const char *msg)
+{
+	char *key = adup(P, msg);
+
+	/* Many rows may hit the same problem; say it once. */
+	if (key && hmap_insert(&P->fatal_seen, key, key, NULL) == 1) {
+		if (P->fatal.len)
+			buf_addc(&P->fatal, '\n');
+		buf_adds(&P->fatal, msg);
+	}
+}
+
+static void reject(struct planner *P, const struct record *r, const char *key, const char *reason)
+{
+	pb_reject(&P->B, r->line, key, reason);
+}
+
+static int entry_has_classes(const struct entry *e, const struct strlist *classes)
+{
+	size_t i;
+
+	for (i = 0; i < classes->n; i++)
+		if (!entry_has_value(e, "objectClass", classes->items[i], 1))
+			return 0;
+	return 1;
+}
+
+/* --- indexing the directory --------------------------------------------- */
+
+static int index_directory(struct planner *P)
+{
+	const struct config *cfg = P->cfg;
+	size_t i;
+
+	P->matched = calloc(P->in->n_entries ? P->in->n_entries : 1, 1);
+	if (!P->matched)
+		return -1;
+	for (i = 0; i < P->in->n_entries; i++) {
+		const struct entry *e = &P->in->entries[i];
+		const char *ndn = canon(P, e->dn), *key;
+		void *old;
+
+		if (!ndn)
+			continue; /* the server sent something we cannot read: not ours to manage */
+		if (hmap_insert(&P->by_dn, ndn, (void *)e, NULL) < 0)
+			return -1;
+		if (!cfg->people.key_attr || !has_all_classes(e, &cfg->people.object_classes))
+			continue;
+		if (!(key = entry_first(e, cfg->people.key_attr)))
+			continue;
+		P->p->n_managed++;
+		switch (hmap_insert(&P->by_key, key, (void *)e, &old)) {
+		case -1:
+			return -1;
+		case 0:
+			hmap_set(&P->by_key, key, (void *)&ambiguous);
+			break;
+		}
+	}
+	return 0;
+}
+
+static size_t entry_index(const struct planner *P, const struct entry *e)
+{
+	return (size_t)(e - P->in->entries);
+}
+
+/* --- groups and containers ------------------------------------------------ */
+
+static struct group *group_for(struct planner *P, const char *dn, const char *ndn, const char *role)
+{
+	struct group *g = hmap_get(&P->groups, ndn), **list;
+
+	if (g)
+		return g;
+	list = realloc(P->group_list, (P->n_groups + 1) * sizeof *list);
+	if (list)
+		P->group_list = list;
+	g = arena_calloc(P->a, 1, sizeof *g);
+	if (!g || !list) {
+		P->B.oom = 1;
+		return NULL;
+	}
+	g->dn = dn;
+	g->ndn = ndn;
+	g->role = role;
+	g->entry = hmap_get(&P->by_dn, ndn);
+	hmap_init(&g->members, 0);
+	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
+		P->B.oom = 1;
+		return NULL;
+	}
+	P->group_list[P->n_groups++] = g;
+	return g;
+}
+
+static int is_member(struct planner *P, struct group *g, const char *person_ndn)
+{
+	const struct entry_attr *m;
+	size_t i;
+
+	if (!g->entry)
+		return 0;
+	if (!g->members_built) {
+		g->members_built = 1;
+		m = entry_attr(g->entry, P->cfg->roles.member_attribute);
+		for (i = 0; m && i < m->n; i++) {
+			const char *n = canon(P, m->values[i]);
+			if (n && hmap_insert(&g->members, n, (void *)n, NULL) < 0)
+				P->B.oom = 1;
+		}
+	}
+	return hmap_get(&g->members, person_ndn) != NULL;
+}
+
+/* True when dn exists or the plan creates it (or, offline, may exist). */
+static int dn_available(struct planner *P, const char *ndn)
+{
+	return P->in->offline || hmap_get(&P->by_dn, ndn) || hmap_get(&P->accounts, ndn);
+}
+
+/* --- one row ---------------------------------------------------------------- */
+
+struct row {
+	const struct record *rec;
+	struct tmpl_env env;
+	const char *key;
+	const char *account_dn, *account_ndn, *account;
+	const char *role, *role_dn, *role_ndn;
+	enum role_origin origin;
+	const char *dn, *ndn;
+	struct plan_attr *attrs;
+	size_t n_attrs;
+	const char **values;   /* rendered people.attributes, by index ("" = empty) */
+	int active;
+};
+
+static const char *field(const struct row *r, int slot)
+{
+	return slot >= 0 && (size_t)slot < r->env.n_fields ? r->env.fields[slot] : NULL;
+}
+
+/* Renders t into P->scratch (overwritten); *why gets the reason on
+ * failure. */
+static const char *render_scratch(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
+				  const char **why)
+{
+	struct tmpl_error err;
+
+	buf_reset(&P->scratch);
+	if (tmpl_render(t, env, &P->scratch, &err) < 0) {
+		*why = fmt(P, "%s", err.msg);
+		return NULL;
+	}
+	return buf_str(&P->scratch);
+}
+
+static const char *render_interned(struct planner *P, const struct tmpl *t, const struct tmpl_env *env,
+				   const char **why)
+{
+	const char *s = render_scratch(P, t, env, why);
+
+	return s ? intern(P, s) : NULL;
+}
+
+/* Renders t into a copy of its own in the plan. */
+static const char *render(struct planner *P, const struct tmpl *t, const struct tmpl_env *env, const char **why)
+{
+	const char *s = render_scratch(P, t, env, why);
+
+	return s ? adup(P, s) : NULL;
+}
+
+static const char *check_key(struct planner *P, const char *key)
+{
+	const unsigned char *p;
+
+	if (!key || !*key)
+		return fmt(P, "missing key %s", P->cfg->source.key);
+	for (p = (const unsigned char *)key; *p; p++) {
+		if (*p < 0x21 || *p == 0x7f)
+			return fmt(P, "%s contains a %s", P->cfg->source.key,
+				   *p == '\n' || *p == '\r' ? "line break" : *p == ' ' ? "space" : "control character");
+		if (*p >= 0x80)
+			return fmt(P, "%s contains non-ASCII characters (not accepted in a login name)",
+				   P->cfg->source.key);
+		if (strchr("*()\\\"<>,;=", *p))
+			return fmt(P, "%s contains '%c', which is not accepted in a login name", P->cfg->source.key,
+				   *p);
+	}
+	return NULL;
+}
+
+/* The values the row is made of must be single lines: they end up in DNs,
+ * mail headers and messages. */
+static const char *check_fields(struct planner *P, const struct row *r)
+{
+	size_t slot;
+
+	for (slot = 0; slot < r->env.n_fields; slot++) {
+		const char *v = r->env.fields[slot];
+		if (v && strpbrk(v, "\r\n"))
+			return fmt(P, "line break in %s", P->cfg->columns.items[slot]);
+	}
+	return NULL;
+}
+
+/* Decides the row's role: the column as written, translated by roles.map,
+ * or roles.default. Returns a reject reason or NULL. */
+static const char *decide_role(struct planner *P, struct row *r)
+{
+	const struct cfg_roles *roles = &P->cfg->roles;
+	const struct tmpl *t = NULL;
+	const char *v = field(r, roles->column_slot), *why = NULL, *trimmed;
+	struct group *g;
+	size_t i, len;
+
+	if (!v)
+		v = "";
+	while (*v == ' ')
+		v++;
+	len = strlen(v);
+	while (len && v[len - 1] == ' ')
+		len--;
+	buf_reset(&P->scratch);
+	buf_add(&P->scratch, v, len);
+	if (!(trimmed = intern(P, buf_str(&P->scratch))))
+		return NULL;
+	if (!*trimmed) {
+		t = roles->default_role;
+		r->origin = ROLE_DEFAULT;
+		if (!t)
+			return fmt(P, "no role, and roles.default is not set");
+	} else if (roles->has_map) {
+		for (i = 0; i < roles->n_map; i++)
+			if (strcmp(roles->map[i].from, trimmed) == 0) {
+				t = roles->map[i].to;
+				r->origin = ROLE_MAP;
+				break;
+			}
+		if (!t) {
+			if (roles->unknown == UNKNOWN_REJECT || !roles->default_role)
+				return fmt(P, "unknown role '%s' (not in roles.map)", trimmed);
+			t = roles->default_role;
+			r->origin = ROLE_DEFAULT;
+		}
+	} else {
+		r->role = trimmed;
+		r->origin = ROLE_COLUMN;
+	}
+	if (t && !(r->role = render_interned(P, t, &r->env, &why)))
+		return why;
+	if (!*r->role)
+		return fmt(P, "the role name is empty");
+	r->env.builtins[TB_ROLE] = r->role;
+	if (!(r->role_dn = render_interned(P, roles->dn, &r->env, &why)))
+		return fmt(P, "role '%s': %s", r->role, why);
+	if (!(r->role_ndn = canon_interned(P, r->role_dn)))
+		return fmt(P, "role '%s' gives an invalid DN", r->role);
+	/* Everyone in one group names it the same way. */
+	if ((g = group_for(P, r->role_dn, r->role_ndn, r->role)))
+		r->role_dn = g->dn;
+	return NULL;
+}
+
+/* A rendered value to keep: the source field itself when the value is
+ * that field as written, a value the row already has, or a copy. */
+static const char *keep_value(struct planner *P, const struct row *r, const struct tmpl *t, const char *v, size_t n)
+{
+	int slot = t ? tmpl_single_column(t) : -1;
+	const char *f = field(r, slot);
+	size_t i;
+
+	if (f && strcmp(f, v) == 0)
+		return f;
+	for (i = 0; i < n; i++)
+		if (r->values[i] && strcmp(r->values[i], v) == 0)
+			return r->values[i];
+	return adup(P, v);
+}
+
+/* Renders people.attributes; returns a reject reason or NULL. */
+static const char *render_attributes(struct planner *P, struct row *r)
+{
+	const struct cfg_people *pp = &P->cfg->people;
+	const char *why = NULL, *rdn_value;
+	size_t i, n = 0;
+	int rdn_found = 0;
+
+	/* values[i] is attribute i's value, and also the one-value list the
+	 * entry's attribute points at: no list of its own per value. */
+	r->values = arena_calloc(P->a, pp->n_attrs + 1, sizeof *r->values);
+	r->attrs = arena_calloc(P->a, pp->n_attrs + 2, sizeof *r->attrs);
+	if (!r->values || !r->attrs)
+		return P->B.oom = 1, NULL;
+	r->attrs[n].name = "objectClass";
+	r->attrs[n].values = (const char **)pp->object_classes.items;
+	r->attrs[n++].n = pp->object_classes.n;
+	for (i = 0; i < pp->n_attrs; i++) {
+		const char *v = render_scratch(P, pp->attrs[i].value, &r->env, &why);
+		if (!v)
+			return why;
+		if (!(r->values[i] = keep_value(P, r, pp->attrs[i].value, v, i)))
+			return NULL;
+	}
+	buf_reset(&P->scratch);
+	tmpl_render_first_value(pp->dn, &r->env, &P->scratch);
+	if (!(rdn_value = keep_value(P, r, NULL, buf_str(&P->scratch), pp->n_attrs)))
+		return NULL;
+	for (i = 0; i < pp->n_attrs; i++) {
+		const char *v = r->values[i];
+		if (!*v)
+			continue;
+		r->attrs[n].name = pp->attrs[i].name;
+		if (pp->rdn_attr && strcasecmp(pp->attrs[i].name, pp->rdn_attr) == 0) {
+			rdn_found = 1;
+			if (strcasecmp(v, rdn_value) != 0) {
+				/* The naming value must be in the entry too. */
+				const char **two = arena_alloc(P->a, 2 * sizeof *two);
+				if (!two)
+					return P->B.oom = 1, NULL;
+				two[0] = v;
+				two[1] = rdn_value;
+				r->attrs[n].values = two;
+				r->attrs[n++].n = 2;
+				continue;
+			}
+		}
+		r->attrs[n].values = &r->values[i];
+		r->attrs[n++].n = 1;
+	}
+	if (pp->rdn_attr && !rdn_found) {
+		r->values[pp->n_attrs] = rdn_value;
+		r->attrs[n].name = pp->rdn_attr;
+		r->attrs[n].values = &r->values[pp->n_attrs];
+		r->attrs[n++].n = 1;
+	}
+	r->n_attrs = n;
+	return NULL;
+}
+
+static const char *attr_value(const struct planner *P, const struct row *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < P->cfg->people.n_attrs; i++)
+		if (strcasecmp(P->cfg->people.attrs[i].name, name) == 0)
+			return r->values[i] && *r->values[i] ? r->values[i] : NULL;
+	return NULL;
+}
+
+/* Whether a login name is one that no row may take (people.reserved). */
+static int is_reserved(const struct planner *P, const char *name)
+{
+	const struct strlist *l = &P->cfg->people.reserved;
+	size_t i;
+
+	for (i = 0; name && i < l->n; i++)
+		if (strcasecmp(l->items[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_active(struct planner *P, struct row *r)
+{
+	const char *why, *v;
+	size_t len;
+
+	if (!P->cfg->people.active)
+		return 1;
+	v = render_scratch(P, P->cfg->people.active, &r->env, &why);
+	if (!v)
+		return 1;
+	while (*v == ' ')
+		v++;
+	len = strlen(v);
+	while (len && v[len - 1] == ' ')
+		len--;
+	/* Inactive: empty, false, 0 or no (as Data Loader and LDAP write it). */
+	return !(len == 0 || (len == 5 && strncasecmp(v, "false", 5) == 0) || (len == 1 && v[0] == '0') ||
+		 (len == 2 && strncasecmp(v, "no", 2) == 0));
+}
+
+/* Fills the fields every action on this person shares. */
+static void person_action(struct planner *P, struct plan_action *act, const struct row *r)
+{
+	act->dn = r->dn;
+	act->key = r->key;
+	act->line = r->rec->line;
+	act->role = r->role;
+	act->role_dn = r->role_dn;
+	act->role_origin = r->origin;
+	act->rec = r->rec;
+	act->account = r->account;
+	act->first_name = attr_value(P, r, "givenName");
+	act->last_name = attr_value(P, r, "sn");
+	act->username = attr_value(P, r, "uid");
+	if (!act->username)
+		act->username = r->key;
+	act->email = P->mail_attr ? attr_value(P, r, P->mail_attr) : NULL;
+	if (P->cfg->notify.locale) {
+		const char *why;
+		struct tmpl_env env = r->env;
+		act->locale = render_interned(P, P->cfg->notify.locale, &env, &why);
+	}
+}
+
+/* A person who gets a generated password gets the configured messages, or
+ * goes to the manual list. */
+static void plan_messages(struct planner *P, struct plan_action *act)
+{
+	pb_messages(&P->B, P->cfg, act, P->cfg->notify.messages, P->cfg->notify.n_messages);
+}
+
+static void plan_update(struct planner *P, const struct row *r, const struct entry *e)
+{
+	const struct cfg_people *pp = &P->cfg->people;
+	struct plan_change *ch;
+	struct plan_action *act;
+	size_t i, j, n = 0;
+
+	ch = arena_calloc(P->a, pp->update.n ? pp->update.n : 1, sizeof *ch);
+	if (!ch) {
+		P->B.oom = 1;
+		return;
+	}
+	for (i = 0; i < pp->update.n; i++) {
+		const char *name = pp->update.items[i], *v = NULL;
+		const struct entry_attr *old = entry_attr(e, name);
+		size_t n_old = old ? old->n : 0;
+
+		for (j = 0; j < pp->n_attrs; j++)
+			if (strcasecmp(pp->attrs[j].name, name) == 0)
+				v = r->values[j];
+		if (v && !*v)
+			v = NULL;
+		if (!v && !n_old)
+			continue;
+		if (v && n_old == 1 && strcmp(old->values[0], v) == 0)
+			continue;
+		ch[n].attr = name;
+		ch[n].old = old ? old->values : NULL;
+		ch[n].n_old = n_old;
+		ch[n].value = v;
+		n++;
+	}
+	if (!n)
+		return;
+	if (!(act = new_action(P, OP_UPDATE_PERSON)))
+		return;
+	person_action(P, act, r);
+	act->entry = e;
+	act->changes = ch;
+	act->n_changes = n;
+	act->reason = "attributes differ from the source";
+}
+
+/* Joins the person to their role group when not a member yet. */
+static void plan_membership(struct planner *P, const struct row *r, int existing)
+{
+	struct group *g;
+	struct plan_action *act;
+
+	if (!P->cfg->roles.enabled || !r->role_dn)
+		return;
+	if (!(g = group_for(P, r->role_dn, r->role_ndn, r->role)))
+		return;
+	if (existing && is_member(P, g, r->ndn))
+		return;
+	g->joining++;
+	if (!existing)
+		return; /* a new person's membership travels with create_person */
+	if (!(act = new_action(P, OP_ADD_TO_ROLE)))
+		return;
+	person_action(P, act, r);
+	act->reason = g->entry ? "not a member of the role group" : "the role group is created";
+}
+
+/* The entry of a container or group the plan creates: its object classes
+ * and the naming attribute with the value from its DN (the server requires
+ * the RDN's value in the entry). Members of a group are added at apply time. */
+static void container_attrs(struct planner *P, struct plan_action *act, const struct strlist *classes)
+{
+	struct plan_attr *at = arena_calloc(P->a, 2, sizeof *at);
+	const char *type_end = strchr(act->dn, '=');
+	struct buf v = BUF_INIT;
+
+	if (!at || !type_end || dn_first_value(act->dn, &v) < 0) {
+		P->B.oom = !at;
+		buf_release(&v);
+		return;
+	}
+	at[0].name = "objectClass";
+	at[0].values = (const char **)classes->items;
+	at[0].n = classes->n;
+	at[1].name = arena_strndup(P->a, act->dn, (size_t)(type_end - act->dn));
+	at[1].values = arena_alloc(P->a, sizeof(char *));
+	if (!at[1].name || !at[1].values) {
+		P->B.oom = 1;
+	} else {
+		at[1].values[0] = adup(P, buf_str(&v));
+		at[1].n = 1;
+	}
+	act->attrs = at;
+	act->n_attrs = 2;
+	buf_release(&v);
+}
+
+static void plan_row(struct planner *P, const struct record *rec)
+{
+	const struct config *cfg = P->cfg;
+	struct row r;
+	const char *why = NULL, *e;
+	const struct entry *ent;
+	struct plan_action *act;
+	size_t i;
+	void *first;
+
+	memset(&r, 0, sizeof r);
+	r.rec = rec;
+	r.env.fields = rec->fields;
+	r.env.n_fields = cfg->columns.n;
+	r.env.builtins[TB_BASE] = cfg->directory.base;
+	r.key = field(&r, cfg->source.key_slot);
+
+	/* Whoever a row names is in the source, even when the row is then
+	 * rejected: a broken row must never make its person "absent". */
+	if (r.key && *r.key) {
+		ent = hmap_get(&P->by_key, r.key);
+		if (ent && ent != (const void *)&ambiguous)
+			P->matched[entry_index(P, ent)] = 1;
+	}
+	if (rec->error) {
+		reject(P, rec, r.key, rec->error);
+		return;
+	}
+	if ((why = check_key(P, r.key))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	switch (hmap_insert(&P->keys_seen, r.key, (void *)(uintptr_t)rec->line, &first)) {
+	case -1:
+		P->B.oom = 1;
+		return;
+	case 0:
+		reject(P, rec, r.key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
+		return;
+	}
+	for (i = 0; i < cfg->people.required.n; i++) {
+		const char *v = field(&r, cfg->people.required_slots[i]);
+		if (!v || !*v) {
+			reject(P, rec, r.key, fmt(P, "missing required value %s", cfg->people.required.items[i]));
+			return;
+		}
+	}
+	if ((why = check_fields(P, &r))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (cfg->accounts.enabled) {
+		if (!(r.account_dn = render_interned(P, cfg->accounts.dn, &r.env, &why))) {
+			reject(P, rec, r.key, fmt(P, "account: %s", why));
+			return;
+		}
+		buf_reset(&P->scratch);
+		tmpl_render_first_value(cfg->accounts.dn, &r.env, &P->scratch);
+		if (!(r.account = intern(P, buf_str(&P->scratch))))
+			return;
+		if (!(r.account_ndn = canon_interned(P, r.account_dn))) {
+			reject(P, rec, r.key, fmt(P, "the account gives an invalid DN"));
+			return;
+		}
+		r.env.builtins[TB_ACCOUNT] = r.account;
+	}
+	if (cfg->roles.enabled && (why = decide_role(P, &r))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (!(r.dn = render(P, cfg->people.dn, &r.env, &why))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	if (!(r.ndn = canon_in(P, &P->row_ndn, r.dn))) {
+		reject(P, rec, r.key, fmt(P, "the row gives an invalid DN"));
+		return;
+	}
+	r.env.builtins[TB_DN] = r.dn;
+	if ((why = render_attributes(P, &r))) {
+		reject(P, rec, r.key, why);
+		return;
+	}
+	{
+		const char *login = attr_value(P, &r, "uid");
+		const char *taken = is_reserved(P, r.key) ? r.key : is_reserved(P, login) ? login : NULL;
+		if (taken) {
+			reject(P, rec, r.key, fmt(P, "'%s' is a reserved name (people.reserved)", taken));
+			return;
+		}
+	}
+	if (P->mail_attr && (e = attr_value(P, &r, P->mail_attr)) && email_check(e, &why) < 0) {
+		reject(P, rec, r.key, fmt(P, "invalid email address '%s': %s", e, why));
+		return;
+	}
+	r.active = is_active(P, &r);
+
+	ent = hmap_get(&P->by_key, r.key);
+	if (ent == (const void *)&ambiguous) {
+		reject(P, rec, r.key, fmt(P, "several entries in the directory have %s=%s", cfg->people.key_attr, r.key));
+		return;
+	}
+	if (ent) {
+		const char *endn = canon_in(P, &P->scratch, ent->dn);
+		size_t before = P->B.n_acts;
+
+		if (!endn || strcmp(endn, r.ndn) != 0) {
+			reject(P, rec, r.key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
+						  ent->dn, r.dn));
+			return;
+		}
+		/* Act on the entry as the directory names it. */
+		r.dn = ent->dn;
+		if (!r.active && !is_disabled(ent)) {
+			if ((act = new_action(P, OP_DISABLE_PERSON))) {
+				person_action(P, act, &r);
+				act->entry = ent;
+				act->reason = "inactive in the source";
+			}
+		} else if (r.active && is_disabled(ent)) {
+			if ((act = new_action(P, OP_ENABLE_PERSON))) {
+				person_action(P, act, &r);
+				act->entry = ent;
+				act->reason = "disabled in the directory, active in the source";
+				plan_messages(P, act);
+			}
+		}
+		/* Someone whose messages an earlier run could not confirm gets
+		 * a fresh password and the messages again. */
+		if (r.active && !is_disabled(ent) && P->in->pending) {
+			const char *job = hmap_get(P->in->pending, r.key);
+			if (job && (act = new_action(P, OP_RESET_PASSWORD))) {
+				person_action(P, act, &r);
+				act->entry = ent;
+				act->reason = fmt(P, "the messages of job %s were never confirmed", job);
+				plan_messages(P, act);
+			}
+		}
+		plan_update(P, &r, ent);
+		plan_membership(P, &r, 1);
+		if (P->B.n_acts == before)
+			P->p->n_unchanged++;
+		return;
+	}
+	if (!r.active) {
+		P->p->n_inactive++;
+		return;
+	}
+	if (hmap_get(&P->by_dn, r.ndn)) {
+		reject(P, rec, r.key, fmt(P, "an entry already exists at %s and is not a managed person with %s=%s", r.dn,
+					  cfg->people.key_attr, r.key));
+		return;
+	}
+	if (cfg->accounts.enabled && !hmap_get(&P->by_dn, r.account_ndn) &&
+	    !hmap_get(&P->accounts, r.account_ndn)) {
+		if (!cfg->accounts.create_missing && !P->in->offline) {
+			add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
+					 r.account_dn));
+			return;
+		}
+		if (hmap_insert(&P->accounts, r.account_ndn, (void *)r.account_dn, NULL) < 0)
+			return (void)(P->B.oom = 1);
+		if ((act = new_action(P, OP_CREATE_ACCOUNT))) {
+			act->dn = r.account_dn;
+			act->reason = fmt(P, "needed by line %u", rec->line);
+			act->account = r.account;
+			container_attrs(P, act, &cfg->accounts.object_classes);
+		}
+	}
+	{
+		const char *parent = dn_parent(r.dn), *nparent = parent ? canon_in(P, &P->parent_ndn, parent) : NULL;
+		if (nparent && !dn_available(P, nparent)) {
+			reject(P, rec, r.key, fmt(P, "the parent entry %s does not exist", parent));
+			return;
+		}
+	}
+	if (!(act = new_action(P, OP_CREATE_PERSON)))
+		return;
+	person_action(P, act, &r);
+	act->attrs = r.attrs;
+	act->n_attrs = r.n_attrs;
+	act->reason = "not in the directory";
+	plan_messages(P, act);
+	plan_membership(P, &r, 0);
+}
+
+/* --- after the rows ----------------------------------------------------------- */
+
+static void plan_absent(struct planner *P)
+{
+	size_t i;
+
+	if (P->cfg->people.absent != ABSENT_DISABLE)
+		return;
+	for (i = 0; i < P->in->n_entries; i++) {
+		const struct entry *e = &P->in->entries[i];
+		const char *key = P->cfg->people.key_attr ? entry_first(e, P->cfg->people.key_attr) : NULL;
+		struct plan_action *act;
+
+		if (P->matched[i] || !key || !has_all_classes(e, &P->cfg->people.object_classes) || is_disabled(e))
+			continue;
+		if (hmap_get(&P->by_key, key) == (const void *)&ambiguous)
+			continue;
+		if (!(act = new_action(P, OP_DISABLE_PERSON)))
+			return;
+		act->dn = e->dn;
+		act->key = key;
+		act->entry = e;
+		act->reason = "absent from the source";
+	}
+}
+
+static void plan_groups(struct planner *P)
+{
+	size_t i;
+
+	for (i = 0; i < P->n_groups; i++) {
+		struct group *g = P->group_list[i];
+		const char *parent, *nparent;
+		struct plan_action *act;
+
+		if (g->entry || !g->joining)
+			continue;
+		if (!P->cfg->roles.create_missing && !P->in->offline) {
+			add_fatal(P, fmt(P, "role group %s does not exist and roles.create_missing is false", g->dn));
+			continue;
+		}
+		parent = dn_parent(g->dn);
+		nparent = parent ? canon(P, parent) : NULL;
+		if (nparent && !dn_available(P, nparent)) {
+			add_fatal(P, fmt(P, "the role container %s does not exist; create it, or change roles.dn", parent));
+			continue;
+		}
+		if (!(act = new_action(P, OP_CREATE_ROLE)))
+			return;
+		act->dn = g->dn;
+		act->role = g->role;
+		act->role_dn = g->dn;
+		act->n_members = g->joining;
+		act->reason = "a role that people need";
+		container_attrs(P, act, &P->cfg->roles.object_classes);
+	}
+}
+
+int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
+{
+	struct planner P;
+	struct plan *p;
+	size_t i;
+	int rc = ST_OK;
+	unsigned long oom_before;
+
+	*out = NULL;
+	memset(&P, 0, sizeof P);
+	oom_before = oom_count();
+	if (pb_init(&P.B, in->source) < 0)
+		return diag_set(d, ST_FAIL, "out of memory");
+	P.in = in;
+	P.cfg = in->cfg;
+	P.p = P.B.p;
+	P.a = &P.B.p->arena;
+	P.mail_attr = config_mail_attr(in->cfg);
+	hmap_init(&P.by_dn, 0);
+	hmap_init(&P.by_key, HMAP_ICASE);
+	hmap_init(&P.keys_seen, HMAP_ICASE);
+	hmap_init(&P.groups, 0);
+	hmap_init(&P.accounts, 0);
+	hmap_init(&P.fatal_seen, 0);
+	hmap_init(&P.interned, 0);
+	P.p->n_records = in->n_records;
+
+	if (index_directory(&P) < 0)
+		P.B.oom = 1;
+	for (i = 0; i < in->n_records && !P.B.oom; i++)
+		plan_row(&P, in->records[i]);
+	if (!P.B.oom) {
+		plan_absent(&P);
+		plan_groups(&P);
+	}
+	for (i = 0; i < P.n_groups; i++)
+		hmap_release(&P.group_list[i]->members);
+	if (oom_count() != oom_before) /* some text or entry may be missing */
+		P.B.oom = 1;
+	if (P.fatal.len && !P.B.oom)
+		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P.fatal));
+	if (pb_finish(&P.B, &p) < 0)
+		rc = diag_set(d, ST_FAIL, "out of memory while planning");
+	else if (rc < 0)
+		plan_free(p);
+	else
+		*out = p;
+	free(P.group_list);
+	free(P.matched);
+	hmap_release(&P.by_dn);
+	hmap_release(&P.by_key);
+	hmap_release(&P.keys_seen);
+	hmap_release(&P.groups);
+	hmap_release(&P.accounts);
+	hmap_release(&P.fatal_seen);
+	hmap_release(&P.interned);
+	buf_release(&P.fatal);
+	buf_release(&P.scratch);
+	buf_release(&P.row_ndn);
+	buf_release(&P.parent_ndn);
+	return rc;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->actions);
+	free(p->rejected);
+	free(p->manual);
+	arena_release(&p->arena);
+	free(p);
+}
+
+int plan_has_changes(const struct plan *p)
+{
+	return p->n_actions > 0;
+}
+
+const char *plan_op_name(enum plan_op op)
+{
+	static const char *const names[OP_COUNT] = {
+		[OP_CREATE_ACCOUNT] = "create_account", [OP_CREATE_PERSON] = "create_person",
+		[OP_ENABLE_PERSON] = "enable_person",   [OP_UPDATE_PERSON] = "update_person",
+		[OP_DISABLE_PERSON] = "disable_person", [OP_RESET_PASSWORD] = "reset_password",
+		[OP_CREATE_ROLE] = "create_role",       [OP_ADD_TO_ROLE] = "add_to_role",
+	};
+	return op < OP_COUNT ? names[op] : "?";
+}
+
+const char *role_origin_name(enum role_origin o)
+{
+	switch (o) {
+	case ROLE_COLUMN: return "column";
+	case ROLE_MAP: return "map";
+	case ROLE_DEFAULT: return "default";
+	default: return NULL;
+	}
+}
+
+const char *outcome_name(enum outcome o)
+{
+	static const char *const names[] = {"none", "done", "failed", "skipped", "unknown", "refused"};
+	return names[o];
+}

@@ -1,0 +1,217 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent/base/buf.h"
+#include "agent/text/dn.h"
+#include "agent/plan/plan_internal.h"
+
+int pb_init(struct plan_builder *b, const char *source)
+{
+	memset(b, 0, sizeof *b);
+	if (!(b->p = calloc(1, sizeof *b->p)))
+		return -1;
+	arena_init(&b->p->arena);
+	b->p->source = pb_strdup(b, source);
+	if (b->oom) {
+		plan_free(b->p);
+		b->p = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int pb_finish(struct plan_builder *b, struct plan **out)
+{
+	struct plan *p = b->p;
+	size_t start[OP_COUNT] = {0}, i, op, *dest = NULL;
+
+	*out = NULL;
+	if (!b->oom) {
+		for (i = 0; i < b->n_acts; i++)
+			p->counts[b->acts[i].op]++;
+		for (op = 1; op < OP_COUNT; op++)
+			start[op] = start[op - 1] + p->counts[op - 1];
+		if (!(dest = malloc((b->n_acts ? b->n_acts : 1) * sizeof *dest)))
+			b->oom = 1;
+	}
+	if (!b->oom) {
+		struct plan_action *shrunk;
+		/* Where each action goes, then the moves done in place (a copy
+		 * of a million actions would double the peak). */
+		for (i = 0; i < b->n_acts; i++)
+			dest[i] = start[b->acts[i].op]++;
+		for (i = 0; i < b->n_acts; i++) {
+			while (dest[i] != i) {
+				size_t j = dest[i], t = dest[j];
+				struct plan_action tmp = b->acts[j];
+				b->acts[j] = b->acts[i];
+				b->acts[i] = tmp;
+				dest[i] = t;
+				dest[j] = j;
+			}
+		}
+		shrunk = b->n_acts ? realloc(b->acts, b->n_acts * sizeof *shrunk) : NULL;
+		p->actions = shrunk ? shrunk : b->acts;
+		p->n_actions = b->n_acts;
+		b->acts = NULL;
+		*out = p;
+	} else {
+		plan_free(p);
+	}
+	free(dest);
+	free(b->acts);
+	b->acts = NULL;
+	b->p = NULL;
+	return *out ? 0 : -1;
+}
+
+char *pb_strdup(struct plan_builder *b, const char *s)
+{
+	char *c = arena_strdup(&b->p->arena, s);
+
+	if (s && !c)
+		b->oom = 1;
+	return c;
+}
+
+char *pb_printf(struct plan_builder *b, const char *fmt, ...)
+{
+	struct buf t = BUF_INIT;
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	buf_vprintf(&t, fmt, ap);
+	va_end(ap);
+	s = pb_strdup(b, buf_str(&t));
+	buf_release(&t);
+	return s;
+}
+
+const char *pb_canon(struct plan_builder *b, const char *dn)
+{
+	struct buf t = BUF_INIT;
+	const char *s = NULL;
+	int rc = dn_normalize(dn, &t);
+
+	if (rc == 0)
+		s = pb_strdup(b, buf_str(&t));
+	else if (rc == -2)
+		b->oom = 1;
+	buf_release(&t);
+	return s;
+}
+
+struct plan_action *pb_action(struct plan_builder *b, enum plan_op op)
+{
+	struct plan_action *act;
+
+	if (b->n_acts == b->alloc_acts) {
+		size_t na = b->alloc_acts ? b->alloc_acts * 2 : 256;
+		struct plan_action *t = realloc(b->acts, na * sizeof *t);
+		if (!t) {
+			b->oom = 1;
+			return NULL;
+		}
+		b->acts = t;
+		b->alloc_acts = na;
+	}
+	act = &b->acts[b->n_acts++];
+	memset(act, 0, sizeof *act);
+	act->op = op;
+	return act;
+}
+
+void pb_reject(struct plan_builder *b, unsigned line, const char *key, const char *reason)
+{
+	struct plan *p = b->p;
+
+	if (p->n_rejected == b->alloc_rejected) {
+		size_t na = b->alloc_rejected ? b->alloc_rejected * 2 : 64;
+		struct plan_reject *t = realloc(p->rejected, na * sizeof *t);
+		if (!t) {
+			b->oom = 1;
+			return;
+		}
+		p->rejected = t;
+		b->alloc_rejected = na;
+	}
+	p->rejected[p->n_rejected].line = line;
+	p->rejected[p->n_rejected].key = key && *key ? pb_strdup(b, key) : NULL;
+	p->rejected[p->n_rejected].reason = reason;
+	p->n_rejected++;
+}
+
+void pb_manual(struct plan_builder *b, const struct plan_action *act, const char *reason)
+{
+	struct plan *p = b->p;
+
+	if (p->n_manual == b->alloc_manual) {
+		size_t na = b->alloc_manual ? b->alloc_manual * 2 : 64;
+		struct plan_manual *t = realloc(p->manual, na * sizeof *t);
+		if (!t) {
+			b->oom = 1;
+			return;
+		}
+		p->manual = t;
+		b->alloc_manual = na;
+	}
+	p->manual[p->n_manual].line = act->line;
+	p->manual[p->n_manual].key = act->key;
+	p->manual[p->n_manual].dn = act->dn;
+	p->manual[p->n_manual].reason = reason;
+	p->n_manual++;
+}
+
+void pb_messages(struct plan_builder *b, const struct config *cfg, struct plan_action *act,
+		 const enum msg_kind *kinds, size_t n)
+{
+	if (!cfg->notify.enabled) {
+		pb_manual(b, act, "notifications are not configured");
+		return;
+	}
+	if (!act->email) {
+		pb_manual(b, act, "no email address");
+		return;
+	}
+	for (size_t i = 0; i < n && i < MSG_KINDS; i++)
+		act->messages[i] = (unsigned char)kinds[i];
+	act->n_messages = (unsigned char)(n < MSG_KINDS ? n : MSG_KINDS);
+	b->p->n_messages += n;
+}
+
+int entry_is_person(const struct config *cfg, const struct entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->people.object_classes.n; i++)
+		if (!entry_has_value(e, "objectClass", cfg->people.object_classes.items[i], 1))
+			return 0;
+	return cfg->people.key_attr && entry_first(e, cfg->people.key_attr);
+}
+
+int entry_is_disabled(const struct entry *e)
+{
+	return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
+}
+
+const char *config_mail_attr(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->people.n_attrs; i++)
+		if (strcasecmp(cfg->people.attrs[i].name, "mail") == 0)
+			return cfg->people.attrs[i].name;
+	return NULL;
+}
+
+size_t plan_count_managed(const struct config *cfg, const struct entry *entries, size_t n)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n; i++)
+		count += entry_is_person(cfg, &entries[i]) != 0;
+	return count;
+}

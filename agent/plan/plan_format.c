@@ -1,0 +1,658 @@
+#include "agent/plan/plan_format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/text/base64.h"
+#include "agent/base/buf.h"
+#include "agent/base/hmap.h"
+#include "agent/base/json.h"
+#include "agent/base/oom.h"
+
+/* Output is built in a buffer and written out in large pieces, so that a
+ * plan of a million actions never sits in memory twice. */
+struct out {
+	FILE *f;
+	struct buf b;
+	int failed;
+};
+
+/* Writes what is buffered once it reaches threshold. Once anything failed
+ * (the write, or the buffer that could not grow and so lost text), nothing
+ * more is written: the output stops short, and the caller reports it. */
+static void flush_if(struct out *o, size_t threshold)
+{
+	if (o->b.failed)
+		o->failed = 1;
+	if (o->b.len >= threshold) {
+		if (!o->failed && fwrite(buf_str(&o->b), 1, o->b.len, o->f) != o->b.len)
+			o->failed = 1;
+		buf_reset(&o->b);
+	}
+}
+
+static void pl_count(struct buf *b, size_t n, const char *one, const char *many)
+{
+	buf_printf(b, "%zu %s", n, n == 1 ? one : many);
+}
+
+/* --- text --------------------------------------------------------------------- */
+
+/* How an action reads, as planned and as done. */
+static const struct {
+	const char *planned, *done;
+} verbs[OP_COUNT] = {
+	[OP_CREATE_ACCOUNT] = {"create account", "Created account"},
+	[OP_CREATE_PERSON] = {"create", "Created"},
+	[OP_ENABLE_PERSON] = {"enable", "Enabled"},
+	[OP_UPDATE_PERSON] = {"update", "Updated"},
+	[OP_DISABLE_PERSON] = {"disable", "Disabled"},
+	[OP_RESET_PASSWORD] = {"reset the password of", "Reset the password of"},
+	[OP_CREATE_ROLE] = {"create role group", "Created role group"},
+	[OP_ADD_TO_ROLE] = {"add", "Added"},
+};
+
+/* "uid=x,... (role R, default)": what follows the verb. */
+static void text_object(struct buf *b, const struct plan_action *a)
+{
+	size_t i, j;
+
+	buf_adds(b, a->dn);
+	switch (a->op) {
+	case OP_CREATE_ROLE:
+		buf_printf(b, " (role %s, ", a->role);
+		pl_count(b, a->n_members, "member)", "members)");
+		break;
+	case OP_CREATE_PERSON:
+		if (a->role)
+			buf_printf(b, " (role %s, %s)", a->role, role_origin_name(a->role_origin));
+		break;
+	case OP_ENABLE_PERSON:
+		buf_printf(b, " (line %u: %s)", a->line, a->reason);
+		break;
+	case OP_DISABLE_PERSON:
+		if (a->line)
+			buf_printf(b, " (line %u: %s)", a->line, a->reason);
+		else
+			buf_printf(b, " (%s)", a->reason);
+		break;
+	case OP_UPDATE_PERSON:
+		buf_printf(b, " (line %u):", a->line);
+		for (i = 0; i < a->n_changes; i++) {
+			const struct plan_change *c = &a->changes[i];
+			buf_printf(b, "%s %s ", i ? "," : "", c->attr);
+			if (!c->n_old)
+				buf_adds(b, "(none)");
+			for (j = 0; j < c->n_old; j++)
+				buf_printf(b, "%s\"%s\"", j ? "+" : "", c->old[j]);
+			if (c->value)
+				buf_printf(b, " -> \"%s\"", c->value);
+			else
+				buf_adds(b, " -> (removed)");
+		}
+		break;
+	case OP_ADD_TO_ROLE:
+		buf_printf(b, " to role %s (line %u)", a->role, a->line);
+		break;
+	default:
+		break;
+	}
+}
+
+static void text_action(struct buf *b, const struct plan_action *a, const struct plan_status *st, size_t i)
+{
+	enum outcome o = st ? st->outcome[i] : OUT_NONE;
+	const char *err = st && st->error ? st->error[i] : NULL;
+
+	if (o == OUT_NONE)
+		buf_printf(b, "Would %s ", verbs[a->op].planned);
+	else if (o == OUT_DONE)
+		buf_printf(b, "%s ", verbs[a->op].done);
+	else if (o == OUT_FAILED)
+		buf_printf(b, "FAILED to %s ", verbs[a->op].planned);
+	else if (o == OUT_REFUSED)
+		buf_printf(b, "%s %s ", st->preview ? "Would refuse to" : "Refused to", verbs[a->op].planned);
+	else
+		buf_printf(b, "Did not %s ", verbs[a->op].planned);
+	text_object(b, a);
+	if (o != OUT_DONE && o != OUT_NONE && err)
+		buf_printf(b, ": %s", err);
+	buf_addc(b, '\n');
+}
+
+static void text_summary(struct buf *b, const struct plan *p, const char *command)
+{
+	const size_t *c = p->counts;
+
+	buf_adds(b, "\nSummary: ");
+	if (strcmp(command, "sync") == 0 || strcmp(command, "apply") == 0) {
+		buf_printf(b, "%zu to create, %zu to enable, %zu to update, %zu to disable, ", c[OP_CREATE_PERSON],
+			   c[OP_ENABLE_PERSON], c[OP_UPDATE_PERSON], c[OP_DISABLE_PERSON]);
+		pl_count(b, p->n_unchanged, "unchanged; ", "unchanged; ");
+		pl_count(b, c[OP_CREATE_ACCOUNT], "account", "accounts");
+		buf_adds(b, " and ");
+		pl_count(b, c[OP_CREATE_ROLE], "role group", "role groups");
+		buf_adds(b, " to create, ");
+		pl_count(b, c[OP_ADD_TO_ROLE], "person", "people");
+		buf_adds(b, " to add to a role");
+	} else {
+		buf_printf(b, "%zu to enable, %zu to disable, %zu passwords to reset, %zu left as they are",
+			   c[OP_ENABLE_PERSON], c[OP_DISABLE_PERSON], c[OP_RESET_PASSWORD], p->n_unchanged);
+	}
+	buf_adds(b, "; ");
+	pl_count(b, p->n_rejected, "row rejected", "rows rejected");
+	buf_adds(b, "; ");
+	pl_count(b, p->n_messages, "message", "messages");
+	buf_adds(b, " to send; ");
+	pl_count(b, p->n_manual, "person needs", "people need");
+	buf_adds(b, " manual notification.\n");
+}
+
+static void write_text(struct out *o, const struct plan *p, const char *command, const struct plan_status *st)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_actions; i++) {
+		text_action(&o->b, &p->actions[i], st, i);
+		flush_if(o, 1 << 16);
+	}
+	if (!p->n_actions && strcmp(command, "sync") == 0)
+		buf_adds(&o->b, "No changes: the directory already matches the source.\n");
+	else if (!p->n_actions)
+		buf_adds(&o->b, "No changes: there is nothing to do for the people listed or selected.\n");
+	for (i = 0; i < p->n_rejected; i++) {
+		const struct plan_reject *r = &p->rejected[i];
+		if (r->key)
+			buf_printf(&o->b, "Rejected line %u (%s): %s\n", r->line, r->key, r->reason);
+		else
+			buf_printf(&o->b, "Rejected line %u: %s\n", r->line, r->reason);
+		flush_if(o, 1 << 16);
+	}
+	for (i = 0; i < p->n_manual; i++) {
+		const struct plan_manual *m = &p->manual[i];
+		if (m->line)
+			buf_printf(&o->b, "Needs manual notification: line %u (%s): %s\n", m->line, m->key, m->reason);
+		else
+			buf_printf(&o->b, "Needs manual notification: %s: %s\n", m->key ? m->key : m->dn, m->reason);
+		flush_if(o, 1 << 16);
+	}
+	if (st && !st->preview)
+		return; /* the run prints its own summary of what was done */
+	text_summary(&o->b, p, command);
+	buf_adds(&o->b, "Nothing was changed; use --apply to apply.\n");
+}
+
+/* --- JSON --------------------------------------------------------------------- */
+
+static void json_str_array(struct buf *b, const char *const *v, size_t n)
+{
+	size_t i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_add_string(b, v[i]);
+	}
+	buf_addc(b, ']');
+}
+
+static void json_attrs(struct buf *b, const struct plan_action *a)
+{
+	size_t i;
+
+	buf_adds(b, ",\"attributes\":{");
+	for (i = 0; i < a->n_attrs; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_add_string(b, a->attrs[i].name);
+		buf_addc(b, ':');
+		json_str_array(b, a->attrs[i].values, a->attrs[i].n);
+	}
+	buf_addc(b, '}');
+}
+
+static void json_messages(struct buf *b, const struct plan_action *a)
+{
+	size_t i;
+
+	buf_adds(b, ",\"email\":");
+	if (a->email)
+		json_add_string(b, a->email);
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"messages\":[");
+	for (i = 0; i < a->n_messages; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_add_string(b, msg_kind_name(a->messages[i]));
+	}
+	buf_addc(b, ']');
+}
+
+static void json_person_head(struct buf *b, const struct plan_action *a)
+{
+	buf_adds(b, ",\"key\":");
+	json_add_string(b, a->key ? a->key : "");
+	if (a->line)
+		buf_printf(b, ",\"line\":%u", a->line);
+	else
+		buf_adds(b, ",\"line\":null");
+	buf_addc(b, ',');
+	json_add_member_str(b, "dn", a->dn);
+}
+
+/* What `apply` needs to render a person's messages without the source:
+ * the built-ins and the columns of their row. */
+static void json_person(struct buf *b, const struct plan_action *a, const struct config *cfg)
+{
+	size_t i, n = 0;
+
+	buf_adds(b, ",\"person\":{");
+	json_add_member_str(b, "username", a->username);
+	buf_addc(b, ',');
+	json_add_member_str(b, "first_name", a->first_name);
+	buf_addc(b, ',');
+	json_add_member_str(b, "last_name", a->last_name);
+	buf_addc(b, ',');
+	json_add_member_str(b, "account", a->account);
+	buf_addc(b, ',');
+	json_add_member_str(b, "locale", a->locale);
+	buf_adds(b, ",\"columns\":{");
+	for (i = 0; a->rec && i < cfg->columns.n; i++) {
+		if (!a->rec->fields[i])
+			continue;
+		if (n++)
+			buf_addc(b, ',');
+		json_add_member_str(b, cfg->columns.items[i], a->rec->fields[i]);
+	}
+	buf_adds(b, "}}");
+}
+
+/* What must still hold when a saved plan is applied. */
+static void json_precondition(struct buf *b, const struct plan_action *a)
+{
+	size_t i;
+
+	buf_adds(b, ",\"precondition\":");
+	switch (a->op) {
+	case OP_CREATE_ACCOUNT:
+	case OP_CREATE_ROLE:
+	case OP_CREATE_PERSON:
+		buf_adds(b, "{\"absent\":true}");
+		break;
+	case OP_ENABLE_PERSON:
+		buf_adds(b, "{\"locked\":true}");
+		break;
+	case OP_DISABLE_PERSON:
+		buf_adds(b, "{\"locked\":false}");
+		break;
+	case OP_UPDATE_PERSON:
+		buf_adds(b, "{\"values\":{");
+		for (i = 0; i < a->n_changes; i++) {
+			if (i)
+				buf_addc(b, ',');
+			json_add_string(b, a->changes[i].attr);
+			buf_addc(b, ':');
+			json_str_array(b, a->changes[i].old, a->changes[i].n_old);
+		}
+		buf_adds(b, "}}");
+		break;
+	case OP_ADD_TO_ROLE:
+		buf_adds(b, "{\"member\":false}");
+		break;
+	default:
+		buf_adds(b, "{\"exists\":true}");
+		break;
+	}
+}
+
+static void json_action(struct buf *b, const struct plan_action *a, const struct config *cfg,
+			const struct plan_status *st, size_t idx)
+{
+	size_t i;
+
+	buf_adds(b, "{\"op\":");
+	json_add_string(b, plan_op_name(a->op));
+	switch (a->op) {
+	case OP_CREATE_ACCOUNT:
+		buf_addc(b, ',');
+		json_add_member_str(b, "dn", a->dn);
+		json_attrs(b, a);
+		break;
+	case OP_CREATE_ROLE:
+		buf_addc(b, ',');
+		json_add_member_str(b, "dn", a->dn);
+		buf_addc(b, ',');
+		json_add_member_str(b, "role", a->role);
+		buf_printf(b, ",\"members\":%zu", a->n_members);
+		json_attrs(b, a);
+		break;
+	case OP_CREATE_PERSON:
+		json_person_head(b, a);
+		buf_addc(b, ',');
+		json_add_member_str(b, "role", a->role);
+		buf_addc(b, ',');
+		json_add_member_str(b, "role_origin", role_origin_name(a->role_origin));
+		buf_addc(b, ',');
+		json_add_member_str(b, "role_dn", a->role_dn);
+		json_messages(b, a);
+		json_attrs(b, a);
+		break;
+	case OP_ENABLE_PERSON:
+	case OP_RESET_PASSWORD:
+		json_person_head(b, a);
+		json_messages(b, a);
+		break;
+	case OP_DISABLE_PERSON:
+		json_person_head(b, a);
+		break;
+	case OP_UPDATE_PERSON:
+		json_person_head(b, a);
+		buf_adds(b, ",\"changes\":{");
+		for (i = 0; i < a->n_changes; i++) {
+			const struct plan_change *c = &a->changes[i];
+			if (i)
+				buf_addc(b, ',');
+			json_add_string(b, c->attr);
+			buf_adds(b, ":{\"old\":");
+			json_str_array(b, c->old, c->n_old);
+			buf_adds(b, ",\"new\":");
+			if (c->value)
+				json_add_string(b, c->value);
+			else
+				buf_adds(b, "null");
+			buf_addc(b, '}');
+		}
+		buf_addc(b, '}');
+		break;
+	case OP_ADD_TO_ROLE:
+		json_person_head(b, a);
+		buf_addc(b, ',');
+		json_add_member_str(b, "role", a->role);
+		buf_addc(b, ',');
+		json_add_member_str(b, "role_dn", a->role_dn);
+		break;
+	case OP_COUNT:
+		break;
+	}
+	if (a->reason) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "reason", a->reason);
+	}
+	if (a->op == OP_CREATE_PERSON || a->op == OP_ENABLE_PERSON || a->op == OP_RESET_PASSWORD)
+		json_person(b, a, cfg);
+	json_precondition(b, a);
+	if (st && !(st->preview && st->outcome[idx] == OUT_NONE)) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "status", outcome_name(st->outcome[idx]));
+		if (st->error && st->error[idx]) {
+			buf_addc(b, ',');
+			json_add_member_str(b, "error", st->error[idx]);
+		}
+	}
+	buf_addc(b, '}');
+}
+
+static void write_json(struct out *o, const struct plan *p, const struct config *cfg, const char *command,
+		       const struct plan_status *st)
+{
+	struct buf *b = &o->b;
+	size_t i;
+
+	buf_adds(b, "{\"version\":1,");
+	json_add_member_str(b, "command", command);
+	buf_addc(b, ',');
+	json_add_member_str(b, "source", p->source);
+	buf_addc(b, ',');
+	json_add_member_str(b, "config_sha256", cfg->digest);
+	if (st && st->job) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "job", st->job);
+	}
+	buf_adds(b, ",\n\"actions\":[");
+	for (i = 0; i < p->n_actions; i++) {
+		buf_adds(b, i ? ",\n" : "\n");
+		json_action(b, &p->actions[i], cfg, st, i);
+		flush_if(o, 1 << 16);
+	}
+	buf_adds(b, "],\n\"rejected\":[");
+	for (i = 0; i < p->n_rejected; i++) {
+		const struct plan_reject *r = &p->rejected[i];
+		buf_adds(b, i ? ",\n" : "\n");
+		buf_printf(b, "{\"line\":%u,", r->line);
+		json_add_member_str(b, "key", r->key);
+		buf_addc(b, ',');
+		json_add_member_str(b, "reason", r->reason);
+		buf_addc(b, '}');
+		flush_if(o, 1 << 16);
+	}
+	buf_adds(b, "],\n\"manual_notification\":[");
+	for (i = 0; i < p->n_manual; i++) {
+		const struct plan_manual *m = &p->manual[i];
+		buf_adds(b, i ? ",\n" : "\n");
+		buf_adds(b, "{");
+		json_add_member_str(b, "key", m->key);
+		if (m->line)
+			buf_printf(b, ",\"line\":%u,", m->line);
+		else
+			buf_adds(b, ",\"line\":null,");
+		json_add_member_str(b, "dn", m->dn);
+		buf_addc(b, ',');
+		json_add_member_str(b, "reason", m->reason);
+		buf_addc(b, '}');
+		flush_if(o, 1 << 16);
+	}
+	buf_adds(b, "],\n\"summary\":{");
+	for (i = 0; i < OP_COUNT; i++)
+		buf_printf(b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), p->counts[i]);
+	buf_printf(b, "\"rejected\":%zu,\"messages\":%zu,\"manual_notification\":%zu,\"unchanged\":%zu,\"rows\":%zu}}\n",
+		   p->n_rejected, p->n_messages, p->n_manual, p->n_unchanged, p->n_records);
+}
+
+/* --- LDIF --------------------------------------------------------------------- */
+
+/* RFC 2849: a value that is not a SAFE-STRING is written base64 ("attr:: "). */
+static void ldif_line(struct buf *b, const char *attr, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t len = strlen(v);
+	int safe = !(len && (p[0] == ' ' || p[0] == ':' || p[0] == '<' || p[len - 1] == ' '));
+
+	for (; safe && *p; p++)
+		if (*p == '\r' || *p == '\n' || *p >= 0x80)
+			safe = 0;
+	buf_adds(b, attr);
+	if (safe) {
+		buf_adds(b, ": ");
+		buf_adds(b, v);
+	} else {
+		buf_adds(b, ":: ");
+		base64_encode(b, v, len);
+	}
+	buf_addc(b, '\n');
+}
+
+static void ldif_attrs(struct buf *b, const struct plan_action *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->n_attrs; i++)
+		for (j = 0; j < a->attrs[i].n; j++)
+			ldif_line(b, a->attrs[i].name, a->attrs[i].values[j]);
+}
+
+static void ldif_password(struct buf *b, const struct config *cfg)
+{
+	buf_printf(b, "# userPassword: {%s} of a password generated at apply time (never shown)\n",
+		   cfg->passwords.hash == PW_SSHA ? "SSHA" : cfg->passwords.hash == PW_SSHA256 ? "SSHA256" : "SSHA512");
+}
+
+/* The members each role group gains, in plan order. */
+struct members {
+	const char *role_dn;
+	const char **dns;
+	size_t n, alloc;
+	int created; /* the plan creates the group: members go into its add */
+};
+
+static int collect_members(const struct plan *p, struct hmap *groups)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+		struct members *m;
+
+		if ((a->op != OP_CREATE_PERSON && a->op != OP_ADD_TO_ROLE) || !a->role_dn)
+			continue;
+		if (!(m = hmap_get(groups, a->role_dn))) {
+			m = calloc(1, sizeof *m);
+			if (!m || hmap_insert(groups, a->role_dn, m, NULL) < 0) {
+				free(m);
+				return -1;
+			}
+			m->role_dn = a->role_dn;
+		}
+		if (m->n == m->alloc) {
+			size_t na = m->alloc ? m->alloc * 2 : 8;
+			const char **t = realloc(m->dns, na * sizeof *t);
+			if (!t)
+				return -1;
+			m->dns = t;
+			m->alloc = na;
+		}
+		m->dns[m->n++] = a->dn;
+	}
+	return 0;
+}
+
+static void write_ldif(struct out *o, const struct plan *p, const struct config *cfg)
+{
+	struct buf *b = &o->b;
+	struct hmap groups;
+	const char *member = cfg->roles.member_attribute ? cfg->roles.member_attribute : "member";
+	size_t i, j, pos = 0;
+	struct members *m;
+
+	hmap_init(&groups, 0);
+	if (collect_members(p, &groups) < 0)
+		o->failed = 1; /* members would be missing */
+	buf_adds(b, "# ldapenroll plan as LDIF. Passwords are generated at apply time and never shown;\n"
+		    "# feeding this file to ldapadd/ldapmodify creates people who cannot log in.\n");
+	for (i = 0; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+
+		if (a->op == OP_ADD_TO_ROLE)
+			continue; /* grouped per role group below */
+		buf_printf(b, "\n# %s", plan_op_name(a->op));
+		if (a->line)
+			buf_printf(b, ", line %u", a->line);
+		if (a->reason)
+			buf_printf(b, ": %s", a->reason);
+		buf_addc(b, '\n');
+		ldif_line(b, "dn", a->dn);
+		switch (a->op) {
+		case OP_CREATE_ACCOUNT:
+			buf_adds(b, "changetype: add\n");
+			ldif_attrs(b, a);
+			break;
+		case OP_CREATE_ROLE:
+			buf_adds(b, "changetype: add\n");
+			ldif_attrs(b, a);
+			if ((m = hmap_get(&groups, a->dn))) {
+				m->created = 1;
+				for (j = 0; j < m->n; j++)
+					ldif_line(b, member, m->dns[j]);
+			}
+			break;
+		case OP_CREATE_PERSON:
+			buf_adds(b, "changetype: add\n");
+			ldif_attrs(b, a);
+			ldif_password(b, cfg);
+			if (cfg->passwords.must_change)
+				buf_adds(b, "pwdReset: TRUE\n");
+			ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+			break;
+		case OP_ENABLE_PERSON:
+		case OP_RESET_PASSWORD:
+			buf_adds(b, "changetype: modify\n");
+			if (a->op == OP_ENABLE_PERSON)
+				buf_adds(b, "delete: pwdAccountLockedTime\n-\n");
+			buf_adds(b, "replace: userPassword\n");
+			ldif_password(b, cfg);
+			buf_adds(b, "-\n");
+			if (cfg->passwords.must_change)
+				buf_adds(b, "replace: pwdReset\npwdReset: TRUE\n-\n");
+			buf_adds(b, "replace: pwdPolicySubentry\n");
+			ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+			buf_adds(b, "-\n");
+			break;
+		case OP_DISABLE_PERSON:
+			buf_adds(b, "changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: " DISABLED_LOCK_TIME "\n-\n");
+			break;
+		case OP_UPDATE_PERSON:
+			buf_adds(b, "changetype: modify\n");
+			for (j = 0; j < a->n_changes; j++) {
+				const struct plan_change *c = &a->changes[j];
+				if (c->value) {
+					buf_printf(b, "replace: %s\n", c->attr);
+					ldif_line(b, c->attr, c->value);
+				} else {
+					buf_printf(b, "delete: %s\n", c->attr);
+				}
+				buf_adds(b, "-\n");
+			}
+			break;
+		default:
+			break;
+		}
+		flush_if(o, 1 << 16);
+	}
+	/* Members joining groups that exist already: one modify per group. */
+	while (hmap_next(&groups, &pos, NULL, (void **)&m)) {
+		if (!m->created) {
+			size_t added = 0;
+			for (j = 0; j < m->n; j++) {
+				if (!added++) {
+					buf_printf(b, "\n# add_to_role\n");
+					ldif_line(b, "dn", m->role_dn);
+					buf_printf(b, "changetype: modify\nadd: %s\n", member);
+				}
+				ldif_line(b, member, m->dns[j]);
+			}
+			if (added)
+				buf_adds(b, "-\n");
+		}
+		free(m->dns);
+		free(m);
+		flush_if(o, 1 << 16);
+	}
+	hmap_release(&groups);
+}
+
+int plan_write(FILE *f, enum plan_format format, const struct plan *p, const struct config *cfg,
+	       const char *command, const struct plan_status *st)
+{
+	struct out o = {f, BUF_INIT, 0};
+	unsigned long oom_before = oom_count();
+
+	switch (format) {
+	case PLAN_TEXT:
+		write_text(&o, p, command, st);
+		break;
+	case PLAN_JSON:
+		write_json(&o, p, cfg, command, st);
+		break;
+	case PLAN_LDIF:
+		write_ldif(&o, p, cfg);
+		break;
+	}
+	if (oom_count() != oom_before) /* a scratch buffer lost text */
+		o.failed = 1;
+	flush_if(&o, 0);
+	buf_release(&o.b);
+	if (fflush(f) != 0)
+		o.failed = 1;
+	return o.failed ? -1 : 0;
+}
