@@ -13,72 +13,11 @@
 #include "agent/base/buf.h"
 #include "agent/base/diag.h"
 #include "agent/base/oom.h"
-#include "agent/apply/password.h"
+#include "agent/base/crypto.h"
 #include "agent/base/utf8.h"
 #include "config/config_internal.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
-
-/* --- lists and small helpers --------------------------------------------- */
-
-void strlist_free(struct strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->items[i]);
-	free(l->items);
-	l->items = NULL;
-	l->n = 0;
-}
-
-int strlist_push(struct strlist *l, const char *s)
-{
-	char **t = oom_checked(realloc(l->items, (l->n + 1) * sizeof *t));
-	char *c;
-
-	if (!t)
-		return -1;
-	l->items = t;
-	if (!(c = oom_checked(strdup(s))))
-		return -1;
-	l->items[l->n++] = c;
-	return 0;
-}
-
-int strlist_contains(const struct strlist *l, const char *s, int icase)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (icase ? strcasecmp(l->items[i], s) == 0 : strcmp(l->items[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-const char *msg_kind_name(enum msg_kind k)
-{
-	static const char *const names[] = {"welcome", "username", "password"};
-	return k < MSG_KINDS ? names[k] : "?";
-}
-
-const char *pw_hash_name(enum pw_hash h)
-{
-	static const char *const names[] = {"ssha", "ssha256", "ssha512"};
-	return names[h];
-}
-
-char *config_path(const struct config *cfg, const char *path)
-{
-	struct buf b = BUF_INIT;
-
-	if (!path)
-		return NULL;
-	if (path[0] == '/' || strcmp(path, "-") == 0 || !cfg->dir || !cfg->dir[0])
-		return strdup(path);
-	buf_printf(&b, "%s/%s", cfg->dir, path);
-	return buf_take(&b);
-}
 
 /* --- defaults, reading, entry point ---------------------------------------- */
 
@@ -198,7 +137,7 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 		goto done;
 	{
 		struct digest dg;
-		if (digest_init(&dg) == 0) {
+		if (digest_init(&dg, DIGEST_SHA256) == 0) {
 			digest_update(&dg, buf_str(&text), text.len);
 			digest_final(&dg, c->digest);
 		}

@@ -1,4 +1,10 @@
-/* The configuration: loaded from YAML with libyaml into a typed structure
+/* config: the YAML file turned into a typed, immutable config. It owns the
+ * strict YAML tree (yaml_tree.c), the loader and its errors (loader.c), the
+ * schema of each section (schema.c), the checks across keys (validate.c)
+ * and the message templates (templates.c). It may use agent/base,
+ * agent/text and libyaml.
+ *
+ * The configuration: loaded from YAML with libyaml into a typed structure
  * that nothing changes after config_load() returns.
  *
  * Loading is strict (see config.c) and collects every error of the file, each
@@ -10,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "agent/base/strlist.h"
 #include "agent/text/template.h"
 
 enum tls_mode { TLS_REQUIRED, TLS_OFF };
@@ -24,11 +31,6 @@ enum msg_kind { MSG_WELCOME, MSG_USERNAME, MSG_PASSWORD, MSG_KINDS };
 #define PW_UPPER 2u
 #define PW_DIGIT 4u
 #define PW_SYMBOL 8u
-
-struct strlist {
-	char **items;
-	size_t n;
-};
 
 /* Where a value came from, for messages that point back into the file. */
 struct cfg_mark {
@@ -209,10 +211,6 @@ void config_free(struct config *cfg);
 /* Names for enum values, as written in the file. */
 const char *msg_kind_name(enum msg_kind k);
 const char *pw_hash_name(enum pw_hash h);
-
-void strlist_free(struct strlist *l);
-int strlist_push(struct strlist *l, const char *s);
-int strlist_contains(const struct strlist *l, const char *s, int icase);
 
 /* Resolves a path from the config file relative to the config's directory;
  * the result is a heap string the caller frees. */

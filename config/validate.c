@@ -11,7 +11,7 @@
 #include "agent/text/address.h"
 #include "agent/base/diag.h"
 #include "agent/text/dn.h"
-#include "agent/base/secure.h"
+#include "agent/base/secret_file.h"
 #include "config/config_internal.h"
 
 static void resolve(struct loader *L, char **path)

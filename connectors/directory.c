@@ -12,7 +12,7 @@
 
 #include "agent/base/buf.h"
 #include "agent/base/log.h"
-#include "agent/base/secure.h"
+#include "agent/base/secret_file.h"
 
 struct dir {
 	LDAP *ld;

@@ -8,7 +8,7 @@
 
 #include "agent/base/buf.h"
 #include "agent/base/log.h"
-#include "agent/base/secure.h"
+#include "agent/base/secret_file.h"
 
 struct smtp {
 	CURL *curl;

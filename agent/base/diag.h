@@ -1,4 +1,11 @@
-/* Status codes and the first-error-wins diagnostic.
+/* agent/base: the ground every layer stands on. It owns the containers
+ * (buf, arena, hmap, strlist), errors and logging (diag, log, oom), the
+ * person records both sides fill (record), JSON and UTF-8, secrets in memory
+ * and on disk (secure, secret_file, pwstore), randomness and digests
+ * (crypto, the only user of OpenSSL's generator and digests) and the test
+ * hooks. It may use libc and OpenSSL only.
+ *
+ * Status codes and the first-error-wins diagnostic.
  *
  * Functions return 0 or a negative status; the words go into a struct diag.
  * The negative statuses are chosen so that main() can turn them into the exit

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/apply/password.h"
+#include "agent/base/crypto.h"
 #include "agent/base/testhook.h"
 
 struct journal {

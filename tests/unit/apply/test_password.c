@@ -1,7 +1,7 @@
-/* Unit tests for agent/password.c: generated passwords (length, alphabet,
- * every class present, no bias), the policy check, the salted hashes
- * ({SSHA}, {SSHA256}, {SSHA512}) cross-checked against OpenSSL directly,
- * SHA-256 digests of data and files, and the password store. */
+/* Unit tests for agent/apply/password.c: generated passwords (length,
+ * alphabet, every class present, no bias), the policy check and the salted
+ * hashes ({SSHA}, {SSHA256}, {SSHA512}) cross-checked against OpenSSL
+ * directly. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -274,21 +274,6 @@ static void generate_impossible_policy_fails_and_wipes(void **state)
 	p = policy(8, ALL_CLASSES, 12, 1);
 	diag_init(&d);
 	assert_int_equal(password_generate(&p, pw, sizeof pw, &d), ST_FAIL);
-}
-
-static void random_bytes_fill(void **state)
-{
-	unsigned char a[32], b[32];
-	struct diag d;
-
-	(void)state;
-	memset(a, 0, sizeof a);
-	memset(b, 0, sizeof b);
-	diag_init(&d);
-	assert_int_equal(random_bytes(a, sizeof a, &d), 0);
-	assert_int_equal(random_bytes(b, sizeof b, &d), 0);
-	assert_memory_not_equal(a, b, sizeof a);
-	assert_int_equal(random_bytes(a, 0, &d), 0);
 }
 
 /* --- policy check --------------------------------------------------------------- */
@@ -601,188 +586,6 @@ static void hash_cross_check_with_openssl(void **state)
 	}
 }
 
-/* --- digests ------------------------------------------------------------------------ */
-
-#define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define SHA256_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define SHA256_448 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
-
-static void digest_test_vectors(void **state)
-{
-	const char *msg = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	struct digest dg;
-	char hex[65];
-	size_t i;
-
-	(void)state;
-	assert_int_equal(digest_init(&dg), 0);
-	digest_update(&dg, "abc", 3);
-	digest_final(&dg, hex);
-	assert_string_equal(hex, SHA256_ABC);
-	assert_null(dg.ctx);
-
-	assert_int_equal(digest_init(&dg), 0);
-	digest_final(&dg, hex);
-	assert_string_equal(hex, SHA256_EMPTY);
-
-	/* Streaming: byte by byte gives the same. */
-	assert_int_equal(digest_init(&dg), 0);
-	for (i = 0; i < strlen(msg); i++)
-		digest_update(&dg, msg + i, 1);
-	digest_update(&dg, "", 0);
-	digest_final(&dg, hex);
-	assert_string_equal(hex, SHA256_448);
-}
-
-struct tmpfx {
-	char dir[128];
-};
-
-static int tmp_setup(void **state)
-{
-	struct tmpfx *f = calloc(1, sizeof *f);
-
-	if (!f)
-		return -1;
-	if (scratch_dir_make(f->dir, sizeof f->dir, "password") < 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	struct tmpfx *f = *state;
-
-	scratch_dir_remove(f->dir);
-	free(f);
-	return 0;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-}
-
-static void digest_of_files(void **state)
-{
-	struct tmpfx *f = *state;
-	char path[256], hex[65], want[65];
-	struct digest dg;
-	unsigned char *big;
-	size_t i, n = 200000; /* several read chunks, the last one partial */
-
-	snprintf(path, sizeof path, "%s/abc", f->dir);
-	write_file(path, "abc", 3);
-	assert_int_equal(digest_file(path, hex), 0);
-	assert_string_equal(hex, SHA256_ABC);
-
-	snprintf(path, sizeof path, "%s/empty", f->dir);
-	write_file(path, "", 0);
-	assert_int_equal(digest_file(path, hex), 0);
-	assert_string_equal(hex, SHA256_EMPTY);
-
-	big = malloc(n);
-	assert_non_null(big);
-	for (i = 0; i < n; i++)
-		big[i] = (unsigned char)(i * 131 + (i >> 8));
-	snprintf(path, sizeof path, "%s/big", f->dir);
-	write_file(path, big, n);
-	assert_int_equal(digest_init(&dg), 0);
-	digest_update(&dg, big, n);
-	digest_final(&dg, want);
-	assert_int_equal(strlen(want), 64);
-	assert_int_equal(digest_file(path, hex), 0);
-	assert_string_equal(hex, want);
-	free(big);
-
-	snprintf(path, sizeof path, "%s/missing", f->dir);
-	errno = 0;
-	assert_int_equal(digest_file(path, hex), -1);
-	assert_int_equal(errno, ENOENT);
-	assert_string_equal(hex, "");
-}
-
-/* --- the password store --------------------------------------------------------------- */
-
-static void pwstore_slots(void **state)
-{
-	struct pwstore s;
-	char *slot;
-	size_t i;
-
-	(void)state;
-	assert_int_equal(pwstore_init(&s, 3, 64), 0);
-	assert_non_null(s.mem);
-	for (i = 0; i < 3; i++)
-		assert_false(pwstore_has(&s, i));
-	assert_false(pwstore_has(&s, 3));
-	assert_false(pwstore_has(&s, 1000));
-
-	assert_int_equal(pwstore_slot(&s, 1) - pwstore_slot(&s, 0), 64);
-	assert_int_equal(pwstore_slot(&s, 2) - pwstore_slot(&s, 1), 64);
-	slot = pwstore_slot(&s, 1);
-	strcpy(slot, "Xq7#kP9=mZ.w");
-	strcpy(pwstore_slot(&s, 2), "second");
-	assert_false(pwstore_has(&s, 0));
-	assert_true(pwstore_has(&s, 1));
-	assert_true(pwstore_has(&s, 2));
-	assert_string_equal(pwstore_slot(&s, 1), "Xq7#kP9=mZ.w");
-
-	/* A full slot too. */
-	memset(slot, 'x', 63);
-	slot[63] = '\0';
-	pwstore_clear(&s, 1);
-	for (i = 0; i < 64; i++)
-		assert_int_equal(slot[i], 0);
-	assert_false(pwstore_has(&s, 1));
-	/* The neighbours are untouched. */
-	assert_string_equal(pwstore_slot(&s, 2), "second");
-	assert_int_equal(pwstore_slot(&s, 0)[0], 0);
-	/* Out of range: nothing happens. */
-	pwstore_clear(&s, 3);
-	assert_string_equal(pwstore_slot(&s, 2), "second");
-
-	pwstore_release(&s);
-	assert_null(s.mem);
-	assert_int_equal(s.n, 0);
-	assert_false(pwstore_has(&s, 2));
-	/* Releasing twice and clearing after release are harmless. */
-	pwstore_release(&s);
-	pwstore_clear(&s, 0);
-}
-
-static void pwstore_empty(void **state)
-{
-	struct pwstore s;
-
-	(void)state;
-	assert_int_equal(pwstore_init(&s, 0, PASSWORD_MAX + 1), 0);
-	assert_false(pwstore_has(&s, 0));
-	pwstore_release(&s);
-	assert_null(s.mem);
-}
-
-static void wipe_zeroes(void **state)
-{
-	char secret[32];
-	size_t i;
-
-	(void)state;
-	memset(secret, 'S', sizeof secret);
-	password_wipe(secret, sizeof secret);
-	for (i = 0; i < sizeof secret; i++)
-		assert_int_equal(secret[i], 0);
-	password_wipe(NULL, 10);
-	password_wipe(secret, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -795,7 +598,6 @@ int main(void)
 		cmocka_unit_test(generate_is_uniform),
 		cmocka_unit_test(generate_buffer_too_small),
 		cmocka_unit_test(generate_impossible_policy_fails_and_wipes),
-		cmocka_unit_test(random_bytes_fill),
 		cmocka_unit_test(check_length),
 		cmocka_unit_test(check_classes),
 		cmocka_unit_test(check_control_characters),
@@ -806,11 +608,6 @@ int main(void)
 		cmocka_unit_test(hash_without_salt_does_not_match),
 		cmocka_unit_test(hash_foreign_salt_length),
 		cmocka_unit_test(hash_cross_check_with_openssl),
-		cmocka_unit_test(digest_test_vectors),
-		cmocka_unit_test_setup_teardown(digest_of_files, tmp_setup, tmp_teardown),
-		cmocka_unit_test(pwstore_slots),
-		cmocka_unit_test(pwstore_empty),
-		cmocka_unit_test(wipe_zeroes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

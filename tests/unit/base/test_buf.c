@@ -1,4 +1,4 @@
-/* Unit tests for agent/buf.c: appending, the size cap and its sticky
+/* Unit tests for agent/base/buf.c: appending, the size cap and its sticky
  * failure flag, taking ownership, resetting and truncating. */
 #include <stdarg.h>
 #include <stddef.h>

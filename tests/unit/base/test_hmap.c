@@ -1,4 +1,4 @@
-/* Unit tests for agent/hmap.c: insertion, lookup, duplicates, replacing,
+/* Unit tests for agent/base/hmap.c: insertion, lookup, duplicates, replacing,
  * case-insensitive keys, growth to many keys and iteration. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for agent/json.c: parsing (objects, arrays, numbers, literals,
+/* Unit tests for agent/base/json.c: parsing (objects, arrays, numbers, literals,
  * every string escape), the refusal of malformed input with a reason, the
  * nesting limit, the tolerant lookups, and writing (compact output, string
  * escaping, parse -> write -> parse round trips). */

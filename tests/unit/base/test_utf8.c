@@ -1,4 +1,4 @@
-/* Unit tests for agent/utf8.c: strict RFC 3629 decoding (no overlongs, no
+/* Unit tests for agent/base/utf8.c: strict RFC 3629 decoding (no overlongs, no
  * surrogates, nothing above U+10FFFF, no truncated sequences), encoding,
  * validation offsets and character counts. */
 #include <stdarg.h>

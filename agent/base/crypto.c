@@ -1,0 +1,114 @@
+#include "agent/base/crypto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "agent/base/secure.h"
+#include "agent/base/testhook.h"
+
+int random_bytes(void *buf, size_t n, struct diag *d)
+{
+	unsigned long e;
+	char msg[256] = "";
+
+	if (n > (size_t)0x7fffffff)
+		return diag_set(d, ST_FAIL, "random request too large");
+	/* RAND_priv_bytes returns 1 on success, 0 or -1 on failure: anything
+	 * but 1 is a failure. */
+	if (!testhook_random_broken() && RAND_priv_bytes(buf, (int)n) == 1)
+		return 0;
+	if ((e = ERR_get_error()))
+		ERR_error_string_n(e, msg, sizeof msg);
+	secure_wipe(buf, n);
+	return diag_set(d, ST_FAIL, "the random generator failed%s%s; nothing that needs a password is done",
+			*msg ? ": " : "", msg);
+}
+
+static const EVP_MD *alg_md(enum digest_alg alg)
+{
+	switch (alg) {
+	case DIGEST_SHA1:
+		return EVP_sha1();
+	case DIGEST_SHA256:
+		return EVP_sha256();
+	case DIGEST_SHA512:
+		break;
+	}
+	return EVP_sha512();
+}
+
+int digest_init(struct digest *dg, enum digest_alg alg)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	dg->ctx = ctx;
+	if (!ctx || EVP_DigestInit_ex(ctx, alg_md(alg), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		dg->ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void digest_update(struct digest *dg, const void *data, size_t len)
+{
+	if (dg->ctx && EVP_DigestUpdate(dg->ctx, data, len) != 1) {
+		/* A digest that missed bytes must not be taken for a result. */
+		EVP_MD_CTX_free(dg->ctx);
+		dg->ctx = NULL;
+	}
+}
+
+size_t digest_final_raw(struct digest *dg, unsigned char out[DIGEST_MAX])
+{
+	unsigned int n = 0;
+
+	if (dg->ctx && EVP_DigestFinal_ex(dg->ctx, out, &n) != 1)
+		n = 0;
+	EVP_MD_CTX_free(dg->ctx);
+	dg->ctx = NULL;
+	return n;
+}
+
+void digest_final(struct digest *dg, char hex[65])
+{
+	unsigned char md[DIGEST_MAX];
+	size_t n = digest_final_raw(dg, md), i;
+
+	hex[0] = '\0';
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+int digest_file(const char *path, char hex[65])
+{
+	struct digest dg;
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	hex[0] = '\0';
+	if (fd < 0)
+		return -1;
+	if (digest_init(&dg, DIGEST_SHA256) < 0) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		digest_update(&dg, chunk, (size_t)n);
+	close(fd);
+	digest_final(&dg, hex);
+	return n < 0 ? -1 : 0;
+}
+
+int crypto_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
