@@ -24,7 +24,7 @@ struct loader {
 /* --- convert.c: errors and conversions ----------------------------------- */
 
 /* An allocation that fails anywhere in the load (every one is noted, see
- * agent/oom.h) ends it with "out of memory" and no config, however far it
+ * agent/base/oom.h) ends it with "out of memory" and no config, however far it
  * got: what was reported may be a consequence. */
 
 /* Appends a finished message to the error list (and releases msg). */

@@ -2,7 +2,7 @@
 #   cmake -DOUT=file.c -DDIR=config/templates -P embed.cmake
 file(GLOB FILES "${DIR}/*.txt")
 list(SORT FILES)
-set(body "/* Generated from config/templates by config/embed.cmake; do not edit. */\n#include \"embedded_templates.h\"\n\n")
+set(body "/* Generated from config/templates by config/embed.cmake; do not edit. */\n#include \"config/embedded_templates.h\"\n\n")
 set(table "const struct embedded_file embedded_templates[] = {\n")
 set(i 0)
 foreach(f IN LISTS FILES)

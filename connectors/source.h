@@ -1,4 +1,10 @@
-/* The source interface: where people come from (a CSV file, or another LDAP
+/* connectors: the only code that talks to servers or reads the source. It
+ * owns the source interface (source.c, source_columns.c) with the CSV and
+ * LDAP sources (csv.c, ldap_source.c), the directory connection (directory.c,
+ * the only libldap session user) and SMTP (smtp.c, the only libcurl user).
+ * It may use agent/base, agent/text and config.
+ *
+ * The source interface: where people come from (a CSV file, or another LDAP
  * directory). A source is a const vtable plus a base struct that each
  * connector embeds first.
  *

@@ -28,6 +28,7 @@
 #include "agent/base/json.h"
 #include "agent/base/log.h"
 #include "agent/base/testhook.h"
+#include "agent/text/filter.h"
 #include "agent/text/template.h"
 
 #define SYNC_EVERY 512    /* outcomes between fsyncs of the journal */
@@ -103,7 +104,7 @@ static void rec_result(struct engine *E, size_t i, const char *op, const char *s
 
 /* The outcome of an action, once: in the report, the per-action state and
  * the journal. */
-void ap_settle(struct engine *E, size_t i, enum outcome o, int code, const char *error)
+static void ap_settle(struct engine *E, size_t i, enum outcome o, int code, const char *error)
 {
 	const struct plan_action *a = act_of(E, i);
 	const char *status = outcome_name(o);
@@ -722,6 +723,10 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	testhook_point("groups");
 	if (!E.stop && ap_build_groups(&E, &groups) < 0)
 		E.stop = diag_set(d, ST_FAIL, "out of memory");
+	for (i = 0; i < E.n_groups && !E.stop; i++)
+		if (!E.groups[i].n && E.groups[i].create != NO_ACTION)
+			ap_settle(&E, E.groups[i].create, OUT_SKIPPED, -1,
+				  "not created: none of its members could be created");
 	E.progress.total += groups.n;
 	for (i = 0; i < groups.n && !E.stop; i++) {
 		struct op *op = groups.v[i];

@@ -1,4 +1,10 @@
-/* Executes a plan against the directory: exactly the actions the preview
+/* agent/apply: a plan made real in the directory. It owns the engine
+ * (apply.c: send, settle, read back, reconnect, verify, journal), the
+ * operations a plan becomes (apply_build.c) and passwords (password.c:
+ * generated, checked, hashed). It may use agent/plan, connectors and
+ * agent/state (and what they use).
+ *
+ * Executes a plan against the directory: exactly the actions the preview
  * shows, asynchronously, with up to directory.window operations in flight.
  *
  * Order follows dependencies: account containers, then people (creates,
@@ -25,6 +31,7 @@
 #include "agent/base/diag.h"
 #include "agent/state/journal.h"
 #include "agent/apply/password.h"
+#include "agent/base/pwstore.h"
 #include "agent/plan/plan.h"
 
 struct apply_report {

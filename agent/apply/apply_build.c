@@ -7,6 +7,7 @@
 
 #include "agent/apply/apply_internal.h"
 #include "agent/base/hmap.h"
+#include "agent/text/filter.h"
 #include "agent/text/template.h"
 
 #define MEMBER_BATCH 1000 /* member values per modify of an existing group */
@@ -239,12 +240,10 @@ int ap_build_groups(struct engine *E, struct opvec *ops)
 		struct group *g = &E->groups[gi];
 		const struct plan_action *c = g->create != NO_ACTION ? act_of(E, g->create) : NULL;
 
-		if (!g->n) {
-			/* groupOfNames needs a member: no one made it, no group. */
-			if (c)
-				ap_settle(E, g->create, OUT_SKIPPED, -1, "not created: none of its members could be created");
+		/* groupOfNames needs a member: no one made it, no group (the
+		 * engine settles its create as skipped). */
+		if (!g->n)
 			continue;
-		}
 		for (k = 0; k < g->n; k += MEMBER_BATCH) {
 			size_t n = g->n - k < MEMBER_BATCH ? g->n - k : MEMBER_BATCH;
 			int adding = c && k == 0;

@@ -81,17 +81,15 @@ static inline const struct plan_action *act_of(struct engine *E, size_t i)
 	return &E->plan->actions[i];
 }
 
-/* apply.c: the outcome of an action, once: in the report, the per-action
- * state and the journal. */
-void ap_settle(struct engine *E, size_t i, enum outcome o, int code, const char *error);
-
 /* apply_build.c */
 /* The operation of action i, its password (if any) generated into the
  * action's slot and hashed; NULL when that failed (E->d says why) or out of
  * memory. */
 struct op *ap_build_op(struct engine *E, size_t i);
 /* The operations of phase 3 from the outcomes of phases 1 and 2, appended to
- * ops (E->groups filled on the way); -1 when out of memory. */
+ * ops (E->groups filled on the way); -1 when out of memory. A group that
+ * none of its members could join gets no operation: its create_role (if
+ * any) is for the caller to settle. */
 int ap_build_groups(struct engine *E, struct opvec *ops);
 int ap_opvec_push(struct opvec *o, struct op *op);
 

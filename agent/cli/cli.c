@@ -188,7 +188,7 @@ void cli_usage(FILE *f, enum command cmd)
 	fputs(exit_codes, f);
 }
 
-static int parse_format(const char *s, struct cli *c, struct diag *d)
+static int parse_format(const char *s, struct options *c, struct diag *d)
 {
 	static const char *const names[] = {"text", "json", "ldif", "csv"};
 	size_t i;
@@ -235,7 +235,7 @@ enum {
 
 /* The global options; returns 1 when o was one of them, 0 when not, or a
  * negative status. They are accepted after the command name too. */
-static int global_option(int o, struct cli *c, struct diag *d)
+static int global_option(int o, struct options *c, struct diag *d)
 {
 	switch (o) {
 	case 'c':
@@ -270,7 +270,7 @@ static int global_option(int o, struct cli *c, struct diag *d)
 		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},                           \
 		{"state-dir", required_argument, NULL, OPT_STATE_DIR}
 
-static int parse_global(int argc, char **argv, struct cli *c, struct diag *d)
+static int parse_global(int argc, char **argv, struct options *c, struct diag *d)
 {
 	static const struct option opts[] = {
 		GLOBAL_OPTIONS,
@@ -337,7 +337,7 @@ static int option_applies(int opt, enum command cmd)
 }
 
 /* The checks across options, once all are read. */
-static int check_command(struct cli *c, const char *name, struct diag *d)
+static int check_command(struct options *c, const char *name, struct diag *d)
 {
 	if (c->check && c->apply)
 		return diag_set(d, ST_INPUT, "sync: --check and --apply cannot be combined");
@@ -374,7 +374,7 @@ static int check_command(struct cli *c, const char *name, struct diag *d)
 	return 0;
 }
 
-static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
+static int parse_command(int argc, char **argv, struct options *c, struct diag *d)
 {
 	static const struct option opts[] = {
 		GLOBAL_OPTIONS,
@@ -453,7 +453,7 @@ static int parse_command(int argc, char **argv, struct cli *c, struct diag *d)
 	return check_command(c, name, d);
 }
 
-int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
+int cli_parse(int argc, char **argv, struct options *c, struct diag *d)
 {
 	const char *name;
 	size_t i;

@@ -14,8 +14,9 @@
 #include "agent/state/jobs.h"
 #include "agent/base/log.h"
 #include "agent/plan/plan_admin.h"
-#include "agent/run/run.h"
-#include "agent/base/secure.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/commands.h"
+#include "agent/base/secret_file.h"
 
 static int read_users(struct run *r, struct listed **out, size_t *n)
 {
@@ -23,7 +24,7 @@ static int read_users(struct run *r, struct listed **out, size_t *n)
 	size_t i;
 	int rc;
 
-	rc = csv_read_keys(r->cli->users, r->cfg->source.key, &r->records_arena, &keys, n, &r->d);
+	rc = csv_read_keys(r->opt->users, r->cfg->source.key, &r->records_arena, &keys, n, &r->d);
 	if (rc < 0)
 		return rc;
 	*out = calloc(*n, sizeof **out);
@@ -36,7 +37,7 @@ static int read_users(struct run *r, struct listed **out, size_t *n)
 		(*out)[i].line = keys[i].line;
 	}
 	free(keys);
-	log_info("read %zu keys from %s", *n, r->cli->users);
+	log_info("read %zu keys from %s", *n, r->opt->users);
 	return 0;
 }
 
@@ -46,7 +47,7 @@ static int read_job_people(struct run *r, struct job **job, struct listed **out,
 	size_t i;
 	int rc;
 
-	if ((rc = job_read(r->cfg->state_dir, r->cli->job, job, &r->d)) < 0)
+	if ((rc = job_read(r->cfg->state_dir, r->opt->job, job, &r->d)) < 0)
 		return rc;
 	*out = calloc((*job)->n_people ? (*job)->n_people : 1, sizeof **out);
 	if (!*out)
@@ -61,7 +62,7 @@ static int read_job_people(struct run *r, struct job **job, struct listed **out,
 		(*n)++;
 	}
 	if (!*n)
-		return diag_set(&r->d, ST_INPUT, "job %s set no password: there is nothing to send again", r->cli->job);
+		return diag_set(&r->d, ST_INPUT, "job %s set no password: there is nothing to send again", r->opt->job);
 	return 0;
 }
 
@@ -72,7 +73,7 @@ static int read_default_password(struct run *r, struct buf *pw)
 	const char *why;
 	int rc;
 
-	if ((rc = secret_file_read(r->cli->password_file, pw, &r->d)) < 0) {
+	if ((rc = secret_file_read(r->opt->password_file, pw, &r->d)) < 0) {
 		diag_prefix(&r->d, "--password-file: ");
 		return rc;
 	}
@@ -94,8 +95,8 @@ static enum reset_scope scope_of(const char *s)
 
 int cmd_admin(struct run *r)
 {
-	const struct cli *cli = r->cli;
-	const char *command = command_name(cli->cmd);
+	const struct options *opt = r->opt;
+	const char *command = command_name(opt->cmd);
 	struct admin_input in = {0};
 	struct buf pw = BUF_INIT, source = BUF_INIT;
 	struct listed *listed = NULL;
@@ -103,33 +104,33 @@ int cmd_admin(struct run *r)
 	int rc;
 
 	in.cfg = r->cfg;
-	in.kind = cli->cmd == CMD_ENABLE ? ADMIN_ENABLE
-		  : cli->cmd == CMD_DISABLE ? ADMIN_DISABLE
-		  : cli->cmd == CMD_NOTIFY  ? ADMIN_NOTIFY
+	in.kind = opt->cmd == CMD_ENABLE ? ADMIN_ENABLE
+		  : opt->cmd == CMD_DISABLE ? ADMIN_DISABLE
+		  : opt->cmd == CMD_NOTIFY  ? ADMIN_NOTIFY
 					    : ADMIN_RESET;
-	if (cli->scope)
-		in.scope = scope_of(cli->scope);
-	if (in.kind == ADMIN_RESET && !cli->password_file && r->cfg->notify.enabled &&
+	if (opt->scope)
+		in.scope = scope_of(opt->scope);
+	if (in.kind == ADMIN_RESET && !opt->password_file && r->cfg->notify.enabled &&
 	    !r->cfg->notify.n_tmpl[MSG_PASSWORD]) {
 		rc = diag_set(&r->d, ST_INPUT,
 			      "reset-passwords sends the password message, but %s has no password.txt; add one, or give --password-file",
 			      r->cfg->notify.templates);
 		goto out;
 	}
-	if (cli->password_file && (rc = read_default_password(r, &pw)) < 0)
+	if (opt->password_file && (rc = read_default_password(r, &pw)) < 0)
 		goto out;
-	if (cli->apply && (rc = run_lock_state(r)) < 0)
+	if (opt->apply && (rc = run_lock_state(r)) < 0)
 		goto out;
-	if (cli->users && (rc = read_users(r, &listed, &in.n_listed)) < 0)
+	if (opt->users && (rc = read_users(r, &listed, &in.n_listed)) < 0)
 		goto out;
-	if (cli->cmd == CMD_NOTIFY) {
+	if (opt->cmd == CMD_NOTIFY) {
 		if ((rc = read_job_people(r, &job, &listed, &in.n_listed)) < 0)
 			goto out;
-		buf_printf(&source, "job %s", cli->job);
-	} else if (cli->users) {
-		buf_adds(&source, cli->users);
+		buf_printf(&source, "job %s", opt->job);
+	} else if (opt->users) {
+		buf_adds(&source, opt->users);
 	} else {
-		buf_printf(&source, "the directory (--scope %s)", cli->scope);
+		buf_printf(&source, "the directory (--scope %s)", opt->scope);
 	}
 	if (source.failed) {
 		rc = diag_set(&r->d, ST_FAIL, "out of memory");
@@ -141,17 +142,17 @@ int cmd_admin(struct run *r)
 	in.n_entries = r->entries.n;
 	in.listed = listed;
 	in.default_password = pw.len > 0;
-	in.all = cli->all;
-	in.job = cli->job;
+	in.all = opt->all;
+	in.job = opt->job;
 	in.source = buf_str(&source);
 	if ((rc = plan_admin(&in, &r->plan, &r->d)) < 0)
 		goto out;
 	if (r->plan->n_unchanged)
 		log_info("%zu people are left as they are (%s)", r->plan->n_unchanged,
-			 cli->cmd == CMD_NOTIFY ? "they changed their password, or are disabled"
-			 : cli->cmd == CMD_RESET_PASSWORDS ? "spared, or disabled"
+			 opt->cmd == CMD_NOTIFY ? "they changed their password, or are disabled"
+			 : opt->cmd == CMD_RESET_PASSWORDS ? "spared, or disabled"
 							   : "already as asked");
-	if (cli->apply) {
+	if (opt->apply) {
 		r->apply.fixed_password = pw.len ? pw.data : NULL;
 		rc = run_apply(r, command);
 		r->apply.fixed_password = NULL;

@@ -14,7 +14,7 @@
 #include "agent/base/log.h"
 #include "agent/base/oom.h"
 #include "agent/plan/plan_load.h"
-#include "agent/run/run.h"
+#include "agent/cli/commands.h"
 
 #define PLAN_MAX_BYTES (1024L * 1024 * 1024)
 
@@ -47,12 +47,12 @@ int cmd_apply(struct run *r)
 	unsigned long oom_before;
 	int rc;
 
-	if (r->cli->apply && (rc = run_lock_state(r)) < 0)
+	if (r->opt->apply && (rc = run_lock_state(r)) < 0)
 		return rc;
-	if ((rc = read_file(r->cli->plan_file, &text, &r->d)) < 0 ||
-	    (rc = plan_load(buf_str(&text), text.len, r->cfg, r->cli->plan_file, &r->plan, &made_by, &r->d)) < 0)
+	if ((rc = read_file(r->opt->plan_file, &text, &r->d)) < 0 ||
+	    (rc = plan_load(buf_str(&text), text.len, r->cfg, r->opt->plan_file, &r->plan, &made_by, &r->d)) < 0)
 		goto out;
-	log_info("read a plan of %zu actions (made by %s) from %s", r->plan->n_actions, made_by, r->cli->plan_file);
+	log_info("read a plan of %zu actions (made by %s) from %s", r->plan->n_actions, made_by, r->opt->plan_file);
 	if ((rc = run_read_directory(r)) < 0)
 		goto out;
 	refused = calloc(r->plan->n_actions ? r->plan->n_actions : 1, sizeof *refused);
@@ -74,7 +74,7 @@ int cmd_apply(struct run *r)
 		would[i] = refused[i] ? OUT_REFUSED : OUT_NONE;
 	/* The safety limits measure against the directory as it is now. */
 	r->plan->n_managed = plan_count_managed(r->cfg, r->entries.v, r->entries.n);
-	if (r->cli->apply) {
+	if (r->opt->apply) {
 		r->apply.refused = refused;
 		rc = run_apply(r, "apply");
 		r->apply.refused = NULL;

@@ -9,7 +9,7 @@
 #include "agent/text/address.h"
 #include "agent/base/buf.h"
 #include "agent/base/log.h"
-#include "agent/run/run.h"
+#include "agent/cli/commands.h"
 
 static const char *tls_word(const struct cfg_ldap_conn *c, const char *uri)
 {
@@ -160,7 +160,7 @@ int cmd_check(struct run *r)
 			       j->key ? ")" : "", j->reason);
 		}
 	}
-	if (r->cli->connect && ((rc = check_directory(r)) < 0 || (rc = check_mail(r)) < 0))
+	if (r->opt->connect && ((rc = check_directory(r)) < 0 || (rc = check_mail(r)) < 0))
 		return rc;
 	fflush(stdout);
 	return r->plan && r->plan->n_rejected ? 1 : 0;

@@ -9,7 +9,7 @@
 #include "agent/state/jobs.h"
 #include "agent/base/json.h"
 #include "agent/base/oom.h"
-#include "agent/run/run.h"
+#include "agent/cli/commands.h"
 
 /* A CSV cell. Text a spreadsheet would run as a formula (= + - @, tab, CR)
  * gets a leading apostrophe; cells with separators or quotes are quoted. */
@@ -64,9 +64,9 @@ static int list_jobs(struct run *r, const char *state_dir)
 
 	if ((rc = jobs_ids(state_dir, &ids, &n, &r->d)) < 0)
 		return rc;
-	if (r->cli->format == OUT_JSON)
+	if (r->opt->format == OUT_JSON)
 		buf_adds(&b, "{\"jobs\":[");
-	else if (r->cli->format == OUT_CSV)
+	else if (r->opt->format == OUT_CSV)
 		buf_adds(&b, "id,command,started,finished,status,done,failed,messages_sent,messages_failed,messages_pending\n");
 	else if (n)
 		buf_printf(&b, "%-22s  %-15s  %-20s  %-23s  %s\n", "JOB", "COMMAND", "STARTED", "STATUS", "RESULT");
@@ -77,7 +77,7 @@ static int list_jobs(struct run *r, const char *state_dir)
 		struct job *j;
 		if (job_read(state_dir, ids[i], &j, &r->d) < 0)
 			continue;
-		if (r->cli->format == OUT_JSON) {
+		if (r->opt->format == OUT_JSON) {
 			buf_adds(&b, i + 1 == n ? "\n{" : ",\n{");
 			json_add_member_str(&b, "id", j->id);
 			buf_addc(&b, ',');
@@ -91,7 +91,7 @@ static int list_jobs(struct run *r, const char *state_dir)
 			buf_adds(&b, ",\"counts\":");
 			counts_json(&b, j);
 			buf_addc(&b, '}');
-		} else if (r->cli->format == OUT_CSV) {
+		} else if (r->opt->format == OUT_CSV) {
 			csv_cell(&b, j->id);
 			buf_addc(&b, ',');
 			csv_cell(&b, j->command);
@@ -109,7 +109,7 @@ static int list_jobs(struct run *r, const char *state_dir)
 		}
 		job_free(j);
 	}
-	if (r->cli->format == OUT_JSON)
+	if (r->opt->format == OUT_JSON)
 		buf_adds(&b, "\n]}\n");
 	/* A listing missing a line or a job would mislead: nothing then. */
 	if (oom_count() != oom_before)
@@ -209,23 +209,23 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 
 	if ((rc = job_read(state_dir, id, &j, &r->d)) < 0)
 		return rc;
-	if (r->cli->manual) {
-		if (r->cli->format == OUT_CSV)
+	if (r->opt->manual) {
+		if (r->opt->format == OUT_CSV)
 			buf_adds(&b, "key,dn,reason\n");
-		else if (r->cli->format == OUT_JSON)
+		else if (r->opt->format == OUT_JSON)
 			buf_printf(&b, "{\"id\":\"%s\",\"manual\":[", j->id);
 		for (i = 0; i < j->n_people; i++) {
 			const struct job_person *p = &j->people[i];
 			if (!manual_reason(p))
 				continue;
-			if (r->cli->format == OUT_CSV) {
+			if (r->opt->format == OUT_CSV) {
 				csv_cell(&b, p->key);
 				buf_addc(&b, ',');
 				csv_cell(&b, p->dn);
 				buf_addc(&b, ',');
 				csv_cell(&b, manual_reason(p));
 				buf_addc(&b, '\n');
-			} else if (r->cli->format == OUT_JSON) {
+			} else if (r->opt->format == OUT_JSON) {
 				buf_adds(&b, shown ? ",\n{" : "\n{");
 				json_add_member_str(&b, "key", p->key);
 				buf_addc(&b, ',');
@@ -238,11 +238,11 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 			}
 			shown++;
 		}
-		if (r->cli->format == OUT_JSON)
+		if (r->opt->format == OUT_JSON)
 			buf_adds(&b, "\n]}\n");
-		else if (r->cli->format == OUT_TEXT && !shown)
+		else if (r->opt->format == OUT_TEXT && !shown)
 			buf_adds(&b, "Nobody in this job needs manual notification.\n");
-	} else if (r->cli->format == OUT_JSON) {
+	} else if (r->opt->format == OUT_JSON) {
 		buf_adds(&b, "{");
 		json_add_member_str(&b, "id", j->id);
 		buf_addc(&b, ',');
@@ -269,7 +269,7 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 			buf_addc(&b, '}');
 		}
 		buf_adds(&b, "]}\n");
-	} else if (r->cli->format == OUT_CSV) {
+	} else if (r->opt->format == OUT_CSV) {
 		buf_adds(&b, "key,dn,actions,messages,manual\n");
 		for (i = 0; i < j->n_people; i++) {
 			const struct job_person *p = &j->people[i];
@@ -326,9 +326,9 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 
 int cmd_jobs(struct run *r)
 {
-	const char *state_dir = r->cli->state_dir ? r->cli->state_dir : r->cfg->state_dir;
+	const char *state_dir = r->opt->state_dir ? r->opt->state_dir : r->cfg->state_dir;
 
-	if (r->cli->job)
-		return show_job(r, state_dir, r->cli->job);
+	if (r->opt->job)
+		return show_job(r, state_dir, r->opt->job);
 	return list_jobs(r, state_dir);
 }

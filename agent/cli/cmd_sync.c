@@ -1,23 +1,23 @@
 /* sync: make the directory match the source. Without --apply it prints the
  * plan and changes nothing; with --apply it runs the plan as a job. */
 #include "agent/base/log.h"
-#include "agent/run/run.h"
+#include "agent/cli/commands.h"
 
 int cmd_sync(struct run *r)
 {
 	int rc;
 
 	/* The lock first: a second run stops before reading anything. */
-	if (r->cli->apply && (rc = run_lock_state(r)) < 0)
+	if (r->opt->apply && (rc = run_lock_state(r)) < 0)
 		return rc;
 	if ((rc = run_read_source(r)) < 0 || (rc = run_read_directory(r)) < 0 || (rc = run_make_plan(r, 1)) < 0)
 		return rc;
 	run_log_plan(r->plan);
-	if (r->cli->apply)
+	if (r->opt->apply)
 		return run_apply(r, "sync");
 	if ((rc = run_write_plan(r, "sync", NULL)) < 0)
 		return rc;
-	if (r->cli->check && plan_has_changes(r->plan))
+	if (r->opt->check && plan_has_changes(r->plan))
 		return 1;
 	return 0;
 }

@@ -7,13 +7,13 @@
 #include "agent/cli/cli.h"
 #include "agent/base/diag.h"
 #include "agent/base/log.h"
-#include "agent/run/run.h"
+#include "agent/cli/commands.h"
 #include "agent/base/secure.h"
 #include "agent/base/testhook.h"
 
 int main(int argc, char **argv)
 {
-	struct cli cli;
+	struct options opt;
 	struct diag d;
 	enum log_level level;
 	int rc;
@@ -23,23 +23,23 @@ int main(int argc, char **argv)
 	secure_process_init();
 	diag_init(&d);
 	log_setup(LOG_FORMAT_AUTO, LOG_INFO);
-	if (cli_parse(argc, argv, &cli, &d) < 0) {
+	if (cli_parse(argc, argv, &opt, &d) < 0) {
 		log_error("%s", d.msg);
 		exit(status_exit_code(d.status));
 	}
-	if (cli.help == 2) {
+	if (opt.help == 2) {
 		printf("ldapenroll %s%s\n", LDAPENROLL_VERSION,
 		       TESTHOOKS_BUILT ? " (test build: fault injection hooks compiled in)" : "");
 		exit(0);
 	}
-	if (cli.help) {
-		cli_usage(stdout, cli.cmd);
+	if (opt.help) {
+		cli_usage(stdout, opt.cmd);
 		exit(0);
 	}
-	level = cli.verbosity < 0 ? LOG_WARN : cli.verbosity > 0 ? LOG_DEBUG : LOG_INFO;
-	log_setup(cli.log_format, level);
+	level = opt.verbosity < 0 ? LOG_WARN : opt.verbosity > 0 ? LOG_DEBUG : LOG_INFO;
+	log_setup(opt.log_format, level);
 	smtp_global_init();
-	rc = run_command(&cli);
+	rc = run_command(&opt);
 	smtp_global_cleanup();
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = ST_FAIL;

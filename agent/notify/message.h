@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "agent/base/buf.h"
 #include "agent/base/diag.h"
+#include "agent/text/mime.h"
 #include "agent/text/template.h"
 
 struct message_headers {
@@ -33,14 +34,5 @@ int message_build(const struct msg_template *t, const struct tmpl_env *env, cons
 /* The template variant for a locale ("de_DE" tries "de_DE", then "de",
  * then the plain one). variants[0] is the plain one. */
 const struct msg_template *message_pick(const struct msg_template *variants, size_t n, const char *locale);
-
-/* The encoders, exposed for tests and fuzzing. */
-/* Appends a header field "Name: value", encoding and folding the value. */
-void header_add_text(struct buf *out, const char *name, const char *value);
-/* Appends "Name: display <addr>" with the display name encoded or quoted. */
-void header_add_mailbox(struct buf *out, const char *name, const char *display, const char *addr);
-/* Appends the quoted-printable encoding of text (LF or CRLF line ends in,
- * CRLF out). */
-void qp_encode(struct buf *out, const char *text, size_t len);
 
 #endif

@@ -12,7 +12,7 @@
 #include "agent/base/log.h"
 #include "agent/base/testhook.h"
 #include "agent/notify/message.h"
-#include "agent/apply/password.h"
+#include "agent/base/crypto.h"
 
 const char *msg_status_name(enum msg_status s)
 {
@@ -23,7 +23,7 @@ const char *msg_status_name(enum msg_status s)
 struct sender {
 	const struct config *cfg;
 	const struct plan *plan;
-	struct apply *a;
+	struct pwstore *passwords;
 	struct journal *j;
 	struct notify_report *rep;
 	struct smtp *smtp;
@@ -79,7 +79,7 @@ static void message_id(struct sender *S, const struct plan_action *act, enum msg
 	struct digest dg;
 	char hex[65] = "";
 
-	if (digest_init(&dg) == 0) {
+	if (digest_init(&dg, DIGEST_SHA256) == 0) {
 		digest_update(&dg, act->key ? act->key : act->dn, strlen(act->key ? act->key : act->dn));
 		digest_final(&dg, hex);
 	}
@@ -145,7 +145,7 @@ static void notify_person(struct sender *S, size_t i)
 {
 	const struct plan_action *act = &S->plan->actions[i];
 	const struct cfg_notify *n = &S->cfg->notify;
-	char *password = pwstore_slot(S->a->passwords, i);
+	char *password = pwstore_slot(S->passwords, i);
 	enum msg_status worst = MSG_SENT;
 	struct buf name = BUF_INIT;
 	size_t k;
@@ -206,13 +206,13 @@ static void notify_person(struct sender *S, size_t i)
 		S->rep->people_failed++;
 	else
 		S->rep->people_pending++;
-	pwstore_clear(S->a->passwords, i);
+	pwstore_clear(S->passwords, i);
 }
 
-int notify_run(const struct config *cfg, const struct plan *plan, struct apply *a, struct journal *j,
+int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore *passwords, struct journal *j,
 	       struct notify_report *rep, struct diag *d)
 {
-	struct sender S = {cfg, plan, a, j, rep, NULL, "", 0, ""};
+	struct sender S = {cfg, plan, passwords, j, rep, NULL, "", 0, ""};
 	struct buf name = BUF_INIT, addr = BUF_INIT;
 	struct progress progress;
 	const char *why, *at;
@@ -220,10 +220,10 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct apply *
 	int rc;
 
 	memset(rep, 0, sizeof *rep);
-	if (!cfg->notify.enabled || !a->passwords)
+	if (!cfg->notify.enabled || !passwords)
 		return 0;
 	for (i = 0; i < plan->n_actions; i++)
-		if (pwstore_has(a->passwords, i) && plan->actions[i].n_messages && plan->actions[i].email)
+		if (pwstore_has(passwords, i) && plan->actions[i].n_messages && plan->actions[i].email)
 			people++;
 	if (!people)
 		return 0;
@@ -238,7 +238,7 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct apply *
 	progress_start(&progress, "mail", "people", people);
 	for (i = 0; i < plan->n_actions; i++) {
 		const struct plan_action *act = &plan->actions[i];
-		if (pwstore_has(a->passwords, i) && act->n_messages && act->email) {
+		if (pwstore_has(passwords, i) && act->n_messages && act->email) {
 			notify_person(&S, i);
 			progress_step(&progress, 1);
 		}

@@ -1,4 +1,9 @@
-/* The notify stage: after the directory writes, every person who got a
+/* agent/notify: the messages people get. It owns who is sent what, with
+ * retries, and the outcomes in the journal (notify.c), and building each
+ * message from its template (message.c). It may use agent/plan, connectors
+ * and agent/state (and what they use).
+ *
+ * The notify stage: after the directory writes, every person who got a
  * generated password receives the messages of notify.messages, in order,
  * over one SMTP connection.
  *
@@ -16,7 +21,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
-#include "agent/apply/apply.h"
+#include "agent/base/pwstore.h"
 #include "agent/base/diag.h"
 #include "agent/state/journal.h"
 #include "agent/plan/plan.h"
@@ -30,10 +35,11 @@ struct notify_report {
 	size_t people_failed;   /* people with a message refused for good */
 };
 
-/* Sends the messages of everyone in a->passwords (the actions that set a
- * password). Returns 0, or ST_SERVER when the mail phase had to stop (the
+/* Sends the messages of everyone whose slot in passwords holds one (the
+ * actions that set a password); each slot is wiped once its person is
+ * done. Returns 0, or ST_SERVER when the mail phase had to stop (the
  * remaining messages are pending in the journal). */
-int notify_run(const struct config *cfg, const struct plan *plan, struct apply *a, struct journal *j,
+int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore *passwords, struct journal *j,
 	       struct notify_report *rep, struct diag *d);
 
 const char *msg_status_name(enum msg_status s);

@@ -1,3 +1,6 @@
+/* What every planner shares (plan_internal.h): the builder that collects a
+ * plan's actions, rejected rows and manual list; the facts about directory
+ * entries; and the plan object itself (freeing, names, counts). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,4 +217,49 @@ size_t plan_count_managed(const struct config *cfg, const struct entry *entries,
 	for (i = 0; i < n; i++)
 		count += entry_is_person(cfg, &entries[i]) != 0;
 	return count;
+}
+
+/* --- the plan object ------------------------------------------------------ */
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->actions);
+	free(p->rejected);
+	free(p->manual);
+	arena_release(&p->arena);
+	free(p);
+}
+
+int plan_has_changes(const struct plan *p)
+{
+	return p->n_actions > 0;
+}
+
+const char *plan_op_name(enum plan_op op)
+{
+	static const char *const names[OP_COUNT] = {
+		[OP_CREATE_ACCOUNT] = "create_account", [OP_CREATE_PERSON] = "create_person",
+		[OP_ENABLE_PERSON] = "enable_person",   [OP_UPDATE_PERSON] = "update_person",
+		[OP_DISABLE_PERSON] = "disable_person", [OP_RESET_PASSWORD] = "reset_password",
+		[OP_CREATE_ROLE] = "create_role",       [OP_ADD_TO_ROLE] = "add_to_role",
+	};
+	return op < OP_COUNT ? names[op] : "?";
+}
+
+const char *role_origin_name(enum role_origin o)
+{
+	switch (o) {
+	case ROLE_COLUMN: return "column";
+	case ROLE_MAP: return "map";
+	case ROLE_DEFAULT: return "default";
+	default: return NULL;
+	}
+}
+
+const char *outcome_name(enum outcome o)
+{
+	static const char *const names[] = {"none", "done", "failed", "skipped", "unknown", "refused"};
+	return names[o];
 }

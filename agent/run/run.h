@@ -1,24 +1,28 @@
-/* A run of one command: the context every stage works in, and the stages
- * the commands share (cmd_*.c): config, source, directory read, plan,
- * preview, and the apply path with its preflight, job and report.
- * main() gets a status back and turns it into the exit code. */
+/* agent/run: the stages of a run, in pipeline order, and the job that
+ * --apply makes of them. This layer owns struct run, the context every
+ * stage works in; it may use every layer below it (base, text, config,
+ * connectors, plan, state, apply, notify) and is used by agent/cli alone.
+ *
+ * run.c: the context's life cycle and the config; stages.c: source,
+ * directory read, plan, plan output, policy check; job.c: lock, preflight,
+ * journal, apply, mail, report. Each stage returns 0 or a negative status
+ * with the reason in r->d. */
 #ifndef LDAPENROLL_RUN_H
 #define LDAPENROLL_RUN_H
 
-#include "config/config.h"
-#include "connectors/directory.h"
 #include "agent/apply/apply.h"
 #include "agent/base/arena.h"
-#include "agent/cli/cli.h"
 #include "agent/base/hmap.h"
-#include "agent/state/journal.h"
-#include "agent/apply/password.h"
 #include "agent/plan/plan.h"
 #include "agent/plan/plan_format.h"
+#include "agent/run/options.h"
+#include "agent/state/journal.h"
+#include "config/config.h"
+#include "connectors/directory.h"
 
-/* Everything one run holds; released by run_command() at the end. */
+/* Everything one run holds; released by run_release(). */
 struct run {
-	const struct cli *cli;
+	const struct options *opt;
 	struct config *cfg;
 	/* the source */
 	struct arena records_arena;
@@ -42,9 +46,18 @@ struct run {
 	struct diag d;
 };
 
-int run_command(const struct cli *cli);
+/* run.c */
+/* An empty run for opt (borrowed, must outlive the run). */
+void run_init(struct run *r, const struct options *opt);
+/* Frees everything the run holds and releases the lock. */
+void run_release(struct run *r);
+/* Loads the config (-c, or the default search path); every problem is
+ * logged. */
+int run_load_config(struct run *r);
+/* Logs the reason the run failed (r->d), line by line. */
+void run_log_error(struct run *r);
 
-/* Stages. Each returns 0 or a negative status with the reason in r->d. */
+/* stages.c */
 int run_read_source(struct run *r);
 int run_read_directory(struct run *r);
 /* Without the directory (offline) only the rows are checked. */
@@ -55,6 +68,8 @@ void run_log_plan(const struct plan *p);
 /* The password policy holds pwdMustChange: TRUE (and pwdLockout: TRUE when
  * need_lockout). Needs r->dir. */
 int run_check_policy(struct run *r, int need_lockout);
+
+/* job.c */
 /* Before anything changes: the state directory and the run lock; then the
  * people earlier runs left waiting for their messages. */
 int run_lock_state(struct run *r);
@@ -62,12 +77,5 @@ int run_lock_state(struct run *r);
  * when everything was done, 1 when the run finished with failures or
  * rejected rows, or the status that stopped it. */
 int run_apply(struct run *r, const char *command);
-
-/* Commands. */
-int cmd_check(struct run *r);
-int cmd_sync(struct run *r);
-int cmd_jobs(struct run *r);
-int cmd_admin(struct run *r);
-int cmd_apply(struct run *r);
 
 #endif

@@ -1,4 +1,9 @@
-/* Jobs: the state directory, the run lock and the append-only journal of
+/* agent/state: what outlives a run in state_dir. It owns the run lock and
+ * the job journals (journal.c) and reading them back: jobs, their people,
+ * who still waits for messages (jobs.c). It may use agent/base and
+ * agent/text.
+ *
+ * Jobs: the state directory, the run lock and the append-only journal of
  * each run (state_dir/jobs/ID.jsonl, one JSON object per line).
  *
  * The journal is written with write(2) as the run goes (records are

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/text/dn.h"
+#include "agent/text/filter.h"
 #include "agent/base/oom.h"
 #include "agent/base/utf8.h"
 
@@ -76,7 +77,7 @@ static int fail(struct tmpl_error *err, size_t offset, const char *fmt, ...)
 	return -1;
 }
 
-/* Counted (agent/oom.h): a caller that reports err as a problem of the
+/* Counted (agent/base/oom.h): a caller that reports err as a problem of the
  * text learns it was memory's. */
 static int fail_oom(struct tmpl_error *err, size_t offset)
 {
@@ -677,19 +678,6 @@ void tmpl_filter_initial(struct buf *out, const char *s, size_t len)
 		return;
 	n = utf8_decode(s, len, &cp);
 	buf_add(out, s, n ? n : 1);
-}
-
-void filter_escape_value(struct buf *out, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c == 0x7f)
-			buf_printf(out, "\\%02x", c);
-		else
-			buf_addc(out, (char)c);
-	}
 }
 
 /* --- rendering ---------------------------------------------------------- */

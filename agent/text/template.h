@@ -1,4 +1,10 @@
-/* The {Placeholder|filter} language used for DNs, attribute values, role
+/* agent/text: pure text, no I/O (the fuzz targets live here). It owns the
+ * template language (template.c), DN and filter escaping (dn.c, filter.c),
+ * email addresses (address.c), base64, the MIME encoders (mime.c) and LDIF
+ * lines (ldif.c). It may use agent/base, and libldap's string helpers that
+ * open no session.
+ *
+ * The {Placeholder|filter} language used for DNs, attribute values, role
  * names and messages.
  *
  * A placeholder names a source column ("{LastName}") or a built-in
@@ -112,9 +118,6 @@ void tmpl_filter_lower(struct buf *out, const char *s, size_t len);
 void tmpl_filter_upper(struct buf *out, const char *s, size_t len);
 void tmpl_filter_ascii(struct buf *out, const char *s, size_t len);
 void tmpl_filter_initial(struct buf *out, const char *s, size_t len);
-
-/* RFC 4515 escaping of one filter value. */
-void filter_escape_value(struct buf *out, const char *s, size_t len);
 
 /* The name of a built-in, e.g. "login_url". */
 const char *tmpl_builtin_name(enum tmpl_builtin b);

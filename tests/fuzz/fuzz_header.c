@@ -1,5 +1,5 @@
 /* Fuzzing the mail header encoders and the message builder
- * (agent/message.c). The input is a display name, a subject, a body and
+ * (agent/text/mime.c, agent/notify/message.c). The input is a display name, a subject, a body and
  * the display name of the sender, separated by NUL bytes.
  *
  * Properties:

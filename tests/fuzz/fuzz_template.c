@@ -1,4 +1,4 @@
-/* Fuzzing the template engine (agent/template.c). The input is the template
+/* Fuzzing the template engine (agent/text/template.c). The input is the template
  * source, then the values, separated by NUL bytes. The source is compiled
  * in each context (text, DN, filter) with every built-in allowed and any
  * column name accepted; what compiles is rendered with an environment whose
@@ -116,7 +116,7 @@ static int same(const struct buf *a, const struct buf *b)
 
 static int special(unsigned char c)
 {
-	return c == '(' || c == ')' || c == '*' || c == '\\' || c < 0x20 || c == 0x7f;
+	return c == '(' || c == ')' || c == '*' || c == '\\' || c < 0x20 || c >= 0x7f;
 }
 
 static size_t count(const struct buf *b, int (*pred)(unsigned char c, unsigned char arg), unsigned char arg)
@@ -146,11 +146,11 @@ static int is_control(unsigned char c, unsigned char unused)
 }
 
 /* The filter value escaping, written from RFC 4515 (which requires '(',
- * ')', '*', '\' and NUL to be escaped); control characters and DEL are
- * escaped too, as the engine does. */
+ * ')', '*', '\' and NUL to be escaped); control characters, DEL and bytes
+ * above 0x7f are escaped too, as libldap does. */
 static void rfc4515_escape(struct buf *out, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
 
 	for (i = 0; i < len; i++) {

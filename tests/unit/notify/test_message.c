@@ -1,4 +1,4 @@
-/* Unit tests for agent/message.c: the quoted-printable body encoder, the
+/* Unit tests for agent/notify/message.c: the quoted-printable body encoder, the
  * header encoders (folding, RFC 2047 encoded-words, quoted display names),
  * whole messages built from templates, the refusal of header values that
  * hold line breaks, and the choice of a locale variant.

@@ -1,4 +1,4 @@
-/* Unit tests for the planner (agent/plan.c), from plain tables: a real
+/* Unit tests for the planner (agent/plan/plan.c), from plain tables: a real
  * configuration loaded from YAML, source records built by hand and
  * directory entries built by hand. No LDAP, no mail. */
 #include <stdarg.h>

@@ -1,11 +1,11 @@
-/* Unit tests for agent/jobs.c: reading job journals back (counts, people,
+/* Unit tests for agent/state/jobs.c: reading job journals back (counts, people,
  * their actions and messages, manual notification, the status of a job
  * that ended, crashed or still runs, damaged lines), the list of jobs, and
  * the people who still wait for their messages across jobs (the pending
  * set, its snapshot, and jobs newer than the snapshot).
  *
  * The journals are written here by hand, one JSON object per line, in the
- * shapes the run writes them (see agent/journal.h). */
+ * shapes the run writes them (see agent/state/journal.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests for agent/address.c: which email addresses are accepted (one
+/* Unit tests for agent/text/address.c: which email addresses are accepted (one
  * plain ASCII addr-spec) and how "Display Name <addr>" is split. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for agent/base64.c: the RFC 4648 test vectors both ways,
+/* Unit tests for agent/text/base64.c: the RFC 4648 test vectors both ways,
  * binary round trips and invalid input. */
 #include <stdarg.h>
 #include <stddef.h>

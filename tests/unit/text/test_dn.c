@@ -1,4 +1,4 @@
-/* Unit tests for agent/dn.c: RFC 4514 value escaping (checked against
+/* Unit tests for agent/text/dn.c: RFC 4514 value escaping (checked against
  * libldap's parser), the canonical form used to compare DNs, and the small
  * helpers built on it. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for agent/template.c: compiling and rendering the
+/* Unit tests for agent/text/template.c: compiling and rendering the
  * {Placeholder|filter} language in its three contexts (text, DN, LDAP
  * filter), the helpers the planner uses, and the filters themselves. */
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent/base/buf.h"
+#include "agent/text/filter.h"
 #include "agent/text/template.h"
 #include "tests/unit/columns.h"
 
@@ -691,9 +692,9 @@ static void filter_context_escapes_values(void **state)
 	row_set(&r, "Plain", "M\xc3\xbcller");
 	/* Literal text is filter syntax and is kept as written. */
 	check_render("(&(objectClass=*)(uid={Username}))", TMPL_FILTER, &r,
-		     "(&(objectClass=*)(uid=a\\2ab\\28c\\29d\\5ce))");
-	check_render("(cn={Plain})", TMPL_FILTER, &r, "(cn=M\xc3\xbcller)");
-	check_render("(cn={Username|upper})", TMPL_FILTER, &r, "(cn=A\\2aB\\28C\\29D\\5cE)");
+		     "(&(objectClass=*)(uid=a\\2Ab\\28c\\29d\\5Ce))");
+	check_render("(cn={Plain})", TMPL_FILTER, &r, "(cn=M\\C3\\BCller)");
+	check_render("(cn={Username|upper})", TMPL_FILTER, &r, "(cn=A\\2AB\\28C\\29D\\5CE)");
 }
 
 static void filter_escape_value_direct(void **state)
@@ -702,14 +703,14 @@ static void filter_escape_value_direct(void **state)
 
 	(void)state;
 	filter_escape_value(&b, "*()\\", 4);
-	assert_string_equal(buf_str(&b), "\\2a\\28\\29\\5c");
+	assert_string_equal(buf_str(&b), "\\2A\\28\\29\\5C");
 	buf_reset(&b);
 	filter_escape_value(&b, "a\0b", 3);
 	assert_int_equal(b.len, 5);
 	assert_string_equal(buf_str(&b), "a\\00b");
 	buf_reset(&b);
 	filter_escape_value(&b, "x\ny\x7f", 4);
-	assert_string_equal(buf_str(&b), "x\\0ay\\7f");
+	assert_string_equal(buf_str(&b), "x\\0Ay\\7F");
 	buf_reset(&b);
 	filter_escape_value(&b, "plain text=ok", 13);
 	assert_string_equal(buf_str(&b), "plain text=ok");

@@ -1,0 +1,356 @@
+/* The job an --apply run makes: the state directory and the run lock, the
+ * preflight (policy, safety limits, random generator), the journal's
+ * records around the apply and the mail, who still waits for messages, and
+ * the report and summary line. */
+#include "agent/run/run.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/base/buf.h"
+#include "agent/base/json.h"
+#include "agent/base/log.h"
+#include "agent/base/oom.h"
+#include "agent/base/secure.h"
+#include "agent/base/testhook.h"
+#include "agent/notify/notify.h"
+#include "agent/state/jobs.h"
+
+int run_lock_state(struct run *r)
+{
+	int rc;
+
+	if ((rc = state_prepare(r->cfg->state_dir, &r->d)) < 0 ||
+	    (rc = run_lock_take(r->cfg->state_dir, &r->lock, &r->d)) < 0)
+		return rc;
+	if (r->cfg->notify.enabled) {
+		if ((rc = pending_load(r->cfg->state_dir, &r->pending, &r->pending_arena, &r->d)) < 0)
+			return rc;
+		r->pending_loaded = 1;
+	}
+	return 0;
+}
+
+/* The safety limits, on the plan, before the first change. --force-limits N
+ * lets a run through whose creates and disables are each at most N. */
+static int check_limits(struct run *r)
+{
+	const struct cfg_limits *lim = &r->cfg->limits;
+	const struct plan *p = r->plan;
+	size_t creates = p->counts[OP_CREATE_PERSON], disables = p->counts[OP_DISABLE_PERSON];
+	size_t pct_limit = p->n_managed * lim->max_disable_percent / 100;
+	long force = r->opt->force_limits;
+	struct buf why = BUF_INIT;
+	size_t over = 0;
+	int rc = 0;
+
+	if (creates > lim->max_create) {
+		buf_printf(&why, "the plan creates %zu people (limits.max_create is %lu)", creates, lim->max_create);
+		over = creates;
+	}
+	if (disables > lim->max_disable || (disables && disables > pct_limit)) {
+		buf_printf(&why, "%sthe plan disables %zu of %zu managed people (limits.max_disable is %lu, limits.max_disable_percent %u%% is %zu)",
+			   why.len ? "; " : "", disables, p->n_managed, lim->max_disable, lim->max_disable_percent,
+			   pct_limit);
+		if (disables > over)
+			over = disables;
+	}
+	if (!over)
+		goto out;
+	if (force >= 0 && (size_t)force >= over) {
+		log_warn("%s; going ahead because of --force-limits %ld", buf_str(&why), force);
+		goto out;
+	}
+	if (force >= 0)
+		rc = diag_set(&r->d, ST_LIMIT, "safety limit: %s; --force-limits %ld allows at most %ld; nothing was changed",
+			      buf_str(&why), force, force);
+	else
+		rc = diag_set(&r->d, ST_LIMIT,
+			      "safety limit: %s; nothing was changed. If this is intended, run again with --force-limits %zu",
+			      buf_str(&why), over);
+out:
+	buf_release(&why);
+	return rc;
+}
+
+static void journal_record(struct run *r, struct buf *b)
+{
+	journal_append_buf(r->journal, b);
+	journal_flush(r->journal);
+	buf_release(b);
+}
+
+static void record_header(struct run *r, const char *command)
+{
+	struct buf b = BUF_INIT;
+	char now[32];
+
+	utc_now(now);
+	buf_adds(&b, "{\"type\":\"job\",\"version\":1,");
+	json_add_member_str(&b, "id", journal_id(r->journal));
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "command", command);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "started", now);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "config", r->cfg->file);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "config_sha256", r->cfg->digest);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "source", r->plan->source);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "source_sha256", r->source_digest[0] ? r->source_digest : NULL);
+	buf_printf(&b, ",\"pid\":%ld,\"actions\":%zu,\"rows\":%zu}", (long)getpid(), r->plan->n_actions,
+		   r->plan->n_records);
+	journal_record(r, &b);
+}
+
+static void record_rejected(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->plan->n_rejected; i++) {
+		const struct plan_reject *j = &r->plan->rejected[i];
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "{\"type\":\"rejected\",\"line\":%u,", j->line);
+		json_add_member_str(&b, "key", j->key);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "reason", j->reason);
+		buf_addc(&b, '}');
+		journal_record(r, &b);
+	}
+}
+
+/* Everyone who got a password: waiting for their messages, or listed for
+ * manual notification (counted in *manual). */
+static void record_notifications(struct run *r, size_t *manual)
+{
+	const struct config *cfg = r->cfg;
+	size_t i, k;
+
+	*manual = 0;
+	for (i = 0; i < r->plan->n_actions; i++) {
+		const struct plan_action *a = &r->plan->actions[i];
+		struct buf b = BUF_INIT;
+
+		if (!pwstore_has(r->apply.passwords, i))
+			continue;
+		buf_adds(&b, "{\"type\":\"notify\",");
+		json_add_member_str(&b, "key", a->key);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "dn", a->dn);
+		if (a->line)
+			buf_printf(&b, ",\"line\":%u", a->line);
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "email", a->email);
+		if (r->apply.fixed_password) {
+			/* The administrator chose the password and tells people. */
+			buf_adds(&b, ",\"status\":\"none\",\"reason\":\"a given password was set; no message is sent\"}");
+		} else if (a->n_messages) {
+			buf_adds(&b, ",\"messages\":[");
+			for (k = 0; k < a->n_messages; k++) {
+				if (k)
+					buf_addc(&b, ',');
+				json_add_string(&b, msg_kind_name(a->messages[k]));
+			}
+			buf_adds(&b, "],\"status\":\"pending\"}");
+		} else {
+			buf_adds(&b, ",\"status\":\"manual\",");
+			json_add_member_str(&b, "reason", cfg->notify.enabled ? "no email address"
+										: "notifications are not configured");
+			buf_addc(&b, '}');
+			(*manual)++;
+		}
+		journal_record(r, &b);
+	}
+}
+
+/* Who still waits for messages, now that this job is done: the job read
+ * back from its journal, applied to what earlier jobs left. */
+static void update_pending(struct run *r)
+{
+	struct job *j;
+	struct diag d;
+	unsigned long oom_before = oom_count();
+
+	if (!r->pending_loaded)
+		return;
+	diag_init(&d);
+	/* When this fails, the snapshot stays as it was and the next run
+	 * reads this job's journal again. */
+	if (job_read(r->cfg->state_dir, journal_id(r->journal), &j, &d) < 0)
+		goto failed;
+	pending_apply_job(&r->pending, &r->pending_arena, j);
+	job_free(j);
+	if (oom_count() != oom_before) {
+		diag_set(&d, ST_FAIL, "out of memory");
+		goto failed;
+	}
+	if (pending_save(r->cfg->state_dir, &r->pending, journal_id(r->journal), &d) == 0)
+		return;
+failed:
+	log_warn("could not record who waits for messages: %s", d.msg);
+}
+
+static size_t total_failed(const struct apply_report *rep)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < OP_COUNT; i++)
+		n += rep->failed[i];
+	return n;
+}
+
+static void record_end(struct run *r, const struct apply_report *rep, const char *status, double secs)
+{
+	struct buf b = BUF_INIT;
+	char now[32];
+	size_t i;
+
+	utc_now(now);
+	buf_adds(&b, "{\"type\":\"end\",");
+	json_add_member_str(&b, "status", status);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "finished", now);
+	buf_printf(&b, ",\"elapsed_ms\":%.0f,\"counts\":{", secs * 1000);
+	for (i = 0; i < OP_COUNT; i++)
+		buf_printf(&b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), rep->done[i]);
+	buf_printf(&b, "\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}",
+		   total_failed(rep), rep->refused, rep->skipped, r->plan->n_rejected, rep->passwords, rep->not_enforced,
+		   rep->memberships);
+	if (strcmp(status, "stopped") == 0 && r->d.msg[0]) {
+		buf_addc(&b, ',');
+		json_add_member_str(&b, "error", r->d.msg);
+	}
+	buf_addc(&b, '}');
+	if (b.failed) {
+		/* The job still ends in the journal, if without its counts. */
+		static const char fallback[] =
+			"{\"type\":\"end\",\"status\":\"stopped\",\"error\":\"out of memory while building the end record\"}";
+		buf_release(&b);
+		journal_append(r->journal, fallback, sizeof fallback - 1);
+		journal_flush(r->journal);
+		return;
+	}
+	journal_record(r, &b);
+}
+
+static void summary_line(struct run *r, const char *command, const struct apply_report *rep,
+			 const struct notify_report *nr, size_t manual, double secs, double dir_secs,
+			 double mail_secs)
+{
+	const size_t *d = rep->done;
+	char created[32], enabled[32], updated[32], disabled[32], reset[32], failed[32], rejected[32],
+		elapsed[32], accounts[32], roles[32], members[32], sent[32], mfailed[32], waiting[32], man[32],
+		dir_time[32], mail_time[32];
+	struct log_field f[] = {
+		{"job", journal_id(r->journal)}, {"created", created},   {"enabled", enabled},
+		{"updated", updated},            {"disabled", disabled}, {"reset", reset},
+		{"accounts", accounts},          {"roles", roles},       {"memberships", members},
+		{"failed", failed},              {"rejected", rejected}, {"messages_sent", sent},
+		{"messages_failed", mfailed},    {"messages_pending", waiting}, {"manual", man},
+		{"elapsed", elapsed},            {"directory_seconds", dir_time}, {"mail_seconds", mail_time},
+	};
+
+	snprintf(created, sizeof created, "%zu", d[OP_CREATE_PERSON]);
+	snprintf(enabled, sizeof enabled, "%zu", d[OP_ENABLE_PERSON]);
+	snprintf(updated, sizeof updated, "%zu", d[OP_UPDATE_PERSON]);
+	snprintf(disabled, sizeof disabled, "%zu", d[OP_DISABLE_PERSON]);
+	snprintf(reset, sizeof reset, "%zu", d[OP_RESET_PASSWORD]);
+	snprintf(accounts, sizeof accounts, "%zu", d[OP_CREATE_ACCOUNT]);
+	snprintf(roles, sizeof roles, "%zu", d[OP_CREATE_ROLE]);
+	snprintf(members, sizeof members, "%zu", rep->memberships);
+	snprintf(failed, sizeof failed, "%zu", total_failed(rep) + rep->not_enforced + rep->refused);
+	snprintf(rejected, sizeof rejected, "%zu", r->plan->n_rejected);
+	snprintf(sent, sizeof sent, "%zu", nr->sent);
+	snprintf(mfailed, sizeof mfailed, "%zu", nr->failed);
+	snprintf(waiting, sizeof waiting, "%zu", nr->pending);
+	snprintf(man, sizeof man, "%zu", manual);
+	snprintf(elapsed, sizeof elapsed, "%.2fs", secs);
+	snprintf(dir_time, sizeof dir_time, "%.3f", dir_secs);
+	snprintf(mail_time, sizeof mail_time, "%.3f", mail_secs);
+	if (log_format_in_use() == LOG_FORMAT_TEXT) {
+		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s (directory %.2fs, mail %.2fs)",
+			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, rejected,
+			 journal_id(r->journal), elapsed, dir_secs, mail_secs);
+		if (manual)
+			log_info("messages: %s sent, %s failed, %s pending; %s %s manual notification (ldapenroll jobs %s --manual)",
+				 sent, mfailed, waiting, man, manual == 1 ? "person needs" : "people need",
+				 journal_id(r->journal));
+		else if (nr->sent || nr->failed || nr->pending)
+			log_info("messages: %s sent, %s failed, %s pending", sent, mfailed, waiting);
+	} else {
+		log_fields(LOG_INFO, "finished", f, sizeof f / sizeof *f);
+	}
+}
+
+int run_apply(struct run *r, const char *command)
+{
+	struct apply_report rep;
+	struct notify_report nrep = {0};
+	struct plan_status st = {0};
+	struct timespec t0, phase;
+	char pw[PASSWORD_MAX + 1];
+	size_t manual = 0;
+	double secs, dir_secs, mail_secs = 0;
+	int rc, stop, mail;
+
+	/* Preflight: nothing below changes the directory until all of it
+	 * passed. */
+	if ((rc = run_check_policy(r, r->plan->counts[OP_DISABLE_PERSON] > 0)) < 0 || (rc = check_limits(r)) < 0)
+		return rc;
+	rc = password_generate(&r->cfg->passwords, pw, sizeof pw, &r->d);
+	secure_wipe(pw, sizeof pw);
+	if (rc < 0)
+		return rc;
+	if ((rc = journal_create(r->cfg->state_dir, &r->journal, &r->d)) < 0)
+		return rc;
+	log_info("job %s: %s", journal_id(r->journal), journal_path(r->journal));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	record_header(r, command);
+	record_rejected(r);
+	testhook_point("preflight");
+
+	r->apply.cfg = r->cfg;
+	r->apply.plan = r->plan;
+	r->apply.dir = r->dir;
+	r->apply.journal = r->journal;
+	stop = apply_plan(&r->apply, &rep, &r->d);
+	dir_secs = seconds_since(&t0);
+	if (r->apply.passwords && !journal_ok(r->journal)) {
+		/* Nothing more happens once the journal cannot record it. */
+		log_error("no message is sent: %s", journal_error(r->journal));
+		if (!stop)
+			stop = diag_set(&r->d, ST_FAIL, "%s; no message is sent", journal_error(r->journal));
+	} else if (r->apply.passwords) {
+		record_notifications(r, &manual);
+		/* The directory changes stand whatever the mail does. */
+		clock_gettime(CLOCK_MONOTONIC, &phase);
+		mail = notify_run(r->cfg, r->plan, r->apply.passwords, r->journal, &nrep, &r->d);
+		mail_secs = seconds_since(&phase);
+		if (!stop)
+			stop = mail;
+	}
+	update_pending(r);
+	testhook_point("end");
+
+	secs = seconds_since(&t0);
+	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending
+							  ? "completed_with_failures" : "completed",
+		   secs);
+	journal_sync(r->journal, NULL);
+	if (r->apply.outcome) {
+		st.outcome = r->apply.outcome;
+		st.error = r->apply.error;
+		st.job = journal_id(r->journal);
+		run_write_plan(r, command, &st);
+	}
+	summary_line(r, command, &rep, &nrep, manual, secs, dir_secs, mail_secs);
+	if (stop)
+		return stop;
+	if (total_failed(&rep) || rep.refused || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)
+		return 1;
+	return 0;
+}

@@ -1,0 +1,230 @@
+/* The stages every command shares: read the source, read the directory,
+ * make the plan, write it; and the password policy check before a change. */
+#include "agent/run/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "agent/base/buf.h"
+#include "agent/base/crypto.h"
+#include "agent/base/log.h"
+#include "agent/base/oom.h"
+#include "agent/text/dn.h"
+#include "connectors/source.h"
+
+static void digest_tap(void *arg, const void *data, size_t len)
+{
+	digest_update(arg, data, len);
+}
+
+int run_read_source(struct run *r)
+{
+	unsigned long oom_before = oom_count();
+	struct source *s = source_new(r->cfg, &r->records_arena, &r->d);
+	struct record *rec;
+	int rc;
+
+	struct digest dg = {NULL};
+
+	if (!s)
+		return r->d.status;
+	/* The name outlives the source: the plan and the report show it. */
+	if (!(r->source_name = arena_strdup(&r->records_arena, s->name))) {
+		source_close(s);
+		return diag_set(&r->d, ST_FAIL, "out of memory");
+	}
+	if (r->cfg->source.type == SOURCE_CSV && digest_init(&dg, DIGEST_SHA256) == 0) {
+		s->tap = digest_tap;
+		s->tap_arg = &dg;
+	}
+	if ((rc = source_open(s, &r->d)) < 0)
+		goto out;
+	while ((rc = source_next(s, &rec, &r->d)) > 0) {
+		if (r->n_records == r->alloc_records) {
+			size_t na = r->alloc_records ? r->alloc_records * 2 : 1024;
+			struct record **t = realloc(r->records, na * sizeof *t);
+			if (!t) {
+				rc = diag_set(&r->d, ST_FAIL, "out of memory reading the source");
+				goto out;
+			}
+			r->records = t;
+			r->alloc_records = na;
+		}
+		r->records[r->n_records++] = rec;
+	}
+	/* A row or value lost to memory could turn into a disable. */
+	if (rc == 0 && oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the source");
+	if (rc == 0 && r->n_records == 0)
+		rc = diag_set(&r->d, ST_INPUT,
+			      "%s: no data rows; an empty source is refused, so that it can never turn into disables",
+			      s->name);
+	if (rc == 0)
+		log_info("read %zu rows from %s", r->n_records, s->name);
+out:
+	source_close(s);
+	if (dg.ctx)
+		digest_final(&dg, r->source_digest);
+	return rc;
+}
+
+/* The attributes the planner compares. */
+static const char **directory_attrs(const struct config *cfg)
+{
+	size_t n = 0, i, max = 8 + cfg->people.update.n + cfg->people.n_attrs;
+	const char **a = calloc(max + 1, sizeof *a);
+
+	if (!a)
+		return NULL;
+	a[n++] = "objectClass";
+	a[n++] = "pwdAccountLockedTime";
+	a[n++] = "pwdReset";
+	a[n++] = "pwdPolicySubentry";
+	if (cfg->people.key_attr)
+		a[n++] = cfg->people.key_attr;
+	if (cfg->roles.enabled)
+		a[n++] = cfg->roles.member_attribute;
+	for (i = 0; i < cfg->people.update.n; i++)
+		a[n++] = cfg->people.update.items[i];
+	for (i = 0; i < cfg->people.n_attrs; i++)
+		if (strcasecmp(cfg->people.attrs[i].name, "mail") == 0)
+			a[n++] = cfg->people.attrs[i].name;
+	a[n] = NULL;
+	return a;
+}
+
+/* Reads the container a DN template's entries live in, when it is not
+ * under the base (role groups kept elsewhere, for instance). */
+static int read_container(struct run *r, const struct tmpl *t, const char *what, const char **attrs)
+{
+	struct tmpl_env env = {0};
+	struct buf suffix = BUF_INIT;
+	int rc = 0;
+
+	env.builtins[TB_BASE] = r->cfg->directory.base;
+	tmpl_dn_fixed_suffix(t, &env, &suffix);
+	if (suffix.len && !dn_is_under(buf_str(&suffix), r->cfg->directory.base)) {
+		rc = dir_read(r->dir, buf_str(&suffix), SCOPE_SUB, "(objectClass=*)", attrs,
+			      r->cfg->directory.page_size, &r->entries, &r->d);
+		if (rc == ST_INPUT)
+			diag_prefix(&r->d, "%s: ", what);
+	}
+	buf_release(&suffix);
+	return rc;
+}
+
+int run_read_directory(struct run *r)
+{
+	const struct config *cfg = r->cfg;
+	const char **attrs;
+	unsigned long oom_before = oom_count();
+	int rc;
+
+	if ((rc = dir_connect(&r->dir, &cfg->directory.conn, &r->d)) < 0)
+		return rc;
+	if (!(attrs = directory_attrs(cfg)))
+		return diag_set(&r->d, ST_FAIL, "out of memory");
+	rc = dir_read(r->dir, cfg->directory.base, SCOPE_SUB, "(objectClass=*)", attrs, cfg->directory.page_size,
+		      &r->entries, &r->d);
+	if (rc == ST_INPUT)
+		diag_prefix(&r->d, "directory.base: ");
+	if (rc == 0 && cfg->roles.enabled)
+		rc = read_container(r, cfg->roles.dn, "roles.dn", attrs);
+	if (rc == 0 && cfg->accounts.enabled)
+		rc = read_container(r, cfg->accounts.dn, "accounts.dn", attrs);
+	free(attrs);
+	/* An entry lost to memory would be planned as missing. */
+	if (rc == 0 && oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the directory");
+	if (rc == 0)
+		log_info("read %zu entries from %s", r->entries.n, dir_uri(r->dir));
+	return rc;
+}
+
+int run_make_plan(struct run *r, int with_directory)
+{
+	struct plan_input in = {
+		.cfg = r->cfg,
+		.records = r->records,
+		.n_records = r->n_records,
+		.entries = with_directory ? r->entries.v : NULL,
+		.n_entries = with_directory ? r->entries.n : 0,
+		.source = r->source_name,
+		.offline = !with_directory,
+		.pending = r->pending_loaded ? &r->pending : NULL,
+	};
+
+	return plan_build(&in, &r->plan, &r->d);
+}
+
+static enum plan_format plan_format_of(const struct options *opt)
+{
+	return opt->format == OUT_JSON ? PLAN_JSON : opt->format == OUT_LDIF ? PLAN_LDIF : PLAN_TEXT;
+}
+
+int run_write_plan(struct run *r, const char *command, const struct plan_status *status)
+{
+	FILE *f = stdout;
+	int fd, rc = 0;
+
+	if (r->opt->output) {
+		/* Plans carry names and addresses: owner-only. */
+		fd = open(r->opt->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			if (fd >= 0)
+				close(fd);
+			return diag_set(&r->d, ST_INPUT, "--output %s: %s", r->opt->output, strerror(errno));
+		}
+	}
+	if (plan_write(f, plan_format_of(r->opt), r->plan, r->cfg, command, status) < 0)
+		rc = diag_set(&r->d, ST_FAIL, "writing the plan: %s", strerror(errno));
+	if (f != stdout && fclose(f) != 0 && rc == 0)
+		rc = diag_set(&r->d, ST_FAIL, "writing %s: %s", r->opt->output, strerror(errno));
+	return rc;
+}
+
+void run_log_plan(const struct plan *p)
+{
+	log_info("plan: %zu to create, %zu to enable, %zu to update, %zu to disable, %zu role groups and %zu accounts to create, %zu memberships to add, %zu rows rejected",
+		 p->counts[OP_CREATE_PERSON], p->counts[OP_ENABLE_PERSON], p->counts[OP_UPDATE_PERSON],
+		 p->counts[OP_DISABLE_PERSON], p->counts[OP_CREATE_ROLE], p->counts[OP_CREATE_ACCOUNT],
+		 p->counts[OP_ADD_TO_ROLE], p->n_rejected);
+	if (p->n_rejected)
+		log_warn("%zu row%s rejected; see the plan for the line and reason of each", p->n_rejected,
+			 p->n_rejected == 1 ? " is" : "s are");
+}
+
+int run_check_policy(struct run *r, int need_lockout)
+{
+	static const char *const attrs[] = {"pwdMustChange", "pwdLockout", NULL};
+	const char *policy = r->cfg->directory.password_policy;
+	struct entry_list l;
+	struct arena a;
+	int rc = 0, found;
+
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	found = dir_read_entry(r->dir, policy, attrs, &l, &r->d);
+	if (found < 0)
+		rc = found;
+	else if (!found)
+		rc = diag_set(&r->d, ST_INPUT,
+			      "directory.password_policy: %s does not exist (or %s may not read it); nothing was changed",
+			      policy, r->cfg->directory.conn.bind_dn);
+	else if (r->cfg->passwords.must_change && !entry_has_value(&l.v[0], "pwdMustChange", "TRUE", 1))
+		rc = diag_set(&r->d, ST_INPUT,
+			      "directory.password_policy: %s does not have pwdMustChange: TRUE, so temporary passwords would not have to be changed; nothing was changed",
+			      policy);
+	else if (need_lockout && !entry_has_value(&l.v[0], "pwdLockout", "TRUE", 1))
+		rc = diag_set(&r->d, ST_INPUT,
+			      "directory.password_policy: %s does not have pwdLockout: TRUE, so disabled people could still log in; nothing was changed",
+			      policy);
+	entry_list_release(&l);
+	arena_release(&a);
+	return rc;
+}
