@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "agent/base/arena.h"
 #include "agent/base/buf.h"
 #include "agent/base/log.h"
 #include "agent/base/secret_file.h"
@@ -19,6 +20,9 @@ struct dir {
 	char *uri;
 	unsigned timeout_ms;
 	const struct cfg_ldap_conn *conn; /* borrowed from the config, for reconnecting */
+	/* the post-read entry of the last result (dir_result.post) */
+	struct arena post_arena;
+	struct entry_list post;
 };
 
 const char *dir_uri(const struct dir *dir)
@@ -293,6 +297,8 @@ int dir_connect(struct dir **out, const struct cfg_ldap_conn *c, struct diag *d)
 	dir->ld = ld;
 	dir->timeout_ms = c->timeout_ms;
 	dir->conn = c;
+	arena_init(&dir->post_arena);
+	entry_list_init(&dir->post, &dir->post_arena);
 	log_debug("connected to %s", dir->uri);
 	*out = dir;
 	return 0;
@@ -335,6 +341,8 @@ void dir_close(struct dir *dir)
 		return;
 	if (dir->ld)
 		ldap_unbind_ext_s(dir->ld, NULL, NULL);
+	entry_list_release(&dir->post);
+	arena_release(&dir->post_arena);
 	free(dir->uri);
 	free(dir);
 }
@@ -595,56 +603,145 @@ static int send_result(struct dir *dir, int rc, int msgid, const char *what, con
 	return rc;
 }
 
-int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, struct diag *d)
+/* The Post-Read request control (RFC 4527): its value is the list of
+ * attributes to return. Not critical. */
+static int post_read_control(const char *const *attrs, LDAPControl **out)
 {
-	LDAPMod **mods;
-	int msgid = 0, rc;
+	BerElement *ber = ber_alloc_t(LBER_USE_DER);
+	struct berval bv;
+	int rc = -1;
 
-	if (!dir->ld)
-		return diag_set(d, ST_SERVER, "not connected");
-	if (!(mods = build_mods(attrs, n, 1)))
-		return diag_set(d, ST_FAIL, "out of memory");
-	rc = ldap_add_ext(dir->ld, dn, mods, NULL, NULL, &msgid);
-	free_mods(mods, n);
-	return send_result(dir, rc, msgid, "add", dn, d);
+	*out = NULL;
+	if (!ber)
+		return -1;
+	if (ber_printf(ber, "{v}", (char **)attrs) != -1 && ber_flatten2(ber, &bv, 0) != -1 &&
+	    ldap_control_create(LDAP_CONTROL_POST_READ, 0, &bv, 1, out) == LDAP_SUCCESS)
+		rc = 0;
+	ber_free(ber, 1);
+	return rc;
 }
 
-int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *m, size_t n, int permissive,
-		    const char *assertion, struct diag *d)
+/* Sends one write: an add, or a modify with the controls w asks for. */
+static int send_write(struct dir *dir, int add, const char *dn, const struct dir_mod *m, size_t n,
+		      const struct dir_write *w, struct diag *d)
 {
 	LDAPControl perm = {LDAP_CONTROL_X_PERMISSIVE_MODIFY, {0, NULL}, 0};
-	LDAPControl *ctrls[3] = {NULL, NULL, NULL}, *assert_ctrl = NULL;
-	LDAPMod **mods;
-	int msgid = 0, rc, k = 0;
+	LDAPControl *ctrls[4] = {NULL, NULL, NULL, NULL}, *assert_ctrl = NULL, *post_ctrl = NULL;
+	LDAPMod **mods = NULL;
+	int msgid = 0, rc = 0, k = 0;
 
 	if (!dir->ld)
 		return diag_set(d, ST_SERVER, "not connected");
-	if (permissive)
+	if (w && w->permissive && !add)
 		ctrls[k++] = &perm;
-	if (assertion) {
-		if (ldap_create_assertion_control(dir->ld, (char *)assertion, 1, &assert_ctrl) != LDAP_SUCCESS)
-			return diag_set(d, ST_FAIL, "cannot build the assertion %s", assertion);
+	if (w && w->assertion && !add) {
+		if (ldap_create_assertion_control(dir->ld, (char *)w->assertion, 1, &assert_ctrl) != LDAP_SUCCESS) {
+			rc = diag_set(d, ST_FAIL, "cannot build the assertion %s", w->assertion);
+			goto out;
+		}
 		ctrls[k++] = assert_ctrl;
 	}
-	if (!(mods = build_mods(m, n, 0))) {
-		ldap_control_free(assert_ctrl);
-		return diag_set(d, ST_FAIL, "out of memory");
+	if (w && w->post_read) {
+		if (post_read_control(w->post_read, &post_ctrl) < 0) {
+			rc = diag_set(d, ST_FAIL, "out of memory");
+			goto out;
+		}
+		ctrls[k++] = post_ctrl;
 	}
-	rc = ldap_modify_ext(dir->ld, dn, mods, k ? ctrls : NULL, NULL, &msgid);
+	if (!(mods = build_mods(m, n, add))) {
+		rc = diag_set(d, ST_FAIL, "out of memory");
+		goto out;
+	}
+	rc = add ? ldap_add_ext(dir->ld, dn, mods, k ? ctrls : NULL, NULL, &msgid)
+		 : ldap_modify_ext(dir->ld, dn, mods, k ? ctrls : NULL, NULL, &msgid);
+	rc = send_result(dir, rc, msgid, add ? "add" : "modify", dn, d);
+out:
 	free_mods(mods, n);
 	ldap_control_free(assert_ctrl);
-	return send_result(dir, rc, msgid, "modify", dn, d);
+	ldap_control_free(post_ctrl);
+	return rc;
 }
 
-int dir_next_result(struct dir *dir, struct dir_result *res, struct diag *d)
+int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, const struct dir_write *w,
+		 struct diag *d)
+{
+	return send_write(dir, 1, dn, attrs, n, w, d);
+}
+
+int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *m, size_t n,
+		    const struct dir_write *w, struct diag *d)
+{
+	return send_write(dir, 0, dn, m, n, w, d);
+}
+
+/* The entry of a Post-Read response control (RFC 4527: a SearchResultEntry
+ * without its tag) into dir->post. Returns it, or NULL when it cannot be
+ * read (the caller then has no post-read: it verifies otherwise). */
+static const struct entry *parse_post_read(struct dir *dir, LDAPControl *ctrl)
+{
+	BerElement *ber = ber_init(&ctrl->ldctl_value);
+	struct berval bv = {0, NULL};
+	struct entry *e = NULL;
+	char *dn = NULL;
+	int ok = 0;
+
+	if (!ber)
+		return NULL;
+	if (ber_scanf(ber, "{m{" /*}}*/, &bv) == LBER_ERROR || !(dn = strndup(bv.bv_val, bv.bv_len)) ||
+	    !(e = entry_list_add(&dir->post, dn)))
+		goto out;
+	ok = 1;
+	while (ok && ber_scanf(ber, "{m" /*}*/, &bv) != LBER_ERROR) {
+		BerVarray vals = NULL;
+		char *name = strndup(bv.bv_val, bv.bv_len);
+		size_t n = 0, i;
+		const char **v;
+
+		if (!name || ber_scanf(ber, "[W]", &vals) == LBER_ERROR) {
+			free(name);
+			ok = 0;
+			break;
+		}
+		while (vals && vals[n].bv_val)
+			n++;
+		if (!(v = calloc(n ? n : 1, sizeof *v)))
+			ok = 0;
+		/* Values are NUL-terminated copies; none we ask for is binary. */
+		for (i = 0; ok && i < n; i++)
+			if (!(v[i] = strndup(vals[i].bv_val, vals[i].bv_len)))
+				ok = 0;
+		if (ok && entry_add_attr(&dir->post, e, name, v, n) < 0)
+			ok = 0;
+		for (i = 0; v && i < n; i++)
+			free((char *)v[i]);
+		free(v);
+		free(name);
+		ber_bvarray_free(vals);
+	}
+out:
+	free(dn);
+	ber_free(ber, 1);
+	return ok ? e : NULL;
+}
+
+int dir_next_result(struct dir *dir, unsigned wait_ms, struct dir_result *res, struct diag *d)
 {
 	struct timeval tv = tv_of(dir->timeout_ms);
 	LDAPMessage *msg = NULL;
+	LDAPControl **ctrls = NULL, *post;
 	char *text = NULL;
-	int rc, err = 0;
+	int rc, err = 0, type;
 
 	if (!dir->ld)
 		return diag_set(d, ST_SERVER, "not connected");
+	if (dir->post.n) {
+		entry_list_release(&dir->post);
+		arena_release(&dir->post_arena);
+		arena_init(&dir->post_arena);
+		entry_list_init(&dir->post, &dir->post_arena);
+	}
+	if (wait_ms)
+		tv = tv_of(wait_ms);
 	rc = ldap_result(dir->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg);
 	if (rc == 0)
 		return 0;
@@ -657,14 +754,30 @@ int dir_next_result(struct dir *dir, struct dir_result *res, struct diag *d)
 		return rc;
 	}
 	res->msgid = ldap_msgid(msg);
+	type = ldap_msgtype(msg);
+	res->type = type == LDAP_RES_ADD ? DIR_RES_ADD : type == LDAP_RES_MODIFY ? DIR_RES_MODIFY : DIR_RES_OTHER;
 	res->code = LDAP_OTHER;
 	res->text[0] = '\0';
-	if (ldap_parse_result(dir->ld, msg, &err, NULL, &text, NULL, NULL, 1) == LDAP_SUCCESS) {
+	res->post = NULL;
+	if (res->msgid == 0) {
+		/* An unsolicited notification: in LDAPv3 only the Notice of
+		 * Disconnection, after which the server closes the connection. */
+		if (ldap_parse_result(dir->ld, msg, &err, NULL, &text, NULL, NULL, 1) != LDAP_SUCCESS)
+			err = LDAP_OTHER;
+		rc = diag_set(d, ST_SERVER, "%s: the server is closing the connection (notice of disconnection: %s%s%s)",
+			      dir->uri, ldap_err2string(err), text && *text ? ": " : "", text ? text : "");
+		ldap_memfree(text);
+		return rc;
+	}
+	if (ldap_parse_result(dir->ld, msg, &err, NULL, &text, NULL, &ctrls, 1) == LDAP_SUCCESS) {
 		res->code = err;
 		snprintf(res->text, sizeof res->text, "%s", text && *text ? text : ldap_err2string(err));
+		if (err == LDAP_SUCCESS && (post = ldap_control_find(LDAP_CONTROL_POST_READ, ctrls, NULL)))
+			res->post = parse_post_read(dir, post);
 	} else {
 		snprintf(res->text, sizeof res->text, "the result could not be parsed");
 	}
+	ldap_controls_free(ctrls);
 	ldap_memfree(text);
 	return 1;
 }
@@ -679,7 +792,7 @@ int dir_code_is_fatal(int code)
 int dir_code_is_transient(int code)
 {
 	return code == LDAP_BUSY || code == LDAP_UNAVAILABLE || code == LDAP_SERVER_DOWN || code == LDAP_TIMEOUT ||
-	       code == LDAP_CONNECT_ERROR || code == LDAP_OTHER;
+	       code == LDAP_CONNECT_ERROR;
 }
 
 const char *dir_code_text(int code)

@@ -51,27 +51,47 @@ struct dir_mod {
 	size_t n;            /* 0 with REPLACE removes the attribute if present */
 };
 
+/* How a write is sent (all optional; NULL means none of them). */
+struct dir_write {
+	/* A modify with the Permissive Modify control: adding a value that is
+	 * there, or deleting one that is not, is not an error (idempotent
+	 * retries). */
+	int permissive;
+	/* A modify that happens only while the entry matches this LDAP filter
+	 * (RFC 4528); otherwise the result is DIR_ASSERTION_FAILED. */
+	const char *assertion;
+	/* These attributes of the entry as the write left it come back with
+	 * the result (the Post-Read control, RFC 4527, not critical: a server
+	 * that does not support it sends the result without them). */
+	const char *const *post_read;
+};
+
 /* Sends an add or a modify without waiting. Returns the message id (> 0),
- * or ST_SERVER when the connection is gone. With permissive set, a modify
- * carries the Permissive Modify control: adding a value that is there, or
- * deleting one that is not, is not an error (idempotent retries). With an
- * assertion (an LDAP filter, RFC 4528), the modify happens only while the
- * entry matches it; otherwise the result is DIR_ASSERTION_FAILED. */
-int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, struct diag *d);
-int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *mods, size_t n, int permissive,
-		    const char *assertion, struct diag *d);
+ * or ST_SERVER when the connection is gone. */
+int dir_send_add(struct dir *dir, const char *dn, const struct dir_mod *attrs, size_t n, const struct dir_write *w,
+		 struct diag *d);
+int dir_send_modify(struct dir *dir, const char *dn, const struct dir_mod *mods, size_t n,
+		    const struct dir_write *w, struct diag *d);
+
+enum dir_res_type { DIR_RES_ADD, DIR_RES_MODIFY, DIR_RES_OTHER };
 
 struct dir_result {
 	int msgid;
-	int code;        /* the LDAP result code */
-	char text[512];  /* the server's diagnostic message, or the code's meaning */
+	enum dir_res_type type;  /* the kind of response: it must match the request */
+	int code;                /* the LDAP result code */
+	char text[512];          /* the server's diagnostic message, or the code's meaning */
+	/* The entry as the write left it, when the write asked for a post-read
+	 * and the server sent one; NULL otherwise. Owned by the connection,
+	 * valid until the next dir_next_result() or dir_close(). */
+	const struct entry *post;
 };
 
-/* Waits up to the operation timeout for the next result of any pending
- * operation. Returns 1 with res filled, 0 when the time ran out, or
+/* Waits up to wait_ms (0: the operation timeout) for the next result of any
+ * pending operation. Returns 1 with res filled, 0 when the time ran out, or
  * ST_SERVER when the connection was lost (every pending outcome is then
- * unknown). */
-int dir_next_result(struct dir *dir, struct dir_result *res, struct diag *d);
+ * unknown). A Notice of Disconnection (an unsolicited response, message id
+ * 0) is a lost connection too. */
+int dir_next_result(struct dir *dir, unsigned wait_ms, struct dir_result *res, struct diag *d);
 
 /* Drops the connection and connects again, trying the URIs in order with a
  * bounded backoff (1, 2, 4, ... seconds, giving up after about a minute).
@@ -81,7 +101,8 @@ int dir_reconnect(struct dir *dir, struct diag *d);
 /* True for result codes after which the run must stop (credentials, access,
  * confidentiality): retrying or going on would only repeat the failure. */
 int dir_code_is_fatal(int code);
-/* True for codes worth a later retry (busy, unavailable, timeouts). */
+/* True for codes worth a later retry (busy, unavailable, timeouts; not
+ * "other", which slapd uses for errors that a retry repeats). */
 int dir_code_is_transient(int code);
 /* The text of a result code. */
 const char *dir_code_text(int code);

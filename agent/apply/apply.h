@@ -41,6 +41,8 @@ struct apply_report {
 	size_t refused;        /* not done: the entry changed since the plan was made */
 	size_t memberships;    /* people put into role groups */
 	size_t not_enforced;   /* people the server will not force to change their password */
+	size_t not_replicated; /* people written to a server that went away before replicating
+	                        * them to the one connected at the end */
 	size_t passwords;      /* people who got a new password */
 	int stopped;           /* the run stopped early (status in the diag) */
 };

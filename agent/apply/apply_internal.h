@@ -27,7 +27,9 @@ struct op {
 	size_t n_members;
 	int msgid;
 	enum op_state state;
-	int tries;
+	int tries;              /* sends so far, across reconnections */
+	double not_before;      /* a retry waits until then (seconds, monotonic) */
+	const char *sent_to;    /* the URI of the server it was last sent to */
 };
 
 #define NO_ACTION ((size_t)-1)
@@ -40,11 +42,20 @@ struct group {
 	size_t n, alloc;
 };
 
-/* Operations in flight, by message id (open addressing; ids are > 0). */
+/* Operations in flight, by message id (open addressing; ids are > 0; a
+ * taken slot keeps -1 so that later probes go on, and the table is rebuilt
+ * before those and the live ones fill half of it). */
 struct inflight {
 	struct op **slot;
 	int *id;
-	size_t cap, n;
+	size_t cap, n, used; /* used: live slots and tombstones */
+};
+
+/* What the engine knows about a new password's must-change flag. */
+enum verdict {
+	V_UNKNOWN,      /* not seen yet: the final check decides */
+	V_ENFORCED,     /* seen with the flag, on the server that took the write */
+	V_NOT_ENFORCED, /* seen without it */
 };
 
 struct engine {
@@ -58,6 +69,9 @@ struct engine {
 	struct op **retry;
 	size_t n_retry, alloc_retry;
 	int stop;               /* the status that stopped the run, 0 while going */
+	const char *uri;        /* the server of the current connection (in arena) */
+	unsigned char *verdict; /* per action: enum verdict of its password */
+	const char **written_to; /* per action: the server that confirmed its password */
 	size_t unsynced;
 	struct group *groups;   /* phase 3: who joins which group */
 	size_t n_groups;

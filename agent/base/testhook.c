@@ -9,21 +9,26 @@
 
 #include "agent/base/log.h"
 
-/* Whether VAR names POINT (POINT or POINT:N), and this is the N-th time
- * (default 1) the program reaches it. */
+/* Whether VAR names POINT (POINT, or POINT:N[,N...]), and this is the N-th
+ * time (default 1), or one of the N-th times, the program reaches it. */
 static int reached(const char *var, const char *point, long *count)
 {
-	const char *v = getenv(var), *colon;
+	const char *v = getenv(var), *colon, *p;
 	size_t len;
-	long n = 1;
 
 	if (!v)
 		return 0;
 	colon = strchr(v, ':');
 	len = colon ? (size_t)(colon - v) : strlen(v);
-	if (colon)
-		n = atol(colon + 1);
-	return len == strlen(point) && strncmp(v, point, len) == 0 && ++*count == n;
+	if (len != strlen(point) || strncmp(v, point, len) != 0)
+		return 0;
+	++*count;
+	if (!colon)
+		return *count == 1;
+	for (p = colon + 1; *p; p += strcspn(p, ","), p += *p == ',')
+		if (atol(p) == *count)
+			return 1;
+	return 0;
 }
 
 void testhook_point(const char *point)

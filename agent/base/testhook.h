@@ -7,9 +7,9 @@
  *       like a power cut for the program: nothing is flushed) the N-th time
  *       (default 1) it reaches POINT; the points are named where they are
  *       called (testhook_point).
- *   LDAPENROLL_TEST_PAUSE_AT=POINT[:N]   the process stops itself (SIGSTOP)
- *       there instead, so that a test can change the directory under it and
- *       let it go on with SIGCONT.
+ *   LDAPENROLL_TEST_PAUSE_AT=POINT[:N[,N...]]   the process stops itself
+ *       (SIGSTOP) there instead, each of those times, so that a test can
+ *       change the directory under it and let it go on with SIGCONT.
  *   LDAPENROLL_TEST_FAIL_RANDOM=1        the random generator fails.
  *   LDAPENROLL_TEST_JOURNAL_FAIL_AFTER=N every journal write after the N-th
  *       fails with ENOSPC, as on a full disk. */

@@ -217,9 +217,9 @@ static void record_end(struct run *r, const struct apply_report *rep, const char
 	buf_printf(&b, ",\"elapsed_ms\":%.0f,\"counts\":{", secs * 1000);
 	for (i = 0; i < OP_COUNT; i++)
 		buf_printf(&b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), rep->done[i]);
-	buf_printf(&b, "\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"memberships\":%zu}",
+	buf_printf(&b, "\"failed\":%zu,\"refused\":%zu,\"skipped\":%zu,\"rejected\":%zu,\"passwords\":%zu,\"not_enforced\":%zu,\"not_replicated\":%zu,\"memberships\":%zu}",
 		   total_failed(rep), rep->refused, rep->skipped, r->plan->n_rejected, rep->passwords, rep->not_enforced,
-		   rep->memberships);
+		   rep->not_replicated, rep->memberships);
 	if (strcmp(status, "stopped") == 0 && r->d.msg[0]) {
 		buf_addc(&b, ',');
 		json_add_member_str(&b, "error", r->d.msg);
@@ -348,6 +348,11 @@ int run_apply(struct run *r, const char *command)
 		run_write_plan(r, command, &st);
 	}
 	summary_line(r, command, &rep, &nrep, manual, secs, dir_secs, mail_secs);
+	if (rep.not_replicated)
+		log_warn("%zu %s written to a server that went away before replicating %s; %s the others when it is back (ldapenroll jobs %s)",
+			 rep.not_replicated, rep.not_replicated == 1 ? "person was" : "people were",
+			 rep.not_replicated == 1 ? "it" : "them", rep.not_replicated == 1 ? "it reaches" : "they reach",
+			 journal_id(r->journal));
 	if (stop)
 		return stop;
 	if (total_failed(&rep) || rep.refused || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)

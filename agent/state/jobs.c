@@ -176,7 +176,11 @@ static void on_record(struct job *j, const struct json *rec)
 	} else if (strcmp(type, "message") == 0) {
 		on_message(j, rec);
 	} else if (strcmp(type, "verify") == 0) {
-		j->not_enforced++;
+		const char *st = json_get_str(rec, "status");
+		if (st && strcmp(st, "not_replicated") == 0)
+			j->not_replicated++;
+		else
+			j->not_enforced++;
 	} else if (strcmp(type, "rejected") == 0) {
 		if (j->n_rejected == j->alloc_rejected) {
 			size_t na = j->alloc_rejected ? j->alloc_rejected * 2 : 16;

@@ -50,6 +50,7 @@ struct job {
 	size_t done, failed, skipped, unknown, refused;
 	size_t msg_sent, msg_failed, msg_pending, msg_skipped;
 	size_t not_enforced, bad_lines;
+	size_t not_replicated; /* written to a server that went away before replicating them */
 	struct job_person *people;
 	size_t n_people, alloc_people;
 	struct job_rejected *rejected;

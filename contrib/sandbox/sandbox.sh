@@ -25,17 +25,21 @@ readonly DB_MAX_SIZE=8589934592       # 8 GiB; the mdb map is sparse
 
 # Settings that define a sandbox. They are fixed when the sandbox is created
 # and saved in DIR/sandbox.conf, so later commands reuse the same ports.
-readonly SETTING_KEYS=(ldap_port ldaps_port smtp_port nosync size_limit suffix no_smtp smtp_no_tls)
+readonly SETTING_KEYS=(ldap_port ldaps_port smtp_port nosync size_limit suffix no_smtp smtp_no_tls
+    providers ldap_port_2 ldaps_port_2)
 declare -A DEFAULTS=(
     [ldap_port]=10389 [ldaps_port]=10636 [smtp_port]=10025
     [nosync]=0 [size_limit]=500 [suffix]="dc=example,dc=com"
     [no_smtp]=0 [smtp_no_tls]=0
+    [providers]=1 [ldap_port_2]=10390 [ldaps_port_2]=10637
 )
 declare -A ENV_NAMES=(
     [ldap_port]=LDAPENROLL_SANDBOX_LDAP_PORT [ldaps_port]=LDAPENROLL_SANDBOX_LDAPS_PORT
     [smtp_port]=LDAPENROLL_SANDBOX_SMTP_PORT [nosync]=LDAPENROLL_SANDBOX_NOSYNC
     [size_limit]=LDAPENROLL_SANDBOX_SIZE_LIMIT [suffix]=LDAPENROLL_SANDBOX_SUFFIX
     [no_smtp]=LDAPENROLL_SANDBOX_NO_SMTP [smtp_no_tls]=LDAPENROLL_SANDBOX_SMTP_NO_TLS
+    [providers]=LDAPENROLL_SANDBOX_PROVIDERS [ldap_port_2]=LDAPENROLL_SANDBOX_LDAP_PORT_2
+    [ldaps_port_2]=LDAPENROLL_SANDBOX_LDAPS_PORT_2
 )
 declare -A WANT=()   # settings requested on the command line or environment
 declare -A CFG=()    # settings in effect
@@ -46,6 +50,8 @@ PURGE=0
 KILL_NOW=0
 PRINT_ENV=0
 SHOW=
+ONLY_PROVIDER=   # start-ldap/stop-ldap --provider N: that one alone
+WAIT_SECONDS=60  # replication-wait
 
 usage() {
     cat <<'EOF'
@@ -59,6 +65,10 @@ Commands:
   mail [--show N]       list captured messages, or print message N raw
   start-ldap            start only slapd (existing data)
   stop-ldap [--kill]    stop only slapd; --kill sends SIGKILL at once
+                        (both take --provider N with --providers 2)
+  replication-wait [--timeout S]
+                        with --providers 2: wait until both providers hold the
+                        same data (their contextCSN values agree)
   start-smtp            start only the SMTP server
   stop-smtp [--kill]    stop only the SMTP server
 
@@ -74,6 +84,11 @@ Options (environment variable in brackets):
   --suffix DN           naming context [LDAPENROLL_SANDBOX_SUFFIX] (dc=example,dc=com)
   --no-smtp             do not run the SMTP server [LDAPENROLL_SANDBOX_NO_SMTP=1]
   --smtp-no-tls         SMTP server without STARTTLS and AUTH [LDAPENROLL_SANDBOX_SMTP_NO_TLS=1]
+  --providers 1|2       2: two slapd providers in multi-provider replication
+                        (syncprov) [LDAPENROLL_SANDBOX_PROVIDERS] (1)
+  --ldap-port-2 N|auto, --ldaps-port-2 N|auto
+                        the second provider's ports [LDAPENROLL_SANDBOX_LDAP_PORT_2,
+                        LDAPENROLL_SANDBOX_LDAPS_PORT_2] (10390, 10637)
   --print-env           with start: also print the env lines on stdout
   -h, --help            this text
 
@@ -97,7 +112,7 @@ usage_error() {
 set_wanted() {
     local key=$1 value=$2
     case $key in
-        ldap_port | ldaps_port | smtp_port)
+        ldap_port | ldaps_port | smtp_port | ldap_port_2 | ldaps_port_2)
             [[ $value == auto || ($value =~ ^[0-9]+$ && value -ge 1 && value -le 65535) ]] ||
                 usage_error "invalid port '$value' (1-65535 or auto)" ;;
         size_limit)
@@ -110,6 +125,8 @@ set_wanted() {
                 usage_error "unsupported suffix '$value' (e.g. dc=example,dc=com)" ;;
         nosync | no_smtp | smtp_no_tls)
             [[ $value == [01] ]] || usage_error "${ENV_NAMES[$key]} must be 0 or 1" ;;
+        providers)
+            [[ $value == [12] ]] || usage_error "--providers must be 1 or 2" ;;
     esac
     WANT[$key]=$value
 }
@@ -132,7 +149,8 @@ parse_args() {
             set -- "$opt" "$value" "${@:2}"
         fi
         case $opt in
-            --dir | --ldap-port | --ldaps-port | --smtp-port | --size-limit | --suffix | --show)
+            --dir | --ldap-port | --ldaps-port | --smtp-port | --size-limit | --suffix | --show | \
+                --providers | --provider | --ldap-port-2 | --ldaps-port-2 | --timeout)
                 (($# >= 2)) || usage_error "$opt needs a value"
                 value=$2
                 shift 2
@@ -144,6 +162,15 @@ parse_args() {
                     --size-limit) set_wanted size_limit "$value" ;;
                     --suffix) set_wanted suffix "$value" ;;
                     --show) SHOW=$value ;;
+                    --providers) set_wanted providers "$value" ;;
+                    --ldap-port-2) set_wanted ldap_port_2 "$value" ;;
+                    --ldaps-port-2) set_wanted ldaps_port_2 "$value" ;;
+                    --provider)
+                        [[ $value == [12] ]] || usage_error "--provider must be 1 or 2"
+                        ONLY_PROVIDER=$value ;;
+                    --timeout)
+                        [[ $value =~ ^[0-9]+$ ]] || usage_error "--timeout needs a number of seconds"
+                        WAIT_SECONDS=$value ;;
                 esac
                 ;;
             --nosync) set_wanted nosync 1 && shift ;;
@@ -220,16 +247,44 @@ derive_names() {
     TLS="$DIR/tls"
     CA_PEM="$TLS/ca.pem"
     MAILDIR="$DIR/mail"
-    SLAPD_D="$DIR/slapd.d"
-    SLAPD_PID="$DIR/slapd.pid"
-    SLAPD_LOG="$DIR/slapd.log"
     SMTPD_PID="$DIR/smtpd.pid"
     SMTPD_READY="$DIR/smtpd.ready"
     SMTPD_LOG="$DIR/smtpd.log"
-    LDAP_URI="ldap://localhost:${CFG[ldap_port]}"
-    LDAPS_URI="ldaps://localhost:${CFG[ldaps_port]}"
-    LDAPI_URI="ldapi://${DIR//\//%2F}%2Fldapi"
     SMTP_URL="smtp://localhost:${CFG[smtp_port]}"
+    use_provider 1
+    LDAP_URI=$P_LDAP_URI LDAPS_URI=$P_LDAPS_URI LDAPI_URI=$P_LDAPI_URI
+}
+
+providers() { seq 1 "${CFG[providers]}"; }
+
+# The providers ldap-related commands act on: --provider N, or all.
+chosen_providers() {
+    if [[ -n $ONLY_PROVIDER ]]; then
+        ((ONLY_PROVIDER <= CFG[providers])) || die "$DIR has ${CFG[providers]} provider(s), not $ONLY_PROVIDER"
+        echo "$ONLY_PROVIDER"
+    else
+        providers
+    fi
+}
+
+# Makes provider N (1 or 2) the one the slapd functions work on. The first
+# keeps the paths of a single-provider sandbox; the second lives in DIR/p2.
+use_provider() {
+    PROVIDER=$1
+    local home=$DIR
+    ((PROVIDER == 1)) || home=$DIR/p$PROVIDER
+    P_HOME=$home
+    SLAPD_D="$home/slapd.d"
+    SLAPD_DATA="$home/data"
+    SLAPD_PID="$home/slapd.pid"
+    SLAPD_LOG="$home/slapd.log"
+    P_LDAP_PORT=${CFG[ldap_port]} P_LDAPS_PORT=${CFG[ldaps_port]}
+    if ((PROVIDER == 2)); then P_LDAP_PORT=${CFG[ldap_port_2]} P_LDAPS_PORT=${CFG[ldaps_port_2]}; fi
+    P_LDAP_URI="ldap://localhost:$P_LDAP_PORT"
+    P_LDAPS_URI="ldaps://localhost:$P_LDAPS_PORT"
+    P_LDAPI_URI="ldapi://${home//\//%2F}%2Fldapi"
+    P_NAME=slapd
+    ((CFG[providers] == 1)) || P_NAME="slapd $PROVIDER"
 }
 
 is_initialized() { [[ -f $DIR/$MARKER && -f $DIR/sandbox.conf ]]; }
@@ -256,7 +311,7 @@ check_wanted_matches_conf() {
     local key
     for key in "${!WANT[@]}"; do
         [[ ${WANT[$key]} == "${CFG[$key]}" ]] && continue
-        [[ $key == *_port && ${WANT[$key]} == auto ]] && continue
+        [[ $key == *_port* && ${WANT[$key]} == auto ]] && continue
         die "$DIR was created with $key=${CFG[$key]}, not ${WANT[$key]}; run 'stop --purge' first to recreate it"
     done
 }
@@ -453,12 +508,12 @@ config_ldif() { # ROOTPW_HASH
 dn: cn=config
 objectClass: olcGlobal
 cn: config
-olcArgsFile: $DIR/slapd.args
+olcArgsFile: $P_HOME/slapd.args
 olcLogLevel: none
 olcTLSCACertificateFile: $CA_PEM
 olcTLSCertificateFile: $TLS/server.pem
 olcTLSCertificateKeyFile: $TLS/server.key
-olcAuthzRegexp: {0}"^${peercred//+/\\+}$" "$ADMIN_DN"
+olcAuthzRegexp: {0}"^${peercred//+/\\+}$" "$ADMIN_DN"$(server_ids)
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
@@ -466,7 +521,7 @@ cn: module{0}
 olcModulePath: $MODULE_DIR
 olcModuleLoad: {0}back_mdb
 olcModuleLoad: {1}ppolicy
-olcModuleLoad: {2}pw-sha2
+olcModuleLoad: {2}pw-sha2$(((CFG[providers] > 1)) && printf '\nolcModuleLoad: {3}syncprov')
 
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
@@ -497,7 +552,7 @@ olcDatabase: {1}mdb
 olcSuffix: $SUFFIX
 olcRootDN: $ADMIN_DN
 olcRootPW: $1
-olcDbDirectory: $DIR/data
+olcDbDirectory: $SLAPD_DATA
 olcDbMaxSize: $DB_MAX_SIZE
 olcDbNoSync: $([[ ${CFG[nosync]} == 1 ]] && echo TRUE || echo FALSE)
 olcDbIndex: objectClass eq
@@ -508,7 +563,7 @@ olcDbIndex: uniqueMember eq
 olcDbIndex: mail eq
 olcDbIndex: ou eq
 olcDbIndex: entryUUID eq
-$(limits_line)
+$(limits_line)$(replication_lines)
 olcAccess: {0}to attrs=userPassword by self write by dn.exact="$BIND_DN" manage by anonymous auth by * none
 olcAccess: {1}to * by dn.exact="$BIND_DN" manage by self read by users read by * none
 
@@ -518,8 +573,45 @@ objectClass: olcPPolicyConfig
 olcOverlay: {0}ppolicy
 olcPPolicyDefault: $POLICY_DN
 olcPPolicyHashCleartext: FALSE
-olcPPolicyUseLockout: TRUE
+olcPPolicyUseLockout: TRUE$(syncprov_overlay)
 EOF
+}
+
+# Multi-provider replication (--providers 2): each server knows both by
+# their URL (slapd takes the ID whose URL it listens on), replicates from
+# the other with refreshAndPersist, and serves changes with syncprov. These
+# print their lines each after a newline, so that with one provider they
+# add nothing, not even an empty line, to config_ldif.
+server_ids() {
+    ((CFG[providers] > 1)) || return 0
+    local n
+    for n in $(providers); do
+        printf '\nolcServerID: %s ldap://127.0.0.1:%s/' "$n" "$(provider_port "$n")"
+    done
+}
+
+provider_port() { # N -> its LDAP port
+    if (($1 == 1)); then echo "${CFG[ldap_port]}"; else echo "${CFG[ldap_port_2]}"; fi
+}
+
+replication_lines() {
+    ((CFG[providers] > 1)) || return 0
+    local n credentials
+    credentials=$(<"$SECRETS/admin.secret")
+    printf '\nolcDbIndex: entryCSN eq'
+    for n in $(providers); do
+        ((n == PROVIDER)) && continue
+        printf '\nolcSyncrepl: {%d}rid=%03d provider=ldap://127.0.0.1:%s/ bindmethod=simple binddn="%s" credentials="%s" searchbase="%s" type=refreshAndPersist retry="1 +" timeout=5 network-timeout=5' \
+            "$((n - 1))" "$n" "$(provider_port "$n")" "$ADMIN_DN" "$credentials" "$SUFFIX"
+    done
+    printf '\nolcMultiProvider: TRUE'
+}
+
+syncprov_overlay() {
+    ((CFG[providers] > 1)) || return 0
+    printf '\n\ndn: olcOverlay={1}syncprov,olcDatabase={1}mdb,cn=config'
+    printf '\nobjectClass: olcOverlayConfig\nobjectClass: olcSyncProvConfig'
+    printf '\nolcOverlay: {1}syncprov\nolcSpCheckpoint: 100 1'
 }
 
 # The suffix entry's object classes follow from its first RDN.
@@ -592,15 +684,29 @@ EOF
 
 # Both databases are loaded offline with slapadd: faster than ldapadd, and
 # no window in which a half-configured server is listening.
+# A second provider gets the first one's data as slapcat writes it, entryUUID
+# and entryCSN included, so that replication starts from the same state.
 make_ldap() {
-    local admin_hash bind_hash
+    local admin_hash bind_hash n
     admin_hash=$("$SLAPPASSWD" -h '{SSHA}' -T "$SECRETS/admin.secret")
     bind_hash=$("$SLAPPASSWD" -h '{SSHA}' -T "$SECRETS/bind.secret")
-    mkdir -m 0700 -- "$SLAPD_D" "$DIR/data" "$DIR/ldif"
-    config_ldif "$admin_hash" >"$DIR/ldif/config.ldif"
+    mkdir -m 0700 -- "$DIR/ldif"
     data_ldif "$bind_hash" >"$DIR/ldif/data.ldif"
-    run_logged "loading the slapd configuration" "$SLAPADD" -n0 -F "$SLAPD_D" -l "$DIR/ldif/config.ldif"
-    run_logged "loading the initial directory data" "$SLAPADD" -n1 -F "$SLAPD_D" -l "$DIR/ldif/data.ldif"
+    for n in $(providers); do
+        use_provider "$n"
+        mkdir -p -m 0700 -- "$P_HOME"
+        mkdir -m 0700 -- "$SLAPD_D" "$SLAPD_DATA"
+        config_ldif "$admin_hash" >"$DIR/ldif/config$n.ldif"
+        run_logged "loading the slapd configuration" "$SLAPADD" -n0 -F "$SLAPD_D" -l "$DIR/ldif/config$n.ldif"
+        if ((n == 1)); then
+            run_logged "loading the initial directory data" "$SLAPADD" -n1 -F "$SLAPD_D" -w -l "$DIR/ldif/data.ldif"
+        else
+            run_logged "copying the data to provider $n" sh -c \
+                '"$1" -n1 -F "$2" -l "$3" && "$4" -n1 -F "$5" -w -l "$3"' sh \
+                "$(find_tool slapcat slapd)" "$DIR/slapd.d" "$DIR/ldif/data$n.ldif" "$SLAPADD" "$SLAPD_D"
+        fi
+    done
+    use_provider 1
 }
 
 # Make DIR a fresh, empty, private directory carrying our marker.
@@ -630,7 +736,9 @@ wipe_incomplete() {
 resolve_settings() {
     local key autos=() ports=()
     for key in "${SETTING_KEYS[@]}"; do CFG[$key]=${WANT[$key]-${DEFAULTS[$key]}}; done
-    for key in ldap_port ldaps_port smtp_port; do
+    local port_keys=(ldap_port ldaps_port smtp_port)
+    ((CFG[providers] > 1)) && port_keys+=(ldap_port_2 ldaps_port_2)
+    for key in "${port_keys[@]}"; do
         if [[ ${CFG[$key]} == auto ]]; then autos+=("$key"); fi
     done
     if ((${#autos[@]})); then
@@ -638,8 +746,9 @@ resolve_settings() {
         ((${#ports[@]} == ${#autos[@]})) || die "could not find free ports on 127.0.0.1"
         for key in "${!autos[@]}"; do CFG[${autos[$key]}]=${ports[$key]}; done
     fi
-    [[ ${CFG[ldap_port]} != "${CFG[ldaps_port]}" && ${CFG[ldap_port]} != "${CFG[smtp_port]}" &&
-        ${CFG[ldaps_port]} != "${CFG[smtp_port]}" ]] || die "the three ports must differ"
+    local used=()
+    for key in "${port_keys[@]}"; do used+=("${CFG[$key]}"); done
+    (($(printf '%s\n' "${used[@]}" | sort -u | wc -l) == ${#used[@]})) || die "the ports must differ"
 }
 
 create_sandbox() {
@@ -647,6 +756,7 @@ create_sandbox() {
     derive_names
     # Fail before the slow setup, and before saving ports we cannot use.
     local ports=("${CFG[ldap_port]}" "${CFG[ldaps_port]}")
+    ((CFG[providers] > 1)) && ports+=("${CFG[ldap_port_2]}" "${CFG[ldaps_port_2]}")
     smtp_enabled && ports+=("${CFG[smtp_port]}")
     require_ports_free "${ports[@]}"
     info "sandbox: creating $DIR"
@@ -662,15 +772,14 @@ create_sandbox() {
 # ---------------------------------------------------------------- servers
 
 slapd_urls() {
-    printf 'ldap://127.0.0.1:%s/ ldaps://127.0.0.1:%s/ %s/' \
-        "${CFG[ldap_port]}" "${CFG[ldaps_port]}" "$LDAPI_URI"
+    printf 'ldap://127.0.0.1:%s/ ldaps://127.0.0.1:%s/ %s/' "$P_LDAP_PORT" "$P_LDAPS_PORT" "$P_LDAPI_URI"
 }
 
 # slapd runs in the foreground (-d keeps it from detaching) under setsid, so
 # $! is slapd itself and it does not die with the caller's terminal.
 # LDAPNOINIT keeps the caller's ldap.conf/LDAP* variables out of the probe.
 start_slapd() {
-    require_ports_free "${CFG[ldap_port]}" "${CFG[ldaps_port]}"
+    require_ports_free "$P_LDAP_PORT" "$P_LDAPS_PORT"
     rm -f -- "$SLAPD_PID"
     printf '\n=== %s starting slapd\n' "$(date -Is)" >>"$SLAPD_LOG"
     setsid "$SLAPD" -F "$SLAPD_D" -h "$(slapd_urls)" -d "${LDAPENROLL_SANDBOX_SLAPD_DEBUG:-0}" \
@@ -680,18 +789,18 @@ start_slapd() {
     for ((i = 0; i < LDAP_READY_TIMEOUT * 10; i++)); do
         if ! pid_running "$pid"; then
             tail -n 20 -- "$SLAPD_LOG" >&2 || true
-            die "slapd exited during startup (log: $SLAPD_LOG)"
+            die "$P_NAME exited during startup (log: $SLAPD_LOG)"
         fi
         if slapd_pid >/dev/null &&
-            LDAPNOINIT=1 "$LDAPWHOAMI" -x -H "ldap://127.0.0.1:${CFG[ldap_port]}" >/dev/null 2>&1; then
-            info "slapd: started (pid $pid)"
+            LDAPNOINIT=1 "$LDAPWHOAMI" -x -H "ldap://127.0.0.1:$P_LDAP_PORT" >/dev/null 2>&1; then
+            info "$P_NAME: started (pid $pid)"
             return 0
         fi
         sleep 0.1
     done
     tail -n 20 -- "$SLAPD_LOG" >&2 || true
-    KILL_NOW=1 stop_process slapd "$SLAPD_PID" "$SLAPD_D"
-    die "slapd did not answer within ${LDAP_READY_TIMEOUT}s (log: $SLAPD_LOG)"
+    KILL_NOW=1 stop_process "$P_NAME" "$SLAPD_PID" "$SLAPD_D"
+    die "$P_NAME did not answer within ${LDAP_READY_TIMEOUT}s (log: $SLAPD_LOG)"
 }
 
 # smtpd.py writes DIR/smtpd.ready once it listens; probing the port instead
@@ -722,8 +831,21 @@ start_smtpd() {
 }
 
 ensure_slapd() {
-    local pid
-    if pid=$(slapd_pid); then info "slapd: already running (pid $pid)"; else start_slapd; fi
+    local pid n
+    for n in $(chosen_providers); do
+        use_provider "$n"
+        if pid=$(slapd_pid); then info "$P_NAME: already running (pid $pid)"; else start_slapd; fi
+    done
+    use_provider 1
+}
+
+stop_slapds() {
+    local n
+    for n in $(chosen_providers); do
+        use_provider "$n"
+        stop_process "$P_NAME" "$SLAPD_PID" "$SLAPD_D"
+    done
+    use_provider 1
 }
 
 ensure_smtpd() {
@@ -740,6 +862,7 @@ env_lines() {
         LDAPENROLL_SANDBOX_LDAP_URI "$LDAP_URI"
         LDAPENROLL_SANDBOX_LDAPS_URI "$LDAPS_URI"
         LDAPENROLL_SANDBOX_LDAPI_URI "$LDAPI_URI"
+        LDAPENROLL_SANDBOX_PROVIDERS "${CFG[providers]}"
         LDAPENROLL_SANDBOX_SUFFIX "$SUFFIX"
         LDAPENROLL_SANDBOX_ADMIN_DN "$ADMIN_DN"
         LDAPENROLL_SANDBOX_ADMIN_PASSWORD_FILE "$SECRETS/admin.secret"
@@ -753,6 +876,12 @@ env_lines() {
         LDAPENROLL_SANDBOX_MAILDIR "$MAILDIR"
         LDAPTLS_CACERT "$CA_PEM"
     )
+    if ((CFG[providers] > 1)); then
+        use_provider 2
+        pairs+=(LDAPENROLL_SANDBOX_LDAP_URI_2 "$P_LDAP_URI" LDAPENROLL_SANDBOX_LDAPS_URI_2 "$P_LDAPS_URI"
+            LDAPENROLL_SANDBOX_LDAPI_URI_2 "$P_LDAPI_URI")
+        use_provider 1
+    fi
     while ((${#pairs[@]})); do
         name=${pairs[0]} value=${pairs[1]}
         pairs=("${pairs[@]:2}")
@@ -780,8 +909,7 @@ print_summary() {
     cat >&2 <<EOF
 
 ldapenroll sandbox in $DIR
-  LDAP      $LDAP_URI (StartTLS)  $LDAPS_URI  $LDAPI_URI
-  CA        $CA_PEM
+  LDAP      $LDAP_URI (StartTLS)  $LDAPS_URI  $LDAPI_URI$(second_provider_line)  CA        $CA_PEM
   suffix    $SUFFIX  (demo base ou=portal,$SUFFIX, roles ou=roles,ou=portal,$SUFFIX)
   admin     $ADMIN_DN  password in $SECRETS/admin.secret
   service   $BIND_DN  password in $SECRETS/bind.secret
@@ -790,6 +918,14 @@ ldapenroll sandbox in $DIR
   mailbox   $MAILDIR  (list: $me mail)
   env vars  eval "\$($me env)"   (also in $DIR/env)
 EOF
+}
+
+second_provider_line() {
+    ((CFG[providers] > 1)) || return 0
+    use_provider 2
+    printf '\n  LDAP 2    %s (StartTLS)  %s  %s  (multi-provider replication)' \
+        "$P_LDAP_URI" "$P_LDAPS_URI" "$P_LDAPI_URI"
+    use_provider 1
 }
 
 # ---------------------------------------------------------------- commands
@@ -843,7 +979,7 @@ cmd_stop() {
     fi
     load_conf
     lock_dir
-    stop_process slapd "$SLAPD_PID" "$SLAPD_D"
+    stop_slapds
     if smtp_enabled || [[ -e $SMTPD_PID ]]; then stop_process smtpd "$SMTPD_PID" "$DIR"; fi
     rm -f -- "$SMTPD_READY"
     if ((PURGE)); then
@@ -855,7 +991,33 @@ cmd_stop() {
 cmd_stop_ldap() {
     need_sandbox
     lock_dir
-    stop_process slapd "$SLAPD_PID" "$SLAPD_D"
+    stop_slapds
+}
+
+# The contextCSN values of the suffix, one per server ID, sorted: equal on
+# both providers once each holds every change of the other.
+context_csn() {
+    LDAPNOINIT=1 "$(find_tool ldapsearch ldap-utils)" -LLL -o ldif-wrap=no -x -H "$P_LDAPI_URI" \
+        -D "$ADMIN_DN" -y "$SECRETS/admin.secret" -b "$SUFFIX" -s base contextCSN 2>/dev/null |
+        sed -n 's/^contextCSN: //p' | sort
+}
+
+cmd_replication_wait() {
+    need_sandbox
+    ((CFG[providers] > 1)) || die "$DIR has one provider; nothing replicates"
+    local i a b
+    for ((i = 0; i < WAIT_SECONDS * 10; i++)); do
+        use_provider 1
+        a=$(context_csn)
+        use_provider 2
+        b=$(context_csn)
+        if [[ -n $a && $a == "$b" ]]; then
+            info "replication: both providers are at the same state"
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "the providers did not converge within ${WAIT_SECONDS}s (provider 1: ${a:-unreachable}; provider 2: ${b:-unreachable})"
 }
 
 cmd_stop_smtp() {
@@ -871,13 +1033,16 @@ cmd_status() {
         return 1
     fi
     load_conf
-    local pid rc=0
-    if pid=$(slapd_pid); then
-        echo "slapd: running (pid $pid) $LDAP_URI $LDAPS_URI"
-    else
-        echo "slapd: stopped"
-        rc=1
-    fi
+    local pid rc=0 n
+    for n in $(providers); do
+        use_provider "$n"
+        if pid=$(slapd_pid); then
+            echo "$P_NAME: running (pid $pid) $P_LDAP_URI $P_LDAPS_URI"
+        else
+            echo "$P_NAME: stopped"
+            rc=1
+        fi
+    done
     if ! smtp_enabled; then
         echo "smtpd: disabled (--no-smtp)"
     elif pid=$(smtpd_pid); then
@@ -917,6 +1082,7 @@ main() {
         stop-ldap) cmd_stop_ldap ;;
         start-smtp) cmd_start_smtp ;;
         stop-smtp) cmd_stop_smtp ;;
+        replication-wait) cmd_replication_wait ;;
         *) usage_error "unknown command '$COMMAND'" ;;
     esac
 }

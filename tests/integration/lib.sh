@@ -169,6 +169,21 @@ le_paused() {
 	fail "ldapenroll did not stop at $point"
 }
 
+# le_next_pause: lets the paused run go on to its next pause (the hook's
+# POINT:N,M form) and returns once it has stopped there.
+le_next_pause() {
+	local state i
+	kill -CONT "$LE_PID"
+	sleep 0.1
+	for i in $(seq 600); do
+		state=$(awk '{print $3}' "/proc/$LE_PID/stat" 2>/dev/null) || break
+		[ "$state" = T ] && return 0
+		sleep 0.05
+	done
+	cat "$ERR" >&2
+	fail "ldapenroll did not stop again"
+}
+
 le_resume() {
 	kill -CONT "$LE_PID"
 	set +e
@@ -278,4 +293,17 @@ job_id() {
 require_test_hooks() {
 	"$LDAPENROLL_BIN" -V | grep -q "fault injection hooks" ||
 		fail "$LDAPENROLL_BIN was built without -DLDAPENROLL_TEST_HOOKS=ON; contrib/scripts/test.sh builds it with them"
+}
+
+# bindcheck URI [--expect must-change|no-change] < DN<TAB>PASSWORD lines: logs
+# everyone in (integration/bindcheck.c); fails the test when anyone cannot,
+# or is not told to change the password (by default).
+bindcheck() {
+	local uri=$1
+	shift
+	: "${LDAPENROLL_BINDCHECK:?LDAPENROLL_BINDCHECK is not set}"
+	"$LDAPENROLL_BINDCHECK" "$uri" "$LDAPENROLL_SANDBOX_CA" "$@" >"$WORK/bindcheck.out" || {
+		head -n 20 "$WORK/bindcheck.out" >&2
+		fail "not everyone could log in on $uri as expected"
+	}
 }

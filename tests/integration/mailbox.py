@@ -9,6 +9,10 @@
                                        password message to RCPT, into FILE (0600)
   mailbox.py DIR check RCPT            parse every message to RCPT strictly and
                                        check the rules the agent promises
+  mailbox.py DIR passwords DOMAIN      for everyone @DOMAIN who got a password
+                                       message: "RCPT<TAB>PASSWORD<TAB>N", the
+                                       password of the newest one and how many
+                                       they got (for thousands of people at once)
 """
 import email
 import email.policy
@@ -32,6 +36,17 @@ def messages(maildir, rcpt, domain=False):
 
 def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def password_of(raw):
+    """The temporary password of a password message, or None for another."""
+    msg = parse(raw)
+    subject = msg["Subject"].lower()
+    if not any(w in subject for w in ("password", "passwort", "mot de passe")):
+        return None
+    body = msg.get_content()
+    m = re.search(r"^    (\S+)\s*$", body, re.M)
+    return m.group(1) if m and "{password}" not in body else None
 
 
 def check(raw):
@@ -63,7 +78,7 @@ def check(raw):
 def main():
     maildir, what, rcpt = sys.argv[1], sys.argv[2], sys.argv[3]
     found = messages(os.path.join(maildir, "mail") if os.path.isdir(os.path.join(maildir, "mail")) else maildir, rcpt,
-                     what == "count-domain")
+                     what in ("count-domain", "passwords"))
     if what in ("count", "count-domain"):
         print(len(found))
     elif what == "subjects":
@@ -74,17 +89,24 @@ def main():
             print(parse(raw)["To"])
     elif what == "password":
         for _, raw in reversed(found):
-            body = parse(raw).get_content()
-            m = re.search(r"^    (\S+)\s*$", body, re.M)
-            if m and "{password}" not in body and ("password" in parse(raw)["Subject"].lower()
-                                                 or "passwort" in parse(raw)["Subject"].lower()
-                                                 or "mot de passe" in parse(raw)["Subject"].lower()):
+            pw = password_of(raw)
+            if pw:
                 fd = os.open(sys.argv[4], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                os.write(fd, m.group(1).encode())
+                os.write(fd, pw.encode())
                 os.close(fd)
                 return 0
         print("no password message to " + rcpt, file=sys.stderr)
         return 1
+    elif what == "passwords":
+        newest, count = {}, {}
+        for env, raw in found:  # oldest first: the last one seen is the newest
+            pw = password_of(raw)
+            if pw:
+                for r in env["rcpt_tos"]:
+                    newest[r] = pw
+                    count[r] = count.get(r, 0) + 1
+        for r in sorted(newest):
+            print("%s\t%s\t%d" % (r, newest[r], count[r]))
     elif what == "check":
         bad = 0
         for _, raw in found:
