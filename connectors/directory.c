@@ -14,6 +14,7 @@
 #include "agent/base/buf.h"
 #include "agent/base/log.h"
 #include "agent/base/secret_file.h"
+#include "agent/base/testhook.h"
 
 struct dir {
 	LDAP *ld;
@@ -23,7 +24,16 @@ struct dir {
 	/* the post-read entry of the last result (dir_result.post) */
 	struct arena post_arena;
 	struct entry_list post;
+	/* test builds: writes the test hooks answer instead of the server */
+	int hook_id;                  /* the last made-up message id */
+	struct {
+		int id, add;
+	} hook_busy[64];              /* made-up writes to answer "busy" */
+	size_t n_hook_busy;
 };
+
+/* Made-up message ids stay clear of libldap's, which count from 1. */
+#define HOOK_ID_BASE (1 << 30)
 
 const char *dir_uri(const struct dir *dir)
 {
@@ -314,6 +324,7 @@ int dir_reconnect(struct dir *dir, struct diag *d)
 	if (dir->ld)
 		ldap_unbind_ext_s(dir->ld, NULL, NULL);
 	dir->ld = NULL;
+	dir->n_hook_busy = 0; /* answers of the old connection */
 	for (;;) {
 		struct diag attempt;
 		diag_init(&attempt);
@@ -652,6 +663,20 @@ static int send_write(struct dir *dir, int add, const char *dn, const struct dir
 		rc = diag_set(d, ST_FAIL, "out of memory");
 		goto out;
 	}
+	switch (testhook_write(dn)) {
+	case TESTHOOK_UNANSWERED:
+		rc = HOOK_ID_BASE + ++dir->hook_id;
+		goto out;
+	case TESTHOOK_BUSY:
+		if (dir->n_hook_busy < sizeof dir->hook_busy / sizeof *dir->hook_busy) {
+			rc = dir->hook_busy[dir->n_hook_busy].id = HOOK_ID_BASE + ++dir->hook_id;
+			dir->hook_busy[dir->n_hook_busy++].add = add;
+			goto out;
+		}
+		break;
+	case TESTHOOK_SEND:
+		break;
+	}
 	rc = add ? ldap_add_ext(dir->ld, dn, mods, k ? ctrls : NULL, NULL, &msgid)
 		 : ldap_modify_ext(dir->ld, dn, mods, k ? ctrls : NULL, NULL, &msgid);
 	rc = send_result(dir, rc, msgid, add ? "add" : "modify", dn, d);
@@ -739,6 +764,15 @@ int dir_next_result(struct dir *dir, unsigned wait_ms, struct dir_result *res, s
 		arena_release(&dir->post_arena);
 		arena_init(&dir->post_arena);
 		entry_list_init(&dir->post, &dir->post_arena);
+	}
+	if (dir->n_hook_busy) {
+		--dir->n_hook_busy;
+		res->msgid = dir->hook_busy[dir->n_hook_busy].id;
+		res->type = dir->hook_busy[dir->n_hook_busy].add ? DIR_RES_ADD : DIR_RES_MODIFY;
+		res->code = LDAP_BUSY;
+		res->post = NULL;
+		snprintf(res->text, sizeof res->text, "busy (test hook)");
+		return 1;
 	}
 	if (wait_ms)
 		tv = tv_of(wait_ms);

@@ -142,103 +142,6 @@ static void ap_settle(struct engine *E, size_t i, enum outcome o, int code, cons
 
 /* --- messages in flight ------------------------------------------------------ */
 
-static int fl_init(struct inflight *f, size_t window)
-{
-	f->cap = 16;
-	while (f->cap < window * 4)
-		f->cap *= 2;
-	f->slot = calloc(f->cap, sizeof *f->slot);
-	f->id = calloc(f->cap, sizeof *f->id);
-	f->n = f->used = 0;
-	return f->slot && f->id ? 0 : -1;
-}
-
-static void fl_insert(struct inflight *f, int id, struct op *op)
-{
-	size_t i = (size_t)id & (f->cap - 1);
-
-	while (f->id[i] > 0)
-		i = (i + 1) & (f->cap - 1);
-	if (f->id[i] == 0)
-		f->used++;
-	f->id[i] = id;
-	f->slot[i] = op;
-	f->n++;
-}
-
-/* Drops the tombstones: the live entries are moved to the front, the rest
- * is emptied, and each is put in again. With at most a quarter of the table
- * live (window * 4 slots), more than half of it is then empty, so a probe
- * for any id, in the table or not, stops. */
-static void fl_rebuild(struct inflight *f)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < f->cap; i++)
-		if (f->id[i] > 0) {
-			/* Compacted to the front first; the front is free by then. */
-			f->id[n] = f->id[i];
-			f->slot[n] = f->slot[i];
-			if (n != i)
-				f->id[i] = 0, f->slot[i] = NULL;
-			n++;
-		}
-	for (i = n; i < f->cap; i++)
-		f->id[i] = 0, f->slot[i] = NULL;
-	f->n = f->used = 0;
-	for (i = 0; i < n; i++) {
-		int id = f->id[i];
-		struct op *op = f->slot[i];
-		f->id[i] = 0;
-		f->slot[i] = NULL;
-		fl_insert(f, id, op);
-	}
-}
-
-static void fl_release(struct inflight *f)
-{
-	free(f->slot);
-	free(f->id);
-}
-
-static void fl_put(struct inflight *f, int id, struct op *op)
-{
-	if (2 * (f->used + 1) > f->cap)
-		fl_rebuild(f);
-	fl_insert(f, id, op);
-}
-
-static struct op *fl_take(struct inflight *f, int id)
-{
-	size_t i = (size_t)id & (f->cap - 1);
-	struct op *op;
-
-	for (; f->id[i] != 0; i = (i + 1) & (f->cap - 1))
-		if (f->id[i] == id) {
-			op = f->slot[i];
-			/* A tombstone keeps later probes going. */
-			f->id[i] = -1;
-			f->slot[i] = NULL;
-			f->n--;
-			return op;
-		}
-	return NULL;
-}
-
-/* Empties the table, handing every operation to fn. */
-static void fl_drain(struct inflight *f, void (*fn)(struct engine *, struct op *), struct engine *E)
-{
-	size_t i;
-
-	for (i = 0; i < f->cap; i++) {
-		if (f->id[i] > 0)
-			fn(E, f->slot[i]);
-		f->id[i] = 0;
-		f->slot[i] = NULL;
-	}
-	f->n = f->used = 0;
-}
-
 static void push_retry(struct engine *E, struct op *op)
 {
 	if (E->n_retry == E->alloc_retry) {
@@ -440,10 +343,16 @@ static int read_back(struct engine *E, struct op *op)
 	return rc;
 }
 
-static void mark_unknown(struct engine *E, struct op *op)
+/* Everything in flight has an unknown outcome now: it is resolved by
+ * reading it back before anything is sent again. */
+static void drain_unknown(struct engine *E)
 {
-	op->state = S_UNKNOWN;
-	push_retry(E, op); /* resolved by read-back before anything is sent again */
+	struct op *op;
+
+	while ((op = inflight_pop(&E->fl))) {
+		op->state = S_UNKNOWN;
+		push_retry(E, op);
+	}
 }
 
 /* The connection is gone (or the server stopped answering): reconnect, then
@@ -454,7 +363,7 @@ static void lost_connection(struct engine *E, const char *why)
 	size_t i, unknown;
 	int rc;
 
-	fl_drain(&E->fl, mark_unknown, E);
+	drain_unknown(E);
 	unknown = E->n_retry;
 	log_warn("%s; %zu operations have an unknown outcome", why, unknown);
 	buf_adds(b, "{\"type\":\"connection\",\"status\":\"lost\",");
@@ -625,7 +534,7 @@ static int send_op(struct engine *E, struct op *op)
 	op->msgid = rc;
 	op->state = S_SENT;
 	op->sent_to = E->uri;
-	fl_put(&E->fl, rc, op);
+	inflight_put(&E->fl, rc, op);
 	return 1;
 }
 
@@ -633,13 +542,13 @@ static int send_op(struct engine *E, struct op *op)
  * request means the connection cannot be trusted. */
 static void take_result(struct engine *E, const struct dir_result *res)
 {
-	struct op *op = fl_take(&E->fl, res->msgid);
+	struct op *op = inflight_take(&E->fl, res->msgid);
 
 	if (!op)
 		return; /* a late answer to something abandoned */
 	if (res->type != (op->kind == K_ADD ? DIR_RES_ADD : DIR_RES_MODIFY)) {
 		char why[160];
-		fl_put(&E->fl, op->msgid, op);
+		inflight_put(&E->fl, op->msgid, op);
 		snprintf(why, sizeof why, "%s: the answer to message %d is not the answer to its %s", E->uri,
 			 res->msgid, op->kind == K_ADD ? "add" : "modify");
 		lost_connection(E, why);
@@ -690,12 +599,12 @@ static void run_ops(struct engine *E, struct op **ops, size_t n)
 				continue; /* woken for a retry */
 			snprintf(why, sizeof why, "the directory did not answer within %u ms", timeout);
 			if (E->stop)
-				fl_drain(&E->fl, mark_unknown, E);
+				drain_unknown(E);
 			else
 				lost_connection(E, why);
 			quiet_since = now();
 		} else if (E->stop) {
-			fl_drain(&E->fl, mark_unknown, E);
+			drain_unknown(E);
 		} else {
 			lost_connection(E, d.msg);
 			quiet_since = now();
@@ -943,7 +852,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	if (!A->outcome || !A->error || !A->passwords || !E.verdict || !E.written_to || !E.uri ||
 	    pwstore_init(A->passwords, n,
 			 (A->fixed_password ? strlen(A->fixed_password) : E.cfg->passwords.length) + 1) < 0 ||
-	    fl_init(&E.fl, E.cfg->directory.window) < 0) {
+	    inflight_init(&E.fl, E.cfg->directory.window) < 0) {
 		rc = diag_set(d, ST_FAIL, "out of memory");
 		goto out;
 	}
@@ -1031,7 +940,7 @@ out:
 	free(E.retry);
 	free(E.verdict);
 	free(E.written_to);
-	fl_release(&E.fl);
+	inflight_release(&E.fl);
 	arena_release(&E.arena);
 	buf_release(&E.jb);
 	return rc;

@@ -7,6 +7,7 @@
 #define LDAPENROLL_APPLY_INTERNAL_H
 
 #include "agent/apply/apply.h"
+#include "agent/apply/inflight.h"
 #include "agent/base/arena.h"
 #include "agent/base/buf.h"
 #include "agent/base/log.h"
@@ -40,15 +41,6 @@ struct group {
 	size_t create;          /* its create_role action, or NO_ACTION */
 	size_t *members;
 	size_t n, alloc;
-};
-
-/* Operations in flight, by message id (open addressing; ids are > 0; a
- * taken slot keeps -1 so that later probes go on, and the table is rebuilt
- * before those and the live ones fill half of it). */
-struct inflight {
-	struct op **slot;
-	int *id;
-	size_t cap, n, used; /* used: live slots and tombstones */
 };
 
 /* What the engine knows about a new password's must-change flag. */

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "agent/base/log.h"
@@ -61,6 +62,19 @@ int testhook_journal_write_fails(void)
 		return 0;
 	errno = ENOSPC;
 	return 1;
+}
+enum testhook_write testhook_write(const char *dn)
+{
+	static long busy_sent;
+	const char *v = getenv("LDAPENROLL_TEST_UNANSWERED"), *colon;
+
+	if (v && strcasecmp(v, dn) == 0)
+		return TESTHOOK_UNANSWERED;
+	v = getenv("LDAPENROLL_TEST_BUSY");
+	if (!v || !(colon = strrchr(v, ':')) || (size_t)(colon - v) != strlen(dn) ||
+	    strncasecmp(v, dn, strlen(dn)) != 0)
+		return TESTHOOK_SEND;
+	return busy_sent++ < atol(colon + 1) ? TESTHOOK_BUSY : TESTHOOK_SEND;
 }
 #else
 /* ISO C wants something in every translation unit. */

@@ -12,7 +12,11 @@
  *       change the directory under it and let it go on with SIGCONT.
  *   LDAPENROLL_TEST_FAIL_RANDOM=1        the random generator fails.
  *   LDAPENROLL_TEST_JOURNAL_FAIL_AFTER=N every journal write after the N-th
- *       fails with ENOSPC, as on a full disk. */
+ *       fails with ENOSPC, as on a full disk.
+ *   LDAPENROLL_TEST_UNANSWERED=DN        a write to DN is never sent and never
+ *       answered, as by a server that takes it and then says nothing.
+ *   LDAPENROLL_TEST_BUSY=DN:N            the first N writes to DN are answered
+ *       "busy" (51) without reaching the server (slapd never says busy). */
 #ifndef LDAPENROLL_TESTHOOK_H
 #define LDAPENROLL_TESTHOOK_H
 
@@ -21,6 +25,9 @@ void testhook_point(const char *point);
 int testhook_random_broken(void);
 /* True (with errno = ENOSPC) when this journal write is to fail. */
 int testhook_journal_write_fails(void);
+enum testhook_write { TESTHOOK_SEND, TESTHOOK_UNANSWERED, TESTHOOK_BUSY };
+/* What becomes of a write to dn (compared without case). */
+enum testhook_write testhook_write(const char *dn);
 #define TESTHOOKS_BUILT 1
 #else
 static inline void testhook_point(const char *point)
@@ -34,6 +41,12 @@ static inline int testhook_random_broken(void)
 static inline int testhook_journal_write_fails(void)
 {
 	return 0;
+}
+enum testhook_write { TESTHOOK_SEND, TESTHOOK_UNANSWERED, TESTHOOK_BUSY };
+static inline enum testhook_write testhook_write(const char *dn)
+{
+	(void)dn;
+	return TESTHOOK_SEND;
 }
 #define TESTHOOKS_BUILT 0
 #endif
