@@ -25,6 +25,7 @@
 #include "agent/base/buf.h"
 #include "agent/text/dn.h"
 #include "agent/base/hmap.h"
+#include "agent/base/interrupt.h"
 #include "agent/base/json.h"
 #include "agent/base/log.h"
 #include "agent/base/testhook.h"
@@ -568,6 +569,11 @@ static void run_ops(struct engine *E, struct op **ops, size_t n)
 	int rc;
 
 	for (;;) {
+		if (!E->stop && interrupt_status()) {
+			E->stop = diag_set(E->d, interrupt_status(), "interrupted by %s",
+					   interrupt_status() == ST_SIGINT ? "SIGINT" : "SIGTERM");
+			log_warn("interrupted: nothing more is sent; collecting the %zu operations in flight", E->fl.n);
+		}
 		while (!E->stop && E->fl.n < window && (op = next_op(E, ops, n, &next, &wait))) {
 			if (!journal_ok(E->a->journal)) {
 				push_retry(E, op);

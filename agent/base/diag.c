@@ -54,6 +54,8 @@ int status_exit_code(int status)
 	 * "finished, but something is pending or failed". */
 	if (status >= 0)
 		return status > 0 ? 1 : 0;
+	if (status == ST_SIGINT || status == ST_SIGTERM)
+		return -status;
 	if (status < ST_LOCKED)
 		return 1;
 	return status == ST_FAIL ? 1 : -status;

@@ -23,6 +23,11 @@ enum status {
 	ST_SERVER = -3,  /* a server could not be reached, bound or trusted */
 	ST_LIMIT = -4,   /* a safety limit stopped the run */
 	ST_LOCKED = -5,  /* another run holds the lock */
+	/* An administrator (SIGINT) or the service manager (SIGTERM) stopped
+	 * the run: what was in flight is collected, the journal closed, who
+	 * waits for messages recorded. Exit 128 + the signal, as shells do. */
+	ST_SIGINT = -130,
+	ST_SIGTERM = -143,
 };
 
 #define DIAG_MSG_MAX 2048
@@ -42,7 +47,7 @@ int diag_set(struct diag *d, int status, const char *fmt, ...)
 void diag_prefix(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_failed(const struct diag *d);
 
-/* The process exit code for a status (0, 1, 2, 3, 4 or 5). Commands return
+/* The process exit code for a status (0, 1, 2, 3, 4, 5, 130 or 143). Commands return
  * 1 (not an error status) when they finished with something pending or
  * failed, which also exits 1. */
 int status_exit_code(int status);

@@ -38,7 +38,9 @@ static const char exit_codes[] =
 	"  3  the directory or mail server could not be reached, bound or trusted;\n"
 	"     nothing changed after the failure point\n"
 	"  4  a safety limit stopped the run before its first change\n"
-	"  5  another run holds the lock\n";
+	"  5  another run holds the lock\n"
+	"  130, 143  interrupted by SIGINT or SIGTERM: in-flight work collected, the\n"
+	"     job closed, who waits for messages recorded; sync --apply finishes it\n";
 
 /* The options every command that can change something shares. */
 #define JOB_OPTIONS                                                                            \

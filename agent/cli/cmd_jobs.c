@@ -54,8 +54,33 @@ static void counts_json(struct buf *b, const struct job *j)
 	buf_addc(b, '}');
 }
 
+/* How many people earlier jobs left waiting for their messages: the next
+ * sync --apply sends them again. -1 when that cannot be read. */
+static long waiting_for_mail(const char *state_dir)
+{
+	struct hmap pending;
+	struct arena a;
+	struct diag d;
+	const char *key;
+	void *job;
+	size_t pos = 0;
+	long n = 0;
+
+	hmap_init(&pending, 0);
+	arena_init(&a);
+	diag_init(&d);
+	if (pending_load(state_dir, &pending, &a, &d) < 0)
+		n = -1;
+	while (n >= 0 && hmap_next(&pending, &pos, &key, &job))
+		n += job != NULL;
+	hmap_release(&pending);
+	arena_release(&a);
+	return n;
+}
+
 static int list_jobs(struct run *r, const char *state_dir)
 {
+	long waiting = waiting_for_mail(state_dir);
 	struct buf b = BUF_INIT;
 	char **ids;
 	size_t n, i;
@@ -109,8 +134,15 @@ static int list_jobs(struct run *r, const char *state_dir)
 		}
 		job_free(j);
 	}
-	if (r->opt->format == OUT_JSON)
-		buf_adds(&b, "\n]}\n");
+	if (r->opt->format == OUT_JSON) {
+		buf_adds(&b, "\n]");
+		if (waiting >= 0)
+			buf_printf(&b, ",\"waiting_for_mail\":%ld", waiting);
+		buf_adds(&b, "}\n");
+	} else if (r->opt->format == OUT_TEXT && waiting > 0) {
+		buf_printf(&b, "\n%ld %s for their messages (never confirmed); the next sync --apply sends them again.\n",
+			   waiting, waiting == 1 ? "person waits" : "people wait");
+	}
 	/* A listing missing a line or a job would mislead: nothing then. */
 	if (oom_count() != oom_before)
 		rc = diag_set(&r->d, ST_FAIL, "out of memory listing the jobs");

@@ -10,6 +10,10 @@ int cmd_sync(struct run *r)
 	/* The lock first: a second run stops before reading anything. */
 	if (r->opt->apply && (rc = run_lock_state(r)) < 0)
 		return rc;
+	/* The preview shows, and --check counts, who still waits for the
+	 * messages of earlier jobs: the apply sends them again. */
+	if (!r->opt->apply && (rc = run_load_pending(r, 0)) < 0)
+		return rc;
 	if ((rc = run_read_source(r)) < 0 || (rc = run_read_directory(r)) < 0 || (rc = run_make_plan(r, 1)) < 0)
 		return rc;
 	run_log_plan(r->plan);

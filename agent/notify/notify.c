@@ -8,6 +8,7 @@
 #include "connectors/smtp.h"
 #include "agent/text/address.h"
 #include "agent/base/buf.h"
+#include "agent/base/interrupt.h"
 #include "agent/base/json.h"
 #include "agent/base/log.h"
 #include "agent/base/testhook.h"
@@ -169,6 +170,11 @@ static void notify_person(struct sender *S, size_t i)
 		if (!S->stop && !journal_ok(S->j)) {
 			S->stop = ST_FAIL;
 			snprintf(S->stop_why, sizeof S->stop_why, "%s", journal_error(S->j));
+		}
+		if (!S->stop && interrupt_status()) {
+			S->stop = interrupt_status();
+			snprintf(S->stop_why, sizeof S->stop_why, "interrupted by %s",
+				 S->stop == ST_SIGINT ? "SIGINT" : "SIGTERM");
 		}
 		if (S->stop || worst == MSG_FAILED) {
 			record(S, act, kind, S->stop ? MSG_PENDING : MSG_SKIPPED, 0,

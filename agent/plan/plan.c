@@ -742,7 +742,8 @@ static void plan_row(struct planner *P, const struct record *rec)
 			if (job && (act = new_action(P, OP_RESET_PASSWORD))) {
 				person_action(P, act, &r);
 				act->entry = ent;
-				act->reason = fmt(P, "the messages of job %s were never confirmed", job);
+				act->resend = 1;
+				act->reason = fmt(P, "messages never confirmed, job %s", job);
 				plan_messages(P, act);
 			}
 		}

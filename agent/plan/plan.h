@@ -58,6 +58,8 @@ struct plan_action {
 	enum role_origin role_origin : 8;     /* people and add_to_role */
 	unsigned char n_messages;
 	unsigned char messages[MSG_KINDS];    /* enum msg_kind: what they are sent, in order */
+	unsigned char resend;     /* reset_password: the messages of an earlier job were never
+	                           * confirmed; this sends them again */
 	unsigned line;            /* people: the source line, 0 when none */
 	const char *dn;           /* the entry acted on */
 	const char *key;          /* people: the source key */

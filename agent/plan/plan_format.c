@@ -94,6 +94,10 @@ static void text_object(struct buf *b, const struct plan_action *a)
 	case OP_ADD_TO_ROLE:
 		buf_printf(b, " to role %s (line %u)", a->role, a->line);
 		break;
+	case OP_RESET_PASSWORD:
+		if (a->resend)
+			buf_printf(b, " (%s)", a->reason);
+		break;
 	default:
 		break;
 	}
@@ -103,17 +107,19 @@ static void text_action(struct buf *b, const struct plan_action *a, const struct
 {
 	enum outcome o = st ? st->outcome[i] : OUT_NONE;
 	const char *err = st && st->error ? st->error[i] : NULL;
+	/* A password reset that sends an earlier job's messages again. */
+	const char *planned = a->resend ? "send again" : verbs[a->op].planned, *done = a->resend ? "Sent again" : verbs[a->op].done;
 
 	if (o == OUT_NONE)
-		buf_printf(b, "Would %s ", verbs[a->op].planned);
+		buf_printf(b, "Would %s ", planned);
 	else if (o == OUT_DONE)
-		buf_printf(b, "%s ", verbs[a->op].done);
+		buf_printf(b, "%s ", done);
 	else if (o == OUT_FAILED)
-		buf_printf(b, "FAILED to %s ", verbs[a->op].planned);
+		buf_printf(b, "FAILED to %s ", planned);
 	else if (o == OUT_REFUSED)
-		buf_printf(b, "%s %s ", st->preview ? "Would refuse to" : "Refused to", verbs[a->op].planned);
+		buf_printf(b, "%s %s ", st->preview ? "Would refuse to" : "Refused to", planned);
 	else
-		buf_printf(b, "Did not %s ", verbs[a->op].planned);
+		buf_printf(b, "Did not %s ", planned);
 	text_object(b, a);
 	if (o != OUT_DONE && o != OUT_NONE && err)
 		buf_printf(b, ": %s", err);
@@ -126,8 +132,9 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 
 	buf_adds(b, "\nSummary: ");
 	if (strcmp(command, "sync") == 0 || strcmp(command, "apply") == 0) {
-		buf_printf(b, "%zu to create, %zu to enable, %zu to update, %zu to disable, ", c[OP_CREATE_PERSON],
-			   c[OP_ENABLE_PERSON], c[OP_UPDATE_PERSON], c[OP_DISABLE_PERSON]);
+		buf_printf(b, "%zu to create, %zu to enable, %zu to update, %zu to disable, %zu to send again, ",
+			   c[OP_CREATE_PERSON], c[OP_ENABLE_PERSON], c[OP_UPDATE_PERSON], c[OP_DISABLE_PERSON],
+			   c[OP_RESET_PASSWORD]);
 		pl_count(b, p->n_unchanged, "unchanged; ", "unchanged; ");
 		pl_count(b, c[OP_CREATE_ACCOUNT], "account", "accounts");
 		buf_adds(b, " and ");
@@ -380,6 +387,8 @@ static void json_action(struct buf *b, const struct plan_action *a, const struct
 		buf_addc(b, ',');
 		json_add_member_str(b, "reason", a->reason);
 	}
+	if (a->resend)
+		buf_adds(b, ",\"resend\":true");
 	if (a->op == OP_CREATE_PERSON || a->op == OP_ENABLE_PERSON || a->op == OP_RESET_PASSWORD)
 		json_person(b, a, cfg);
 	json_precondition(b, a);

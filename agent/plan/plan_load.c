@@ -168,6 +168,8 @@ static int load_action(struct loader *L, const struct json *o, size_t i)
 	a->key = str(L, o, "key");
 	a->line = (unsigned)json_get_num(o, "line", 0);
 	a->reason = str(L, o, "reason");
+	a->resend = op == OP_RESET_PASSWORD && json_get(o, "resend") && json_get(o, "resend")->type == JSON_BOOL &&
+		    json_get(o, "resend")->boolean;
 	a->role = str(L, o, "role");
 	a->role_dn = str(L, o, "role_dn");
 	a->role_origin = !origin ? ROLE_NONE

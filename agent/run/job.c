@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/base/buf.h"
+#include "agent/base/interrupt.h"
 #include "agent/base/json.h"
 #include "agent/base/log.h"
 #include "agent/base/oom.h"
@@ -25,11 +26,25 @@ int run_lock_state(struct run *r)
 	if ((rc = state_prepare(r->cfg->state_dir, &r->d)) < 0 ||
 	    (rc = run_lock_take(r->cfg->state_dir, &r->lock, &r->d)) < 0)
 		return rc;
-	if (r->cfg->notify.enabled) {
-		if ((rc = pending_load(r->cfg->state_dir, &r->pending, &r->pending_arena, &r->d)) < 0)
-			return rc;
-		r->pending_loaded = 1;
+	return run_load_pending(r, 1);
+}
+
+int run_load_pending(struct run *r, int required)
+{
+	struct diag d;
+	int rc;
+
+	if (!r->cfg->notify.enabled)
+		return 0;
+	diag_init(&d);
+	if ((rc = pending_load(r->cfg->state_dir, &r->pending, &r->pending_arena, &d)) < 0) {
+		if (required)
+			return diag_set(&r->d, rc, "%s", d.msg);
+		/* A preview by someone who may not read the jobs. */
+		log_warn("%s; the preview does not show who still waits for messages from earlier jobs", d.msg);
+		return 0;
 	}
+	r->pending_loaded = 1;
 	return 0;
 }
 
@@ -286,6 +301,30 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 	}
 }
 
+static int is_interrupt(int status)
+{
+	return status == ST_SIGINT || status == ST_SIGTERM;
+}
+
+/* What an interrupted run did, and how to finish it. */
+static void say_interrupted(struct run *r, const char *command, const struct apply_report *rep,
+			    const struct notify_report *nrep)
+{
+	size_t done = 0, i;
+	int sync = strcmp(command, "sync") == 0 || strcmp(command, "apply") == 0;
+
+	for (i = 0; i < OP_COUNT; i++)
+		done += rep->done[i];
+	if (nrep->sent + nrep->failed + nrep->pending)
+		log_error("interrupted: %zu of %zu changes done, %zu of %zu messages sent; run sync --apply to finish",
+			  done, r->plan->n_actions, nrep->sent, nrep->sent + nrep->failed + nrep->pending);
+	else if (sync)
+		log_error("interrupted: %zu of %zu changes done; run sync --apply to finish", done, r->plan->n_actions);
+	else
+		log_error("interrupted: %zu of %zu changes done; run %s again to finish (the next sync --apply sends the messages that were not sent)",
+			  done, r->plan->n_actions, command);
+}
+
 int run_apply(struct run *r, const char *command)
 {
 	struct apply_report rep;
@@ -308,6 +347,8 @@ int run_apply(struct run *r, const char *command)
 	if ((rc = journal_create(r->cfg->state_dir, &r->journal, &r->d)) < 0)
 		return rc;
 	log_info("job %s: %s", journal_id(r->journal), journal_path(r->journal));
+	/* From the first change on, a signal stops the run at a safe point. */
+	interrupt_catch();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	record_header(r, command);
 	record_rejected(r);
@@ -326,19 +367,26 @@ int run_apply(struct run *r, const char *command)
 			stop = diag_set(&r->d, ST_FAIL, "%s; no message is sent", journal_error(r->journal));
 	} else if (r->apply.passwords) {
 		record_notifications(r, &manual);
-		/* The directory changes stand whatever the mail does. */
+		/* The directory changes stand whatever the mail does; after an
+		 * interrupt, nobody is sent anything: they wait for the next run. */
 		clock_gettime(CLOCK_MONOTONIC, &phase);
-		mail = notify_run(r->cfg, r->plan, r->apply.passwords, r->journal, &nrep, &r->d);
+		if (!is_interrupt(stop)) {
+			mail = notify_run(r->cfg, r->plan, r->apply.passwords, r->journal, &nrep, &r->d);
+			if (!stop)
+				stop = mail;
+		}
 		mail_secs = seconds_since(&phase);
-		if (!stop)
-			stop = mail;
 	}
 	update_pending(r);
 	testhook_point("end");
 
 	secs = seconds_since(&t0);
-	record_end(r, &rep, stop ? "stopped" : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending
-							  ? "completed_with_failures" : "completed",
+	record_end(r, &rep,
+		   is_interrupt(stop) ? "interrupted"
+		   : stop	      ? "stopped"
+		   : total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending
+			   ? "completed_with_failures"
+			   : "completed",
 		   secs);
 	journal_sync(r->journal, NULL);
 	if (r->apply.outcome) {
@@ -353,6 +401,8 @@ int run_apply(struct run *r, const char *command)
 			 rep.not_replicated, rep.not_replicated == 1 ? "person was" : "people were",
 			 rep.not_replicated == 1 ? "it" : "them", rep.not_replicated == 1 ? "it reaches" : "they reach",
 			 journal_id(r->journal));
+	if (is_interrupt(stop))
+		say_interrupted(r, command, &rep, &nrep);
 	if (stop)
 		return stop;
 	if (total_failed(&rep) || rep.refused || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)

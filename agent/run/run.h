@@ -73,6 +73,10 @@ int run_check_policy(struct run *r, int need_lockout);
 /* Before anything changes: the state directory and the run lock; then the
  * people earlier runs left waiting for their messages. */
 int run_lock_state(struct run *r);
+/* The people earlier jobs left waiting for their messages (the plan sends
+ * them again), without the lock: for a preview, which then says so when
+ * the state directory cannot be read (required 0) instead of failing. */
+int run_load_pending(struct run *r, int required);
 /* Executes r->plan as a job (preflight, journal, apply, report). Returns 0
  * when everything was done, 1 when the run finished with failures or
  * rejected rows, or the status that stopped it. */

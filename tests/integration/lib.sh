@@ -160,7 +160,8 @@ le_paused() {
 	ERR=$WORK/err
 	LDAPENROLL_TEST_PAUSE_AT=$point "$LDAPENROLL_BIN" --log-format text "$@" >"$OUT" 2>"$ERR" &
 	LE_PID=$!
-	for i in $(seq 600); do
+	# Up to two minutes: a pause deep into a large run.
+	for i in $(seq 2400); do
 		state=$(awk '{print $3}' "/proc/$LE_PID/stat" 2>/dev/null) || break
 		[ "$state" = T ] && return 0
 		sleep 0.05

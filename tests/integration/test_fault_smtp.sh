@@ -113,7 +113,7 @@ expect_rc 0
 le -c "$WORK/cfg.yaml" sync --apply
 expect_rc 0
 for u in ann bob cid; do
-	expect_in "$OUT" "Reset the password of uid=$u,ou=Acme,$BASE"
+	expect_in "$OUT" "Sent again uid=$u,ou=Acme,$BASE (messages never confirmed, job "
 	[ "$(mail_count "$u@$domain")" -eq 3 ] || fail "$u did not get 3 messages"
 	mail_password "$u@$domain" "$WORK/$u.pw" || fail "no password for $u"
 	must_change "uid=$u,ou=Acme,$BASE" "$WORK/$u.pw"

@@ -87,7 +87,7 @@ le -c "$WORK/cfg.yaml" jobs "$(job_id)" --format json
 "$SANDBOX_SH" --dir "$LDAPENROLL_SANDBOX" start-smtp >/dev/null 2>&1
 le -c "$WORK/cfg.yaml" sync --apply
 expect_rc 0
-expect_in "$OUT" "Reset the password of uid=pia,ou=Acme,$BASE"
+expect_in "$OUT" "Sent again uid=pia,ou=Acme,$BASE (messages never confirmed, job "
 [ "$(mail_count pia@notify.example)" -eq 3 ] || fail "pia did not get her messages"
 mail_password pia@notify.example "$WORK/pia.pw" || fail "no password for pia"
 must_change "uid=pia,ou=Acme,$BASE" "$WORK/pia.pw"
