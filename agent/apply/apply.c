@@ -641,7 +641,7 @@ static void skip_orphans(struct engine *E, struct opvec *people)
 		if (a->op == OP_CREATE_ACCOUNT && E->a->outcome[i] != OUT_DONE) {
 			buf_reset(&n);
 			if (dn_normalize(a->dn, &n) == 0)
-				hmap_insert(&failed, adup(E, buf_str(&n)), (void *)a->dn, NULL);
+				hmap_insert(&failed, adup(E, buf_str(&n)), (void *)a->dn, NULL); /* NULL: counted */
 		}
 	}
 	for (i = 0; failed.size && i < people->n; i++) {

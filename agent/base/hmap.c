@@ -86,7 +86,7 @@ void *hmap_get(const struct hmap *m, const char *key)
 {
 	struct hmap_slot *s;
 
-	if (!m->size)
+	if (!m->size || !key)
 		return NULL;
 	s = find(m, key, hmap_hash(key, m->flags));
 	return s->key ? s->value : NULL;
@@ -94,6 +94,11 @@ void *hmap_get(const struct hmap *m, const char *key)
 
 static struct hmap_slot *slot_for(struct hmap *m, const char *key, size_t *h)
 {
+	/* A key that is not there is a copy that could not be made. */
+	if (!key) {
+		oom_note();
+		return NULL;
+	}
 	if ((m->size + 1) * 4 > m->cap * 3 && grow(m) < 0)
 		return NULL;
 	*h = hmap_hash(key, m->flags);

@@ -26,11 +26,12 @@ struct hmap {
 void hmap_init(struct hmap *m, unsigned flags);
 void hmap_release(struct hmap *m);
 
-/* The value stored under key, or NULL. */
+/* The value stored under key, or NULL (also for a NULL key). */
 void *hmap_get(const struct hmap *m, const char *key);
 /* Inserts key -> value unless key is present. Returns 1 when inserted, 0 when
  * the key was already there (then *existing, if given, receives its value and
- * nothing changes), -1 when memory is exhausted. */
+ * nothing changes), -1 when memory is exhausted. A NULL key (a copy that
+ * could not be made) is refused the same way, and counted (oom.h). */
 int hmap_insert(struct hmap *m, const char *key, void *value, void **existing);
 /* Inserts or replaces. Returns 0 or -1. */
 int hmap_set(struct hmap *m, const char *key, void *value);

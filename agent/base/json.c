@@ -384,6 +384,27 @@ double json_get_num(const struct json *obj, const char *key, double fallback)
 	return v && v->type == JSON_NUMBER ? v->number : fallback;
 }
 
+int json_get_int(const struct json *obj, const char *key, long min, long max, long *out)
+{
+	const struct json *v = json_get(obj, key);
+
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	/* Compared as doubles first: a cast of one out of range is undefined. */
+	if (v->type != JSON_NUMBER || !(v->number >= (double)min && v->number <= (double)max) ||
+	    v->number != (double)(long)v->number)
+		return -1;
+	*out = (long)v->number;
+	return 1;
+}
+
+long json_get_int_or(const struct json *obj, const char *key, long min, long max, long fallback)
+{
+	long n;
+
+	return json_get_int(obj, key, min, max, &n) == 1 ? n : fallback;
+}
+
 void json_write(struct buf *b, const struct json *v)
 {
 	size_t i;

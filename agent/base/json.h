@@ -41,5 +41,11 @@ void json_write(struct buf *b, const struct json *v);
 const struct json *json_get(const struct json *obj, const char *key);
 const char *json_get_str(const struct json *obj, const char *key);
 double json_get_num(const struct json *obj, const char *key, double fallback);
+/* The member key as a whole number in [min, max]: 1 with *out set; 0 when
+ * it is missing or null (*out untouched); -1 when it is anything else (a
+ * string, a fraction, out of range). Never a cast of an arbitrary double. */
+int json_get_int(const struct json *obj, const char *key, long min, long max, long *out);
+/* The same with a fallback for everything but a valid value. */
+long json_get_int_or(const struct json *obj, const char *key, long min, long max, long fallback);
 
 #endif

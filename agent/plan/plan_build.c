@@ -9,6 +9,7 @@
 #include "agent/base/buf.h"
 #include "agent/text/dn.h"
 #include "agent/plan/plan_internal.h"
+#include "agent/text/address.h"
 
 int pb_init(struct plan_builder *b, const char *source)
 {
@@ -171,12 +172,21 @@ void pb_manual(struct plan_builder *b, const struct plan_action *act, const char
 void pb_messages(struct plan_builder *b, const struct config *cfg, struct plan_action *act,
 		 const enum msg_kind *kinds, size_t n)
 {
+	const char *why;
+
 	if (!cfg->notify.enabled) {
 		pb_manual(b, act, "notifications are not configured");
 		return;
 	}
 	if (!act->email) {
 		pb_manual(b, act, "no email address");
+		return;
+	}
+	/* An address from the directory (the admin jobs) was never checked
+	 * the way a source row's is: one that is not plain gets no mail. */
+	if (email_check(act->email, &why) < 0) {
+		pb_manual(b, act, pb_printf(b, "the address %s is not one plain address (%s)", act->email, why));
+		act->email = NULL;
 		return;
 	}
 	for (size_t i = 0; i < n && i < MSG_KINDS; i++)

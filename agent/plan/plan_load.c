@@ -1,7 +1,9 @@
 #include "agent/plan/plan_load.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/base/buf.h"
 #include "agent/text/dn.h"
@@ -9,19 +11,29 @@
 #include "agent/base/json.h"
 #include "agent/base/oom.h"
 #include "agent/plan/plan_internal.h"
+#include "agent/text/address.h"
 
+/* A saved plan is read like any input from outside: someone may have
+ * edited it between the preview and the apply. Every action must be one
+ * this config could have planned: its DNs in the subtrees the config
+ * manages, its attributes those the config sets (no userPassword, no
+ * pwdReset), its addresses plain ones, its numbers in range. */
 struct loader {
 	struct plan_builder B;
 	const struct config *cfg;
 	const char *name;
 	struct diag *d;
 	int bad;
+	/* where the config's entries live: the base, and the fixed part of
+	 * roles.dn and accounts.dn when it lies elsewhere */
+	struct buf roles_base, accounts_base;
 };
 
 static int bad(struct loader *L, size_t i, const char *what)
 {
 	if (!L->bad)
-		diag_set(L->d, ST_INPUT, "%s: action %zu: %s; the plan is not used", L->name, i + 1, what);
+		diag_set(L->d, ST_INPUT, "%s: action %zu: %s; the plan is not used", L->name, i + 1,
+			 what ? what : "out of memory");
 	L->bad = 1;
 	return -1;
 }
@@ -29,6 +41,56 @@ static int bad(struct loader *L, size_t i, const char *what)
 static const char *str(struct loader *L, const struct json *o, const char *key)
 {
 	return pb_strdup(&L->B, json_get_str(o, key));
+}
+
+/* True when dn is a DN in a subtree the config manages. */
+static int managed_dn(struct loader *L, const char *dn)
+{
+	struct buf n = BUF_INIT;
+	int ok = dn_normalize(dn, &n) == 0;
+
+	buf_release(&n);
+	return ok && (dn_is_under(dn, L->cfg->directory.base) ||
+		      (L->roles_base.len && dn_is_under(dn, buf_str(&L->roles_base))) ||
+		      (L->accounts_base.len && dn_is_under(dn, buf_str(&L->accounts_base))));
+}
+
+static int in_list(const struct strlist *l, const char *name)
+{
+	return strlist_contains(l, name, 1);
+}
+
+/* Whether an attribute of an entry to create is one the config sets for
+ * that kind of entry. */
+static int allowed_attr(struct loader *L, enum plan_op op, const char *name)
+{
+	const struct config *c = L->cfg;
+	const char *rdn;
+	size_t k;
+
+	if (strcasecmp(name, "objectClass") == 0)
+		return 1;
+	switch (op) {
+	case OP_CREATE_PERSON:
+		for (k = 0; k < c->people.n_attrs; k++)
+			if (strcasecmp(c->people.attrs[k].name, name) == 0)
+				return 1;
+		return c->people.rdn_attr && strcasecmp(c->people.rdn_attr, name) == 0;
+	case OP_CREATE_ACCOUNT:
+		return c->accounts.enabled && (rdn = tmpl_dn_first_type(c->accounts.dn)) && strcasecmp(rdn, name) == 0;
+	case OP_CREATE_ROLE:
+		return c->roles.enabled && (rdn = tmpl_dn_first_type(c->roles.dn)) && strcasecmp(rdn, name) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* The object classes the config gives that kind of entry. */
+static const struct strlist *classes_of(const struct config *c, enum plan_op op)
+{
+	return op == OP_CREATE_PERSON ? &c->people.object_classes
+	       : op == OP_CREATE_ACCOUNT ? &c->accounts.object_classes
+					 : &c->roles.object_classes;
 }
 
 /* A JSON array of strings as an arena array; *n gets its length. */
@@ -74,10 +136,18 @@ static int load_attributes(struct loader *L, struct plan_action *a, const struct
 	if (!a->attrs)
 		return L->B.oom = 1, -1;
 	for (k = 0; k < o->n; k++) {
+		size_t j;
+		if (!allowed_attr(L, a->op, o->keys[k]))
+			return bad(L, i, pb_printf(&L->B, "attribute '%s' is not one the config sets", o->keys[k]));
 		a->attrs[k].name = pb_strdup(&L->B, o->keys[k]);
 		a->attrs[k].values = strings(L, o->items[k], &a->attrs[k].n);
 		if (!a->attrs[k].values)
 			return bad(L, i, "an attribute is not a list of strings");
+		if (strcasecmp(o->keys[k], "objectClass") == 0)
+			for (j = 0; j < a->attrs[k].n; j++)
+				if (!in_list(classes_of(L->cfg, a->op), a->attrs[k].values[j]))
+					return bad(L, i, pb_printf(&L->B, "object class '%s' is not one the config gives",
+								   a->attrs[k].values[j]));
 	}
 	a->n_attrs = o->n;
 	return 0;
@@ -95,6 +165,8 @@ static int load_changes(struct loader *L, struct plan_action *a, const struct js
 	for (k = 0; k < o->n; k++) {
 		struct plan_change *c = &a->changes[k];
 		const struct json *old = json_get(o->items[k], "old"), *nv = json_get(o->items[k], "new");
+		if (!in_list(&L->cfg->people.update, o->keys[k]))
+			return bad(L, i, pb_printf(&L->B, "attribute '%s' is not in people.update", o->keys[k]));
 		c->attr = pb_strdup(&L->B, o->keys[k]);
 		c->old = strings(L, old, &c->n_old);
 		if (!c->old && old && old->n)
@@ -154,9 +226,10 @@ static int load_messages(struct loader *L, struct plan_action *a, const struct j
 
 static int load_action(struct loader *L, const struct json *o, size_t i)
 {
-	const char *origin = json_get_str(o, "role_origin");
+	const char *origin = json_get_str(o, "role_origin"), *why;
 	struct plan_action *a;
 	int op = op_of(json_get_str(o, "op"));
+	long n;
 
 	if (o->type != JSON_OBJECT || op < 0)
 		return bad(L, i, "not an action with a known op");
@@ -165,19 +238,33 @@ static int load_action(struct loader *L, const struct json *o, size_t i)
 	a->dn = str(L, o, "dn");
 	if (!a->dn)
 		return bad(L, i, "no dn");
+	if (!managed_dn(L, a->dn))
+		return bad(L, i, pb_printf(&L->B, "%s is not a DN under %s", a->dn, L->cfg->directory.base));
 	a->key = str(L, o, "key");
-	a->line = (unsigned)json_get_num(o, "line", 0);
+	n = 0;
+	if (json_get_int(o, "line", 0, UINT_MAX, &n) < 0)
+		return bad(L, i, "line is not a line number");
+	a->line = (unsigned)n;
 	a->reason = str(L, o, "reason");
 	a->resend = op == OP_RESET_PASSWORD && json_get(o, "resend") && json_get(o, "resend")->type == JSON_BOOL &&
 		    json_get(o, "resend")->boolean;
 	a->role = str(L, o, "role");
 	a->role_dn = str(L, o, "role_dn");
+	if (a->role_dn && !managed_dn(L, a->role_dn))
+		return bad(L, i, pb_printf(&L->B, "role_dn %s is not a DN the config manages", a->role_dn));
+	if (origin && strcmp(origin, "column") != 0 && strcmp(origin, "map") != 0 && strcmp(origin, "default") != 0)
+		return bad(L, i, "role_origin is not column, map or default");
 	a->role_origin = !origin ? ROLE_NONE
 			 : strcmp(origin, "column") == 0 ? ROLE_COLUMN
 			 : strcmp(origin, "map") == 0	  ? ROLE_MAP
 							  : ROLE_DEFAULT;
 	a->email = str(L, o, "email");
-	a->n_members = (size_t)json_get_num(o, "members", 0);
+	if (a->email && email_check(a->email, &why) < 0)
+		return bad(L, i, pb_printf(&L->B, "email '%s': %s", a->email, why));
+	n = 0;
+	if (json_get_int(o, "members", 0, LONG_MAX, &n) < 0)
+		return bad(L, i, "members is not a count");
+	a->n_members = (size_t)n;
 	if (json_get(o, "person"))
 		load_person(L, a, json_get(o, "person"));
 	if (load_messages(L, a, json_get(o, "messages"), i) < 0)
@@ -216,7 +303,7 @@ int plan_load(const char *text, size_t len, const struct config *cfg, const char
 	digest = json_get_str(doc, "config_sha256");
 	cmd = json_get_str(doc, "command");
 	actions = json_get(doc, "actions");
-	if (json_get_num(doc, "version", 0) != 1 || !cmd || !actions || actions->type != JSON_ARRAY) {
+	if (json_get_int_or(doc, "version", 0, 1000, 0) != 1 || !cmd || !actions || actions->type != JSON_ARRAY) {
 		rc = diag_set(d, ST_INPUT, "%s: not a version 1 plan (save one with sync --format json --output FILE)", name);
 		goto out;
 	}
@@ -230,14 +317,22 @@ int plan_load(const char *text, size_t len, const struct config *cfg, const char
 		rc = diag_set(d, ST_FAIL, "out of memory");
 		goto out;
 	}
+	{
+		struct tmpl_env env = {0};
+		env.builtins[TB_BASE] = cfg->directory.base;
+		if (cfg->roles.enabled)
+			tmpl_dn_fixed_suffix(cfg->roles.dn, &env, &L.roles_base);
+		if (cfg->accounts.enabled)
+			tmpl_dn_fixed_suffix(cfg->accounts.dn, &env, &L.accounts_base);
+	}
 	for (i = 0; i < actions->n && !L.bad && !L.B.oom; i++)
 		load_action(&L, actions->items[i], i);
 	list = json_get(doc, "rejected");
 	for (i = 0; list && list->type == JSON_ARRAY && i < list->n; i++)
-		pb_reject(&L.B, (unsigned)json_get_num(list->items[i], "line", 0), json_get_str(list->items[i], "key"),
-			  pb_strdup(&L.B, json_get_str(list->items[i], "reason")));
+		pb_reject(&L.B, (unsigned)json_get_int_or(list->items[i], "line", 0, UINT_MAX, 0),
+			  json_get_str(list->items[i], "key"), pb_strdup(&L.B, json_get_str(list->items[i], "reason")));
 	if ((summary = json_get(doc, "summary")))
-		L.B.p->n_records = (size_t)json_get_num(summary, "rows", 0);
+		L.B.p->n_records = (size_t)json_get_int_or(summary, "rows", 0, LONG_MAX, 0);
 	*command = pb_strdup(&L.B, cmd);
 	if (L.bad) {
 		struct plan *p;
@@ -252,6 +347,8 @@ int plan_load(const char *text, size_t len, const struct config *cfg, const char
 			rc = diag_set(d, ST_FAIL, "out of memory reading %s", name);
 	}
 out:
+	buf_release(&L.roles_base);
+	buf_release(&L.accounts_base);
 	json_free(doc);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static struct job_person *person(struct job *j, const struct json *rec)
 	memset(p, 0, sizeof *p);
 	p->key = keep(j, key);
 	p->dn = keep(j, dn);
-	p->line = (unsigned)json_get_num(rec, "line", 0);
+	p->line = (unsigned)json_get_int_or(rec, "line", 0, UINT_MAX, 0);
 	if (hmap_insert(&j->by_key, p->key ? p->key : p->dn, (void *)(j->n_people + 1), NULL) < 0)
 		return NULL;
 	j->n_people++;
@@ -103,7 +104,7 @@ static void on_result(struct job *j, const struct json *rec)
 	a->status = keep(j, status);
 	a->error = keep(j, json_get_str(rec, "error"));
 	a->role_dn = keep(j, json_get_str(rec, "role_dn"));
-	a->code = (int)json_get_num(rec, "code", -1);
+	a->code = (int)json_get_int_or(rec, "code", -1, INT_MAX, -1);
 	/* An unknown outcome may have set the password: treat it as set. */
 	if (sets_password(op))
 		p->password = strcmp(status, "done") == 0 || strcmp(status, "unknown") == 0;
@@ -132,7 +133,7 @@ static void on_message(struct job *j, const struct json *rec)
 	m->to = keep(j, json_get_str(rec, "to"));
 	m->status = keep(j, status);
 	m->error = keep(j, json_get_str(rec, "error"));
-	m->attempts = (int)json_get_num(rec, "attempts", 0);
+	m->attempts = (int)json_get_int_or(rec, "attempts", 0, INT_MAX, 0);
 	if (strcmp(status, "sent") == 0)
 		j->msg_sent++;
 	else if (strcmp(status, "failed") == 0)
@@ -156,8 +157,8 @@ static void on_record(struct job *j, const struct json *rec)
 		j->id = keep(j, json_get_str(rec, "id"));
 		j->command = keep(j, json_get_str(rec, "command"));
 		j->started = keep(j, json_get_str(rec, "started"));
-		j->pid = (long)json_get_num(rec, "pid", 0);
-		j->planned = (size_t)json_get_num(rec, "actions", 0);
+		j->pid = json_get_int_or(rec, "pid", 0, INT_MAX, 0);
+		j->planned = (size_t)json_get_int_or(rec, "actions", 0, LONG_MAX, 0);
 	} else if (strcmp(type, "intent") == 0) {
 		/* Until its result comes, a password intent may have been
 		 * carried out: a crash here leaves the person waiting. */
@@ -190,7 +191,7 @@ static void on_record(struct job *j, const struct json *rec)
 			j->rejected = t;
 			j->alloc_rejected = na;
 		}
-		j->rejected[j->n_rejected].line = (unsigned)json_get_num(rec, "line", 0);
+		j->rejected[j->n_rejected].line = (unsigned)json_get_int_or(rec, "line", 0, UINT_MAX, 0);
 		j->rejected[j->n_rejected].key = keep(j, json_get_str(rec, "key"));
 		j->rejected[j->n_rejected].reason = keep(j, json_get_str(rec, "reason"));
 		j->n_rejected++;
@@ -325,7 +326,11 @@ int jobs_ids(const char *state_dir, char ***ids, size_t *n, struct diag *d)
 		if (len <= 6 || strcmp(de->d_name + len - 6, ".jsonl") != 0 || de->d_name[0] == '.')
 			continue;
 		if (!(t = realloc(v, (count + 1) * sizeof *t)) || !(t[count] = strndup(de->d_name, len - 6))) {
-			free(t ? t : v);
+			if (t)
+				v = t;
+			while (count)
+				free(v[--count]);
+			free(v);
 			closedir(dir);
 			return diag_set(d, ST_FAIL, "out of memory");
 		}
@@ -387,8 +392,15 @@ void pending_apply_job(struct hmap *pending, struct arena *arena, const struct j
 			continue;
 		/* A newer password supersedes the older one either way. */
 		key = hmap_get(pending, p->key) ? p->key : arena_strdup(arena, p->key);
-		if (key)
-			hmap_set(pending, key, job_person_pending(p) ? (void *)arena_strdup(arena, j->id) : NULL);
+		/* A value that could not be copied must not read as "settled":
+		 * the failure is counted (oom.h) and the caller gives up. */
+		if (job_person_pending(p)) {
+			const char *id = arena_strdup(arena, j->id);
+			if (id)
+				hmap_set(pending, key, (void *)id);
+		} else {
+			hmap_set(pending, key, NULL);
+		}
 	}
 }
 
@@ -410,9 +422,18 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 				   *t = json_get_str(rec, "through");
 			if (t)
 				snprintf(through, sizeof through, "%s", t);
-			if (key && job)
-				hmap_set(pending, arena_strdup(arena, key), arena_strdup(arena, job));
+			if (key && job) {
+				const char *k = arena_strdup(arena, key), *v = arena_strdup(arena, job);
+				if (v)
+					hmap_set(pending, k, (void *)v);
+			}
 			json_free(rec);
+		}
+		/* A snapshot read only in part would lose people. */
+		if (ferror(f) || !feof(f)) {
+			free(line);
+			fclose(f);
+			return diag_set(d, ST_FAIL, "reading %s: %s", path, strerror(errno ? errno : EIO));
 		}
 		free(line);
 		fclose(f);

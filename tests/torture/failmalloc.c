@@ -8,7 +8,10 @@
  *   LDAPENROLL_TORTURE_COUNT=FILE  at exit, the number of allocations made
  *                                  is written to FILE;
  *   LDAPENROLL_TORTURE_TRACE=1     the failing allocation prints its stack
- *                                  (in a sanitizer build), to find the caller. */
+ *                                  (in a sanitizer build), to find the caller.
+ *
+ * Unit tests named test_*_oom.c are linked with it too and fail allocations
+ * from the inside (failmalloc.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +41,26 @@ void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
+#include "tests/torture/failmalloc.h"
+
 static unsigned long count, fail_at;
-static int initialised;
+static int initialised, fired;
+
+void failmalloc_arm(unsigned long n)
+{
+	initialised = 1;
+	if (n) {
+		fail_at = count + n;
+		fired = 0;
+	} else {
+		fail_at = 0;
+	}
+}
+
+int failmalloc_fired(void)
+{
+	return fired;
+}
 
 static void write_count(void)
 {
@@ -63,6 +84,7 @@ static int fails(void)
 	}
 	if (++count != fail_at)
 		return 0;
+	fired = 1;
 #ifdef HAVE_STACK_TRACE
 	if (getenv("LDAPENROLL_TORTURE_TRACE"))
 		__sanitizer_print_stack_trace();

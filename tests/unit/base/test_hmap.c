@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/base/hmap.h"
+#include "agent/base/oom.h"
 
 static int v1, v2, v3;
 
@@ -217,10 +218,29 @@ static void release_allows_reuse(void **state)
 	hmap_release(&m);
 }
 
+/* A key that could not be copied (NULL after an allocation failure) is
+ * refused like an allocation failure, never hashed. */
+static void null_key_is_refused(void **state)
+{
+	struct hmap m;
+	unsigned long before = oom_count();
+
+	(void)state;
+	hmap_init(&m, 0);
+	assert_int_equal(hmap_insert(&m, NULL, (void *)1, NULL), -1);
+	assert_int_equal(hmap_set(&m, NULL, (void *)1), -1);
+	assert_int_equal(oom_count(), before + 2);
+	assert_int_equal(hmap_insert(&m, "k", (void *)2, NULL), 1);
+	assert_null(hmap_get(&m, NULL));
+	assert_int_equal(m.size, 1);
+	hmap_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(empty_map),
+		cmocka_unit_test(null_key_is_refused),
 		cmocka_unit_test(insert_and_get),
 		cmocka_unit_test(keys_are_compared_by_content),
 		cmocka_unit_test(duplicate_insert_keeps_first),

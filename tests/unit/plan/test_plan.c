@@ -18,8 +18,10 @@
 
 #include "agent/base/arena.h"
 #include "agent/base/diag.h"
-#include "agent/plan/plan.h"
+#include "agent/base/hmap.h"
 #include "agent/base/record.h"
+#include "agent/plan/plan.h"
+#include "agent/plan/plan_admin.h"
 #include "config/config.h"
 #include "tests/unit/scratch.h"
 
@@ -946,6 +948,65 @@ static void empty_source(void **state)
 	assert_null(role_origin_name(ROLE_NONE));
 }
 
+/* Someone an earlier job gave a password whose messages were never
+ * confirmed: a fresh password and the messages again, said as such. */
+static void person_waiting_for_mail_is_sent_again(void **state)
+{
+	struct world *w = *state;
+	struct plan_input in;
+	const struct plan_action *a;
+	struct hmap pending;
+
+	add_containers(w, 1, 1);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "jdoe@acme.example", NULL);
+	add_group(w, STANDARD_DN, (const char *[]){JDOE_DN}, 1);
+	add_row(w, 2, "jdoe", "John", "Doe", "jdoe@acme.example", "Acme", "");
+	hmap_init(&pending, 0);
+	assert_int_equal(hmap_set(&pending, "jdoe", "20261121T101500Z-3f9a"), 0);
+	memset(&in, 0, sizeof in);
+	in.cfg = S.cfg;
+	in.records = w->recs;
+	in.n_records = w->n_recs;
+	in.entries = w->dir.v;
+	in.n_entries = w->dir.n;
+	in.source = "users.csv";
+	in.pending = &pending;
+	assert_int_equal(plan_build(&in, &w->plan, &w->d), 0);
+	assert_non_null(a = action(w->plan, OP_RESET_PASSWORD, 0));
+	assert_true(a->resend);
+	assert_string_equal(a->reason, "messages never confirmed, job 20261121T101500Z-3f9a");
+	assert_int_equal(a->n_messages, S.cfg->notify.n_messages);
+	assert_true(plan_has_changes(w->plan));
+	hmap_release(&pending);
+}
+
+/* An address the directory holds is checked like a row's: one that is not
+ * a single plain address gets no mail and is listed for manual
+ * notification. */
+static void admin_address_not_plain_is_manual(void **state)
+{
+	struct world *w = *state;
+	struct admin_input in;
+	const struct plan_action *a;
+
+	add_containers(w, 1, 1);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "jdoe@acme.example, boss@acme.example", NULL);
+	memset(&in, 0, sizeof in);
+	in.cfg = S.cfg;
+	in.entries = w->dir.v;
+	in.n_entries = w->dir.n;
+	in.kind = ADMIN_RESET;
+	in.scope = RESET_ALL;
+	in.source = "the directory";
+	assert_int_equal(plan_admin(&in, &w->plan, &w->d), 0);
+	assert_non_null(a = action(w->plan, OP_RESET_PASSWORD, 0));
+	assert_int_equal(a->n_messages, 0);
+	assert_null(a->email);
+	assert_int_equal(w->plan->n_manual, 1);
+	assert_non_null(strstr(w->plan->manual[0].reason, "is not one plain address"));
+	assert_int_equal(w->plan->n_messages, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
@@ -979,6 +1040,8 @@ int main(void)
 		T(role_container_missing),
 		T(role_container_missing_offline_is_fine),
 		T(empty_source),
+		T(person_waiting_for_mail_is_sent_again),
+		T(admin_address_not_plain_is_manual),
 	};
 #undef T
 
