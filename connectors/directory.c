@@ -160,7 +160,7 @@ static int get_password(const struct cfg_ldap_conn *c, struct buf *pw, struct di
 		return diag_set(d, ST_INPUT, "no bind password: set bind_password_file or %s", c->password_env);
 	log_warn("the bind password comes from the environment variable %s; a bind_password_file is safer",
 		 c->password_env);
-	buf_init(pw, 0);
+	buf_init_secret(pw, 0);
 	return buf_adds(pw, env) < 0 ? diag_set(d, ST_FAIL, "out of memory") : 0;
 }
 

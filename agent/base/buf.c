@@ -14,12 +14,24 @@ void buf_init(struct buf *b, size_t cap)
 	b->alloc = 0;
 	b->cap = cap;
 	b->failed = 0;
+	b->secret = 0;
+}
+
+void buf_init_secret(struct buf *b, size_t cap)
+{
+	buf_init(b, cap);
+	b->secret = 1;
 }
 
 void buf_release(struct buf *b)
 {
+	int secret = b->secret;
+
+	if (secret && b->data)
+		secure_wipe(b->data, b->alloc);
 	free(b->data);
 	buf_init(b, b->cap);
+	b->secret = secret;
 }
 
 void buf_release_secret(struct buf *b)
@@ -31,9 +43,26 @@ void buf_release_secret(struct buf *b)
 
 void buf_reset(struct buf *b)
 {
+	if (b->secret && b->data)
+		secure_wipe(b->data, b->len);
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
+}
+
+/* A secret buffer's new block: copied over, the old one wiped and freed. */
+static char *grow_secret(struct buf *b, size_t want)
+{
+	char *p = malloc(want);
+
+	if (!p)
+		return NULL;
+	if (b->data) {
+		memcpy(p, b->data, b->len + 1);
+		secure_wipe(b->data, b->alloc);
+		free(b->data);
+	}
+	return p;
 }
 
 int buf_grow(struct buf *b, size_t n)
@@ -51,7 +80,7 @@ int buf_grow(struct buf *b, size_t n)
 	want = b->alloc ? b->alloc : 64;
 	while (want < need)
 		want = want > ((size_t)-1) / 2 ? need : want * 2;
-	p = realloc(b->data, want);
+	p = b->secret ? grow_secret(b, want) : realloc(b->data, want);
 	if (!p) {
 		oom_note();
 		goto fail;

@@ -16,17 +16,25 @@ struct buf {
 	size_t alloc; /* bytes allocated */
 	size_t cap;   /* maximum len; 0 means no cap */
 	int failed;   /* sticky: an append failed (out of memory or over the cap) */
+	int secret;   /* holds a secret: no byte of it is ever left in freed memory */
 };
 
-#define BUF_INIT {NULL, 0, 0, 0, 0}
+#define BUF_INIT {NULL, 0, 0, 0, 0, 0}
+/* A buffer for anything that holds a password: when it grows, the new block
+ * is allocated, the content copied and the old block wiped before it is
+ * freed (realloc would leave a copy behind); release and reset wipe. */
+#define BUF_SECRET_INIT {NULL, 0, 0, 0, 0, 1}
 
 void buf_init(struct buf *b, size_t cap);
-/* Frees the data. */
+/* The same as BUF_SECRET_INIT, with a cap. */
+void buf_init_secret(struct buf *b, size_t cap);
+/* Frees the data (a secret buffer wipes it first); the buffer stays usable,
+ * and secret if it was. */
 void buf_release(struct buf *b);
-/* Wipes the bytes (OPENSSL_cleanse-style, not optimised away), then frees them.
- * Use for anything that held a secret. */
+/* Wipes the bytes (not optimised away), then frees them, whatever kind of
+ * buffer b is. Use for anything that held a secret. */
 void buf_release_secret(struct buf *b);
-/* Empties the buffer, keeping its allocation. */
+/* Empties the buffer, keeping its allocation (a secret one is wiped). */
 void buf_reset(struct buf *b);
 
 /* The appenders return 0, or -1 when the buffer could not grow (the buffer

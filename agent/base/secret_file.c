@@ -57,7 +57,7 @@ int secret_file_read(const char *path, struct buf *out, struct diag *d)
 		diag_prefix(d, "%s: ", path);
 		goto out;
 	}
-	buf_init(out, SECRET_MAX);
+	buf_init_secret(out, SECRET_MAX);
 	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)

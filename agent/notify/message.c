@@ -28,7 +28,9 @@ static int single_line(const char *s)
 int message_build(const struct msg_template *t, const struct tmpl_env *env, const struct message_headers *h,
 		  struct buf *out, struct diag *d)
 {
-	struct buf subject = BUF_INIT, body = BUF_INIT, name = BUF_INIT, addr = BUF_INIT;
+	/* Subject and body may hold the password (out must be a secret buffer
+	 * too: see message.h). */
+	struct buf subject = BUF_SECRET_INIT, body = BUF_SECRET_INIT, name = BUF_INIT, addr = BUF_INIT;
 	struct tmpl_error err;
 	const char *why;
 	int rc = 0;
@@ -72,8 +74,7 @@ int message_build(const struct msg_template *t, const struct tmpl_env *env, cons
 	if (out->failed)
 		rc = diag_set(d, ST_FAIL, "out of memory building a message");
 out:
-	/* The body may hold a password. */
-	buf_release_secret(&body);
+	buf_release(&body);
 	buf_release(&subject);
 	buf_release(&name);
 	buf_release(&addr);

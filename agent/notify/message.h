@@ -27,7 +27,9 @@ struct message_headers {
 };
 
 /* Renders t with env and appends the whole message to out. Returns 0, or
- * ST_INPUT when a header value would hold a line break (the reason in d). */
+ * ST_INPUT when a header value would hold a line break (the reason in d).
+ * The message may carry a password: out should be a secret buffer
+ * (BUF_SECRET_INIT), so that its growth leaves no copy behind. */
 int message_build(const struct msg_template *t, const struct tmpl_env *env, const struct message_headers *h,
 		  struct buf *out, struct diag *d);
 

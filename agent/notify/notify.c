@@ -159,7 +159,7 @@ static void notify_person(struct sender *S, size_t i)
 		enum msg_kind kind = act->messages[k];
 		const struct msg_template *t = message_pick(n->tmpl[kind], n->n_tmpl[kind], act->locale);
 		struct message_headers h = {n->from, n->reply_to, buf_str(&name), act->email, NULL, time(NULL)};
-		struct buf msg = BUF_INIT;
+		struct buf msg = BUF_SECRET_INIT;
 		struct tmpl_env env;
 		struct diag d;
 		char id[384], error[DIAG_MSG_MAX + 64] = "";
@@ -198,7 +198,7 @@ static void notify_person(struct sender *S, size_t i)
 			st = send_one(S, act, kind, buf_str(&msg), msg.len, &attempts, error, sizeof error);
 		}
 		/* The message held the password. */
-		buf_release_secret(&msg);
+		buf_release(&msg);
 		record(S, act, kind, st, attempts, st == MSG_SENT ? NULL : error, id);
 		if (st == MSG_FAILED)
 			log_warn("%s message to %s failed: %s", msg_kind_name(kind), act->email, error);

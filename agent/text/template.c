@@ -702,6 +702,8 @@ static void render_part(const struct part *p, const struct tmpl_env *env, struct
 	const char *v = part_value(p, env);
 	size_t len = strlen(v), i;
 
+	/* A filtered password leaves no copy behind in freed memory. */
+	a.secret = b.secret = p->kind == P_BUILTIN && p->index == TB_PASSWORD;
 	if (p->kind == P_LIT || !p->n_filters) {
 		buf_add(out, v, len);
 		return;
