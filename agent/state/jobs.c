@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/base/buf.h"
 #include "agent/base/json.h"
 #include "agent/base/oom.h"
+#include "agent/state/journal.h"
 
 /* --- one job ----------------------------------------------------------------- */
 
@@ -208,22 +208,24 @@ static void on_record(struct job *j, const struct json *rec)
 	}
 }
 
-/* Whether the job's process still holds the run lock. */
+/* Whether the job's process still holds the run lock (tested without
+ * taking it: see run_lock_held). */
 static int still_running(const char *state_dir, long pid)
 {
 	char path[4096], holder[128];
 	ssize_t n;
-	int fd, held;
+	int fd;
 
+	if (pid <= 0 || !run_lock_held(state_dir))
+		return 0;
 	snprintf(path, sizeof path, "%s/lock", state_dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	n = read(fd, holder, sizeof holder - 1);
 	close(fd);
 	holder[n > 0 ? n : 0] = '\0';
-	return held && pid > 0 && strtol(holder + (strncmp(holder, "pid ", 4) == 0 ? 4 : 0), NULL, 10) == pid;
+	return strtol(holder + (strncmp(holder, "pid ", 4) == 0 ? 4 : 0), NULL, 10) == pid;
 }
 
 static int valid_id(const char *id)

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -89,6 +88,39 @@ int state_prepare(const char *state_dir, struct diag *d)
 	return rc;
 }
 
+/* The run lock is an open file description lock (F_OFD_SETLK): like flock,
+ * it belongs to the open file and goes with the process, and unlike flock
+ * it can be tested without being taken (F_OFD_GETLK), so that reading the
+ * jobs never makes a run that starts at that moment find it taken. */
+static int run_lock_set(int fd, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+int run_lock_held(const char *state_dir)
+{
+	char path[4096];
+	struct flock fl;
+	int fd, held;
+
+	snprintf(path, sizeof path, "%s/lock", state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	testhook_point("lock-probe");
+	close(fd);
+	return held;
+}
+
 int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d)
 {
 	char path[4096], holder[128] = "", line[192];
@@ -100,13 +132,13 @@ int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return diag_set(d, ST_INPUT, "cannot open the run lock %s: %s", path, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (run_lock_set(fd, F_WRLCK) < 0) {
 		int e = errno;
 		n = pread(fd, holder, sizeof holder - 1, 0);
 		holder[n > 0 ? n : 0] = '\0';
 		holder[strcspn(holder, "\n")] = '\0';
 		close(fd);
-		if (e == EWOULDBLOCK)
+		if (e == EAGAIN || e == EACCES)
 			return diag_set(d, ST_LOCKED, "another run holds the lock %s%s%s; nothing was changed", path,
 					*holder ? ": " : "", holder);
 		return diag_set(d, ST_INPUT, "cannot lock %s: %s", path, strerror(e));

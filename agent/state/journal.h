@@ -33,6 +33,9 @@ struct run_lock {
  * the holder's pid and start time in d. */
 int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d);
 void run_lock_release(struct run_lock *lock);
+/* Whether some process holds the run lock now; never takes it, so that a
+ * run starting at the same moment is not turned away. */
+int run_lock_held(const char *state_dir);
 
 struct journal;
 
