@@ -10,15 +10,26 @@
 
 int json_add_string(struct buf *b, const char *s)
 {
-	const char *run = s;
+	const char *run = s, *end = s + strlen(s);
+	uint32_t cp;
 
 	buf_addc(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *esc = NULL;
 		char hex[8];
+		size_t n;
 
-		if (c == '"')
+		if (c >= 0x80) {
+			/* Valid UTF-8 goes as it is; a byte that is not (a
+			 * server's message in another charset, say) becomes
+			 * U+FFFD, so that the line stays JSON a reader takes. */
+			if ((n = utf8_decode(s, (size_t)(end - s), &cp)) > 0) {
+				s += n - 1;
+				continue;
+			}
+			esc = "\\ufffd";
+		} else if (c == '"')
 			esc = "\\\"";
 		else if (c == '\\')
 			esc = "\\\\";

@@ -1,6 +1,7 @@
-/* JSON output helpers (RFC 8259). Strings are expected to be valid UTF-8
- * (every input is validated on the way in); control characters, '"' and '\'
- * are escaped. */
+/* JSON output helpers (RFC 8259). Control characters, '"' and '\' are
+ * escaped; a byte that is not part of valid UTF-8 (inputs are validated on
+ * the way in, but a server's message may be in another charset) is written
+ * as U+FFFD, so that what is written is always JSON that reads back. */
 #ifndef LDAPENROLL_JSON_H
 #define LDAPENROLL_JSON_H
 

@@ -12,6 +12,7 @@
 
 #include "agent/base/buf.h"
 #include "agent/base/json.h"
+#include "agent/base/log.h"
 #include "agent/base/oom.h"
 #include "agent/state/journal.h"
 
@@ -451,6 +452,9 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 		 * run cannot know whom to notify again. */
 		if ((rc = job_read(state_dir, ids[i], &j, d)) < 0)
 			break;
+		if (j->bad_lines)
+			log_warn("job %s: %zu journal line%s could not be read; whoever %s about waits for messages is not known",
+				 j->id, j->bad_lines, j->bad_lines == 1 ? "" : "s", j->bad_lines == 1 ? "it was" : "they were");
 		pending_apply_job(pending, arena, j);
 		job_free(j);
 	}

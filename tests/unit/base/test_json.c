@@ -623,9 +623,27 @@ static void free_null(void **state)
 	assert_null(json_parse("", 0, NULL, 0));
 }
 
+/* Bytes that are not UTF-8 become U+FFFD: the line stays JSON. */
+static void write_invalid_utf8(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct json *v;
+	char err[128];
+
+	(void)state;
+	json_add_string(&b, "\xe9" "chec: caf\xc3\xa9 \xff\xc3");
+	assert_string_equal(buf_str(&b), "\"\\ufffdchec: caf\xc3\xa9 \\ufffd\\ufffd\"");
+	v = json_parse(buf_str(&b), b.len, err, sizeof err);
+	assert_non_null(v);
+	assert_string_equal(v->string, "\xef\xbf\xbd" "chec: caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd");
+	json_free(v);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(write_invalid_utf8),
 		cmocka_unit_test(parse_object),
 		cmocka_unit_test(parse_array_and_nesting),
 		cmocka_unit_test(parse_numbers),

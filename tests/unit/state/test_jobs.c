@@ -23,6 +23,8 @@
 #include "agent/base/arena.h"
 #include "agent/base/diag.h"
 #include "agent/base/hmap.h"
+#include "agent/base/json.h"
+#include "agent/base/buf.h"
 #include "agent/state/jobs.h"
 #include "agent/state/journal.h"
 #include "tests/unit/scratch.h"
@@ -918,6 +920,33 @@ static void pending_snapshot_with_damaged_lines(void **state)
 	pending_release(&q);
 }
 
+/* A server's answer in another charset reaches the journal as JSON that
+ * reads back (U+FFFD for the bytes that are not UTF-8): the line is kept,
+ * and the person stays counted as they were. */
+static void non_utf8_error_keeps_the_line(void **state)
+{
+	struct fx *f = *state;
+	struct buf text = BUF_INIT;
+	struct job *j;
+	const struct job_person *p;
+
+	buf_adds(&text, HEADER(J1, 4242, 1) INTENT_PW("create_person", P("a", 2)) RESULT("create_person", P("a", 2), "done")
+				NOTIFY("a", 2));
+	buf_adds(&text, "{\"type\":\"message\"," P("a", 2) ",\"kind\":\"welcome\",\"to\":\"a@example.com\","
+			"\"status\":\"failed\",\"attempts\":1,");
+	json_add_member_str(&text, "error", "550 5.1.1 Destinataire inconnu: \xe9" "chec");
+	buf_adds(&text, "}\n");
+	write_job(f, J1, buf_str(&text));
+	buf_release(&text);
+	j = read_ok(f, J1);
+	assert_int_equal(j->bad_lines, 0);
+	p = find_person(j, "a");
+	assert_int_equal(p->n_messages, 1);
+	assert_string_equal(p->messages[0].status, "failed");
+	assert_string_equal(p->messages[0].error, "550 5.1.1 Destinataire inconnu: \xef\xbf\xbd" "chec");
+	job_free(j);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -929,6 +958,7 @@ int main(void)
 		T(status_running_while_the_lock_is_held),
 		T(bad_lines_are_skipped_and_counted),
 		T(records_of_unknown_type_are_ignored),
+		T(non_utf8_error_keeps_the_line),
 		T(job_read_refuses_bad_ids),
 		T(job_read_missing_job),
 		T(read_a_journal_written_by_the_journal),
