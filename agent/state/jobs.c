@@ -453,8 +453,8 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 		if ((rc = job_read(state_dir, ids[i], &j, d)) < 0)
 			break;
 		if (j->bad_lines)
-			log_warn("job %s: %zu journal line%s could not be read; whoever %s about waits for messages is not known",
-				 j->id, j->bad_lines, j->bad_lines == 1 ? "" : "s", j->bad_lines == 1 ? "it was" : "they were");
+			log_warn("job %s: %zu journal line%s could not be read; anyone named only there is missing from who waits for messages",
+				 j->id, j->bad_lines, j->bad_lines == 1 ? "" : "s");
 		pending_apply_job(pending, arena, j);
 		job_free(j);
 	}
