@@ -72,34 +72,44 @@ void csv_close(struct csv_reader *r)
 	r->mem = NULL;
 }
 
+/* Reads more input after what is buffered (r->len < sizeof r->in).
+ * Returns 0 (at the end too: r->eof), or -2 on a read error (d set). */
+static int read_more(struct csv_reader *r, struct diag *d)
+{
+	size_t room = sizeof r->in - r->len;
+	ssize_t n;
+
+	do {
+		if (r->mem) {
+			n = (ssize_t)(r->mem_len - r->mem_pos < room ? r->mem_len - r->mem_pos : room);
+			memcpy(r->in + r->len, r->mem + r->mem_pos, (size_t)n);
+			r->mem_pos += (size_t)n;
+		} else {
+			n = read(r->fd, r->in + r->len, room);
+		}
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		diag_set(d, ST_INPUT, "%s: %s", r->name, strerror(errno));
+		return -2;
+	}
+	if (n == 0)
+		r->eof = 1;
+	else if (r->tap)
+		r->tap(r->tap_arg, r->in + r->len, (size_t)n);
+	r->len += (size_t)n;
+	return 0;
+}
+
 /* The next byte without consuming it, or -1 at the end (-2 on a read
  * error, with d set). */
 static int peek(struct csv_reader *r, struct diag *d)
 {
-	ssize_t n;
-
 	while (r->pos == r->len) {
 		if (r->eof)
 			return -1;
-		if (r->mem) {
-			n = (ssize_t)(r->mem_len - r->mem_pos < sizeof r->in ? r->mem_len - r->mem_pos : sizeof r->in);
-			memcpy(r->in, r->mem + r->mem_pos, (size_t)n);
-			r->mem_pos += (size_t)n;
-		} else {
-			n = read(r->fd, r->in, sizeof r->in);
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			diag_set(d, ST_INPUT, "%s: %s", r->name, strerror(errno));
+		r->pos = r->len = 0;
+		if (read_more(r, d) < 0)
 			return -2;
-		}
-		r->pos = 0;
-		r->len = (size_t)n;
-		if (n == 0)
-			r->eof = 1;
-		else if (r->tap)
-			r->tap(r->tap_arg, r->in, (size_t)n);
 	}
 	return (unsigned char)r->in[r->pos];
 }
@@ -190,10 +200,13 @@ int csv_next(struct csv_reader *r, unsigned *line, struct diag *d)
 	int c, rc, quoted;
 
 	if (!r->started) {
-		/* A UTF-8 byte order mark, as Excel writes it, is not data. */
+		/* A UTF-8 byte order mark, as Excel writes it, is not data; a
+		 * pipe may hand its three bytes over in more than one read. */
 		r->started = 1;
-		if (peek(r, d) == 0xef && r->pos + 3 <= r->len &&
-		    memcmp(r->in + r->pos, "\xef\xbb\xbf", 3) == 0)
+		while (r->len < 3 && !r->eof)
+			if (read_more(r, d) < 0)
+				return ST_INPUT;
+		if (r->len >= 3 && memcmp(r->in, "\xef\xbb\xbf", 3) == 0)
 			r->pos += 3;
 	}
 again:

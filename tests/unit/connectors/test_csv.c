@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent/base/buf.h"
@@ -592,9 +593,50 @@ static void open_missing_file(void **state)
 	assert_string_equal(d.msg, "/nonexistent/dir/users.csv: No such file or directory");
 }
 
+/* Standard input from a pipe whose writer hands the byte order mark over
+ * one byte at a time: the mark is still not data. */
+static void bom_split_across_reads(void **state)
+{
+	static const char *const pieces[] = {"\xef", "\xbb", "\xbf" "Name,Age\n", "Ann,7\n"};
+	struct csv_reader *r = malloc(sizeof *r);
+	int fds[2], saved = dup(0), status;
+	struct diag d;
+	pid_t child;
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(fds[0]);
+		for (i = 0; i < 4; i++) {
+			if (write(fds[1], pieces[i], strlen(pieces[i])) < 0)
+				_exit(1);
+			usleep(50000); /* the reader takes each piece alone */
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(dup2(fds[0], 0), 0);
+	close(fds[0]);
+	diag_init(&d);
+	assert_int_equal(csv_open(r, "-", "stdin", &d), 0);
+	expect_record(r, 1, 2, "Name", "Age");
+	expect_record(r, 2, 2, "Ann", "7");
+	expect_end(r);
+	close_reader(r);
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bom_split_across_reads),
 		cmocka_unit_test(lf_records),
 		cmocka_unit_test(crlf_records),
 		cmocka_unit_test(missing_final_newline),
