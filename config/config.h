@@ -173,6 +173,9 @@ struct cfg_notify {
 	size_t n_tmpl[MSG_KINDS];
 };
 
+/* state.keep_jobs: how long job journals are kept (seconds; 0: for ever). */
+#define DEFAULT_KEEP_JOBS_S (90ul * 24 * 3600)
+
 struct cfg_limits {
 	unsigned long max_disable;
 	unsigned max_disable_percent;
@@ -192,6 +195,7 @@ struct config {
 	struct cfg_notify notify;
 	struct cfg_limits limits;
 	char *state_dir;
+	unsigned long keep_jobs_s;  /* state.keep_jobs; 0: keep every job */
 	/* Source columns named anywhere in the config, by slot. The source
 	 * must have every one of them. */
 	struct strlist columns;

@@ -55,6 +55,10 @@ int get_uint(struct loader *L, const struct ynode *n, const char *path, unsigned
 	     unsigned *out);
 int get_duration(struct loader *L, const struct ynode *n, const char *path, unsigned min_ms,
 		 unsigned max_ms, unsigned *out);
+/* A long period such as 90d (units s, m, h, d), in seconds, or the word
+ * never_word (when not NULL), which gives 0. */
+int get_period(struct loader *L, const struct ynode *n, const char *path, const char *never_word,
+	       unsigned long *out);
 /* One of the NULL-terminated names; returns its index or -1. */
 int get_enum(struct loader *L, const struct ynode *n, const char *path, const char *const *names);
 /* A list of non-empty strings (a single string too when single_ok). */

@@ -281,6 +281,43 @@ int get_uint(struct loader *L, const struct ynode *n, const char *path, unsigned
 }
 
 /* "100ms", "10s", "2m", "1h": the largest unit that is exact. */
+int get_period(struct loader *L, const struct ynode *n, const char *path, const char *never_word,
+	       unsigned long *out)
+{
+	static const struct {
+		const char *unit;
+		unsigned long s;
+	} units[] = {{"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400}};
+	unsigned long v = 0;
+	const char *p;
+	char *s;
+	size_t i;
+
+	if (n->type != YN_SCALAR || yscalar_is_null(n)) {
+		err_node(L, n, path, "expected a period such as 90d, found %s", type_name(n));
+		return -1;
+	}
+	if (!(s = get_str(L, n, path)))
+		return -1;
+	if (never_word && strcmp(s, never_word) == 0) {
+		free(s);
+		*out = 0;
+		return 0;
+	}
+	for (p = s; *p >= '0' && *p <= '9' && p - s < 6; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	for (i = 0; p != s && v && i < sizeof units / sizeof *units; i++)
+		if (strcmp(p, units[i].unit) == 0) {
+			*out = v * units[i].s;
+			free(s);
+			return 0;
+		}
+	err_node(L, n, path, "expected a period with a unit (s, m, h, d) such as 90d%s%s, found '%s'",
+		 never_word ? ", or " : "", never_word ? never_word : "", s);
+	free(s);
+	return -1;
+}
+
 static const char *fmt_ms(char *out, size_t size, unsigned ms)
 {
 	if (ms && ms % 3600000 == 0)

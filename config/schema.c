@@ -451,8 +451,18 @@ static void limits_entry(struct loader *L, const char *key, const struct ynode *
 		get_ulong(L, v, path, 0, 100000000, &l->max_create);
 }
 
+static const char *const state_keys[] = {"keep_jobs", NULL};
+
+static void state_entry(struct loader *L, const char *key, const struct ynode *v, const char *path, void *ctx)
+{
+	struct config *c = ctx;
+
+	if (strcmp(key, "keep_jobs") == 0)
+		get_period(L, v, path, "forever", &c->keep_jobs_s);
+}
+
 const char *const config_top_keys[] = {"directory", "source", "accounts", "people", "roles", "passwords",
-				       "notify", "limits", "state_dir", NULL};
+				       "notify", "limits", "state_dir", "state", NULL};
 
 void config_top_entry(struct loader *L, const char *key, const struct ynode *v, const char *path, void *ctx)
 {
@@ -487,5 +497,7 @@ void config_top_entry(struct loader *L, const char *key, const struct ynode *v, 
 	} else if (strcmp(key, "state_dir") == 0) {
 		free(c->state_dir);
 		c->state_dir = get_word(L, v, path);
+	} else if (strcmp(key, "state") == 0) {
+		each_entry(L, v, path, state_keys, state_entry, c);
 	}
 }

@@ -141,10 +141,16 @@ static const char *const command_help[] = {
 		JOB_OPTIONS,
 	[CMD_JOBS] =
 		"Usage: ldapenroll [global options] jobs [ID] [--manual] [--format text|json|csv]\n"
+		"       ldapenroll [global options] jobs --prune [--apply]\n"
 		"\n"
 		"Lists the jobs (newest first), or shows one: progress while it runs, counts,\n"
 		"and what became of each person and message. --manual lists the people to\n"
-		"tell by other means (no address, or a message refused for good).\n",
+		"tell by other means (no address, or a message refused for good).\n"
+		"\n"
+		"  --prune             the jobs older than state.keep_jobs (90d by default),\n"
+		"                      except those whose people still wait for messages;\n"
+		"                      with --apply they are deleted (every --apply run\n"
+		"                      does that at its start)\n",
 };
 
 void cli_usage(FILE *f, enum command cmd)
@@ -232,6 +238,7 @@ enum {
 	OPT_JOB,
 	OPT_ALL,
 	OPT_MANUAL,
+	OPT_PRUNE,
 	OPT_HELP,
 };
 
@@ -312,7 +319,8 @@ static const struct {
 	int opt;
 	unsigned commands;
 } option_commands[] = {
-	{OPT_APPLY, C(CMD_SYNC) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) | C(CMD_NOTIFY) | C(CMD_APPLY)},
+	{OPT_APPLY, C(CMD_SYNC) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) | C(CMD_NOTIFY) | C(CMD_APPLY) |
+			    C(CMD_JOBS)},
 	{OPT_CHECK, C(CMD_SYNC)},
 	{OPT_CONNECT, C(CMD_CHECK)},
 	{OPT_FORMAT, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
@@ -326,6 +334,7 @@ static const struct {
 	{OPT_JOB, C(CMD_NOTIFY)},
 	{OPT_ALL, C(CMD_NOTIFY)},
 	{OPT_MANUAL, C(CMD_JOBS)},
+	{OPT_PRUNE, C(CMD_JOBS)},
 };
 
 static int option_applies(int opt, enum command cmd)
@@ -373,6 +382,10 @@ static int check_command(struct options *c, const char *name, struct diag *d)
 		return diag_set(d, ST_INPUT, "apply: the plan file is required (saved with sync --format json --output FILE)");
 	if (c->manual && !c->job)
 		return diag_set(d, ST_INPUT, "jobs: --manual needs a job id");
+	if (c->prune && (c->job || c->manual))
+		return diag_set(d, ST_INPUT, "jobs: --prune takes no job id and no --manual");
+	if (c->cmd == CMD_JOBS && c->apply && !c->prune)
+		return diag_set(d, ST_INPUT, "jobs: --apply goes with --prune (jobs changes nothing otherwise)");
 	return 0;
 }
 
@@ -392,6 +405,7 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		{"job", required_argument, NULL, OPT_JOB},
 		{"all", no_argument, NULL, OPT_ALL},
 		{"manual", no_argument, NULL, OPT_MANUAL},
+		{"prune", no_argument, NULL, OPT_PRUNE},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -432,6 +446,7 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		case OPT_JOB: c->job = optarg; break;
 		case OPT_ALL: c->all = 1; break;
 		case OPT_MANUAL: c->manual = 1; break;
+		case OPT_PRUNE: c->prune = 1; break;
 		case OPT_HELP:
 		case 'h':
 			c->help = 1;

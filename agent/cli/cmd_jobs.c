@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent/base/buf.h"
 #include "agent/state/jobs.h"
@@ -356,10 +357,67 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 	return rc;
 }
 
+/* jobs --prune [--apply]: what state.keep_jobs lets go. */
+static int prune_jobs(struct run *r, const char *state_dir)
+{
+	unsigned long keep = r->cfg ? r->cfg->keep_jobs_s : DEFAULT_KEEP_JOBS_S;
+	struct jobs_prune p;
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (!keep) {
+		printf("state.keep_jobs is forever: no job is deleted.\n");
+		return 0;
+	}
+	/* Deleting waits for no run, and no run for it. */
+	if (r->opt->apply && (rc = run_lock_take(state_dir, &r->lock, &r->d)) < 0)
+		return rc;
+	if ((rc = jobs_prune(state_dir, keep, time(NULL), r->opt->apply, &p, &r->d)) < 0) {
+		jobs_prune_release(&p);
+		return rc;
+	}
+	if (r->opt->format == OUT_JSON) {
+		buf_printf(&b, "{\"keep_jobs_seconds\":%lu,\"%s\":[", keep, r->opt->apply ? "deleted" : "to_delete");
+		for (i = 0; i < p.n; i++) {
+			if (i)
+				buf_addc(&b, ',');
+			json_add_string(&b, p.ids[i]);
+		}
+		buf_printf(&b, "],\"kept_waiting_for_mail\":%zu,\"kept_not_in_snapshot\":%zu}\n", p.kept_waiting,
+			   p.kept_unfolded);
+	} else {
+		buf_printf(&b, "%s %zu job%s older than %lu day%s", r->opt->apply ? "Deleted" : "Would delete", p.n,
+			   p.n == 1 ? "" : "s", keep / 86400, keep / 86400 == 1 ? "" : "s");
+		if (keep % 86400)
+			buf_printf(&b, " (%lu s)", keep);
+		buf_adds(&b, p.n ? ":\n" : ".\n");
+		for (i = 0; i < p.n; i++)
+			buf_printf(&b, "  %s\n", p.ids[i]);
+		if (p.kept_waiting)
+			buf_printf(&b, "Kept %zu older job%s whose people still wait for their messages.\n",
+				   p.kept_waiting, p.kept_waiting == 1 ? "" : "s");
+		if (p.kept_unfolded)
+			buf_printf(&b, "Kept %zu older job%s that the next run still reads for who waits for messages.\n",
+				   p.kept_unfolded, p.kept_unfolded == 1 ? "" : "s");
+		if (!r->opt->apply && p.n)
+			buf_adds(&b, "Nothing was deleted; use --apply to delete them.\n");
+	}
+	if (b.failed)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory");
+	else
+		fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	jobs_prune_release(&p);
+	return rc;
+}
+
 int cmd_jobs(struct run *r)
 {
 	const char *state_dir = r->opt->state_dir ? r->opt->state_dir : r->cfg->state_dir;
 
+	if (r->opt->prune)
+		return prune_jobs(r, state_dir);
 	if (r->opt->job)
 		return show_job(r, state_dir, r->opt->job);
 	return list_jobs(r, state_dir);

@@ -19,6 +19,24 @@
 #include "agent/notify/notify.h"
 #include "agent/state/jobs.h"
 
+/* state.keep_jobs, at the start of every applied run: the jobs of an
+ * hourly timer would otherwise pile up. A failure only warns. */
+static void prune_old_jobs(struct run *r)
+{
+	struct jobs_prune p;
+	struct diag d;
+
+	if (!r->cfg->keep_jobs_s)
+		return;
+	diag_init(&d);
+	if (jobs_prune(r->cfg->state_dir, r->cfg->keep_jobs_s, time(NULL), 1, &p, &d) < 0)
+		log_warn("old jobs were not deleted: %s", d.msg);
+	else if (p.n)
+		log_info("deleted %zu job%s older than state.keep_jobs (%lu days)", p.n, p.n == 1 ? "" : "s",
+			 r->cfg->keep_jobs_s / 86400);
+	jobs_prune_release(&p);
+}
+
 int run_lock_state(struct run *r)
 {
 	int rc;
@@ -26,6 +44,7 @@ int run_lock_state(struct run *r)
 	if ((rc = state_prepare(r->cfg->state_dir, &r->d)) < 0 ||
 	    (rc = run_lock_take(r->cfg->state_dir, &r->lock, &r->d)) < 0)
 		return rc;
+	prune_old_jobs(r);
 	return run_load_pending(r, 1);
 }
 

@@ -42,6 +42,7 @@ struct options {
 	const char *job;          /* notify --job / jobs ID */
 	int all;                  /* notify --all */
 	int manual;               /* jobs ID --manual */
+	int prune;                /* jobs --prune */
 };
 
 #endif

@@ -506,3 +506,115 @@ int pending_save(const char *state_dir, const struct hmap *pending, const char *
 	buf_release(&b);
 	return rc;
 }
+
+/* --- retention ---------------------------------------------------------------------- */
+
+/* The start time of a job, from its id (20261121T101500Z-...); -1 when it
+ * is not one. */
+static time_t id_time(const char *id)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (strlen(id) < 16 || id[8] != 'T' || id[15] != 'Z' ||
+	    sscanf(id, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+/* The id of the last job folded into the pending snapshot, "" when none. */
+static int snapshot_through(const char *state_dir, char *through, size_t size, struct diag *d)
+{
+	char path[4200], err[64], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f;
+
+	through[0] = '\0';
+	snprintf(path, sizeof path, "%s/pending.jsonl", state_dir);
+	if (!(f = fopen(path, "r")))
+		return errno == ENOENT ? 0 : diag_set(d, ST_INPUT, "%s: %s", path, strerror(errno));
+	if ((len = getline(&line, &cap, f)) > 0) {
+		struct json *rec = json_parse(line, (size_t)len, err, sizeof err);
+		const char *t = json_get_str(rec, "through");
+		if (t)
+			snprintf(through, size, "%s", t);
+		json_free(rec);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+void jobs_prune_release(struct jobs_prune *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->ids[i]);
+	free(p->ids);
+	memset(p, 0, sizeof *p);
+}
+
+int jobs_prune(const char *state_dir, unsigned long keep_s, time_t now, int apply, struct jobs_prune *out,
+	       struct diag *d)
+{
+	char through[80], path[4200];
+	struct hmap pending, referenced;
+	struct arena a;
+	const char *key;
+	void *job;
+	char **ids = NULL;
+	size_t n = 0, i, pos = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	hmap_init(&pending, 0);
+	hmap_init(&referenced, 0);
+	arena_init(&a);
+	if ((rc = snapshot_through(state_dir, through, sizeof through, d)) < 0 ||
+	    (rc = pending_load(state_dir, &pending, &a, d)) < 0 || (rc = jobs_ids(state_dir, &ids, &n, d)) < 0)
+		goto out;
+	/* The jobs whose people still wait. */
+	while (hmap_next(&pending, &pos, &key, &job))
+		if (job && hmap_insert(&referenced, job, job, NULL) < 0)
+			rc = diag_set(d, ST_FAIL, "out of memory");
+	if (rc < 0 || !(out->ids = calloc(n ? n : 1, sizeof *out->ids))) {
+		rc = diag_set(d, ST_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		time_t t = id_time(ids[i]);
+
+		if (!keep_s || t < 0 || t > now - (time_t)keep_s)
+			continue;
+		if (hmap_get(&referenced, ids[i])) {
+			out->kept_waiting++;
+			continue;
+		}
+		if (strcmp(ids[i], through) > 0) {
+			out->kept_unfolded++;
+			continue;
+		}
+		if (apply) {
+			snprintf(path, sizeof path, "%s/jobs/%s.jsonl", state_dir, ids[i]);
+			if (unlink(path) < 0 && errno != ENOENT) {
+				rc = diag_set(d, ST_INPUT, "deleting %s: %s", path, strerror(errno));
+				break;
+			}
+		}
+		out->ids[out->n++] = ids[i];
+		ids[i] = NULL;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	hmap_release(&referenced);
+	hmap_release(&pending);
+	arena_release(&a);
+	return rc;
+}

@@ -8,6 +8,7 @@
 #define LDAPENROLL_JOBS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "agent/base/arena.h"
 #include "agent/base/diag.h"
@@ -84,5 +85,23 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 int pending_save(const char *state_dir, const struct hmap *pending, const char *through_id, struct diag *d);
 /* Applies one job's outcomes to the pending set. */
 void pending_apply_job(struct hmap *pending, struct arena *arena, const struct job *j);
+
+/* --- retention (state.keep_jobs) --------------------------------------- */
+
+struct jobs_prune {
+	char **ids;            /* the jobs deleted (or, without apply, to delete), oldest first */
+	size_t n;
+	size_t kept_waiting;   /* old enough, kept: people of theirs still wait for messages */
+	size_t kept_unfolded;  /* old enough, kept: not yet in the pending snapshot */
+};
+
+/* The jobs whose id is older than keep_s seconds before now, except those
+ * whose people still wait for their messages (notify --job needs them) and
+ * those newer than the pending snapshot (who waits is computed from them).
+ * With apply they are deleted. Returns 0 or a negative status; free out
+ * with jobs_prune_release(). */
+int jobs_prune(const char *state_dir, unsigned long keep_s, time_t now, int apply, struct jobs_prune *out,
+	       struct diag *d);
+void jobs_prune_release(struct jobs_prune *p);
 
 #endif
