@@ -57,6 +57,8 @@ static int set_defaults(struct config *c)
 	c->limits.max_disable = 50;
 	c->limits.max_disable_percent = 10;
 	c->limits.max_create = 100000;
+	c->limits.max_reset = 50;
+	c->limits.max_reset_percent = 10;
 	c->keep_jobs_s = DEFAULT_KEEP_JOBS_S;
 	return (c->state_dir = strdup("/var/lib/ldapenroll")) ? 0 : -1;
 }

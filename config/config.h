@@ -180,6 +180,8 @@ struct cfg_limits {
 	unsigned long max_disable;
 	unsigned max_disable_percent;
 	unsigned long max_create;
+	unsigned long max_reset;
+	unsigned max_reset_percent;
 };
 
 struct config {

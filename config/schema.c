@@ -436,7 +436,8 @@ static void notify_entry(struct loader *L, const char *key, const struct ynode *
 	}
 }
 
-static const char *const limits_keys[] = {"max_disable", "max_disable_percent", "max_create", NULL};
+static const char *const limits_keys[] = {"max_disable", "max_disable_percent", "max_create", "max_reset",
+					  "max_reset_percent", NULL};
 
 static void limits_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			 void *ctx)
@@ -449,6 +450,10 @@ static void limits_entry(struct loader *L, const char *key, const struct ynode *
 		get_uint(L, v, path, 0, 100, &l->max_disable_percent);
 	else if (strcmp(key, "max_create") == 0)
 		get_ulong(L, v, path, 0, 100000000, &l->max_create);
+	else if (strcmp(key, "max_reset") == 0)
+		get_ulong(L, v, path, 0, 100000000, &l->max_reset);
+	else if (strcmp(key, "max_reset_percent") == 0)
+		get_uint(L, v, path, 0, 100, &l->max_reset_percent);
 }
 
 static const char *const state_keys[] = {"keep_jobs", NULL};

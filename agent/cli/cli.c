@@ -113,7 +113,7 @@ static const char *const command_help[] = {
 		"Usage: ldapenroll [global options] reset-passwords\n"
 		"                  --scope all|all-except|without-role|selected\n"
 		"                  [--users FILE] [--password-file FILE] [--apply] [--format F]\n"
-		"                  [--output FILE]\n"
+		"                  [--output FILE] [--force-limits N]\n"
 		"\n"
 		"Resets passwords: all managed people, all but the listed (--users), those\n"
 		"in no role group, or only the listed (--users). Each gets a generated\n"
@@ -126,6 +126,8 @@ static const char *const command_help[] = {
 		"                      selected (--users required)\n"
 		USERS_OPTION
 		"  --password-file F   one given password for everyone; no message is sent\n"
+		"  --force-limits N    go past limits.max_reset and max_reset_percent when at\n"
+		"                      most N passwords are reset\n"
 		JOB_OPTIONS,
 	[CMD_NOTIFY] =
 		"Usage: ldapenroll [global options] notify --job ID [--all] [--apply]\n"
@@ -327,7 +329,7 @@ static const struct {
 			     C(CMD_NOTIFY) | C(CMD_JOBS)},
 	{OPT_OUTPUT, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
 			     C(CMD_NOTIFY)},
-	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_DISABLE)},
+	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS)},
 	{OPT_USERS, C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS)},
 	{OPT_SCOPE, C(CMD_RESET_PASSWORDS)},
 	{OPT_PASSWORD_FILE, C(CMD_RESET_PASSWORDS)},

@@ -113,6 +113,9 @@ struct plan {
 	size_t n_unchanged;       /* people already as they should be */
 	size_t n_inactive;        /* inactive people not in the directory: not created */
 	const char *source;       /* the source's name, as the plan shows it */
+	/* --force-limits N of the command line (-1: none), so that the preview
+	 * can say whether the apply would stop at a safety limit */
+	long force_limits;
 };
 
 struct plan_input {

@@ -17,6 +17,7 @@ int pb_init(struct plan_builder *b, const char *source)
 	if (!(b->p = calloc(1, sizeof *b->p)))
 		return -1;
 	arena_init(&b->p->arena);
+	b->p->force_limits = -1;
 	b->p->source = pb_strdup(b, source);
 	if (b->oom) {
 		plan_free(b->p);

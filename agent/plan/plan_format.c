@@ -8,6 +8,7 @@
 #include "agent/base/hmap.h"
 #include "agent/base/json.h"
 #include "agent/base/oom.h"
+#include "agent/plan/plan_limits.h"
 
 /* Output is built in a buffer and written out in large pieces, so that a
  * plan of a million actions never sits in memory twice. */
@@ -155,9 +156,51 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 	buf_adds(b, " manual notification.\n");
 }
 
-static void write_text(struct out *o, const struct plan *p, const char *command, const struct plan_status *st)
+/* "apply will stop: 3 disables > limits.max_disable 2 (use --force-limits
+ * 3)", or that --force-limits lets it through; nothing within the limits. */
+static void text_limits(struct buf *b, const struct plan *p, const struct config *cfg)
+{
+	struct plan_limits l;
+
+	plan_limits(p, &cfg->limits, &l);
+	if (!l.n)
+		return;
+	if (p->force_limits >= 0 && (size_t)p->force_limits >= l.force) {
+		buf_adds(b, "apply goes past the safety limits because of --force-limits: ");
+		plan_limits_describe(&l, b);
+		buf_addc(b, '\n');
+		return;
+	}
+	buf_adds(b, "apply will stop: ");
+	plan_limits_describe(&l, b);
+	buf_printf(b, " (use --force-limits %zu)\n", l.force);
+}
+
+static void json_limits(struct buf *b, const struct plan *p, const struct config *cfg)
+{
+	struct plan_limits l;
+	size_t i;
+
+	plan_limits(p, &cfg->limits, &l);
+	buf_printf(b, ",\n\"limits\":{\"stop\":%s,\"force_limits_needed\":%zu,\"over\":[",
+		   l.n && !(p->force_limits >= 0 && (size_t)p->force_limits >= l.force) ? "true" : "false", l.force);
+	for (i = 0; i < l.n; i++) {
+		buf_printf(b, "%s{\"op\":\"%s\",\"count\":%zu,", i ? "," : "", plan_op_name(l.over[i].op),
+			   l.over[i].count);
+		json_add_member_str(b, "limit", l.over[i].key);
+		buf_printf(b, ",\"max\":%lu}", l.over[i].limit);
+	}
+	buf_adds(b, "]}");
+}
+
+static void write_text(struct out *o, const struct plan *p, const struct config *cfg, const char *command,
+		       const struct plan_status *st)
 {
 	size_t i;
+
+	/* What stops the apply comes first: it is what to act on. */
+	if (!st || st->preview)
+		text_limits(&o->b, p, cfg);
 
 	for (i = 0; i < p->n_actions; i++) {
 		text_action(&o->b, &p->actions[i], st, i);
@@ -186,6 +229,7 @@ static void write_text(struct out *o, const struct plan *p, const char *command,
 	if (st && !st->preview)
 		return; /* the run prints its own summary of what was done */
 	text_summary(&o->b, p, command);
+	text_limits(&o->b, p, cfg);
 	buf_adds(&o->b, "Nothing was changed; use --apply to apply.\n");
 }
 
@@ -455,8 +499,11 @@ static void write_json(struct out *o, const struct plan *p, const struct config 
 	buf_adds(b, "],\n\"summary\":{");
 	for (i = 0; i < OP_COUNT; i++)
 		buf_printf(b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), p->counts[i]);
-	buf_printf(b, "\"rejected\":%zu,\"messages\":%zu,\"manual_notification\":%zu,\"unchanged\":%zu,\"rows\":%zu}}\n",
+	buf_printf(b, "\"rejected\":%zu,\"messages\":%zu,\"manual_notification\":%zu,\"unchanged\":%zu,\"rows\":%zu}",
 		   p->n_rejected, p->n_messages, p->n_manual, p->n_unchanged, p->n_records);
+	if (!st || st->preview)
+		json_limits(b, p, cfg);
+	buf_adds(b, "}\n");
 }
 
 /* --- LDIF --------------------------------------------------------------------- */
@@ -648,7 +695,7 @@ int plan_write(FILE *f, enum plan_format format, const struct plan *p, const str
 
 	switch (format) {
 	case PLAN_TEXT:
-		write_text(&o, p, command, st);
+		write_text(&o, p, cfg, command, st);
 		break;
 	case PLAN_JSON:
 		write_json(&o, p, cfg, command, st);

@@ -17,6 +17,7 @@
 #include "agent/base/secure.h"
 #include "agent/base/testhook.h"
 #include "agent/notify/notify.h"
+#include "agent/plan/plan_limits.h"
 #include "agent/state/jobs.h"
 
 /* state.keep_jobs, at the start of every applied run: the jobs of an
@@ -68,43 +69,28 @@ int run_load_pending(struct run *r, int required)
 }
 
 /* The safety limits, on the plan, before the first change. --force-limits N
- * lets a run through whose creates and disables are each at most N. */
+ * lets a run through whose creates, disables and resets are each at most N. */
 static int check_limits(struct run *r)
 {
-	const struct cfg_limits *lim = &r->cfg->limits;
-	const struct plan *p = r->plan;
-	size_t creates = p->counts[OP_CREATE_PERSON], disables = p->counts[OP_DISABLE_PERSON];
-	size_t pct_limit = p->n_managed * lim->max_disable_percent / 100;
 	long force = r->opt->force_limits;
+	struct plan_limits l;
 	struct buf why = BUF_INIT;
-	size_t over = 0;
 	int rc = 0;
 
-	if (creates > lim->max_create) {
-		buf_printf(&why, "the plan creates %zu people (limits.max_create is %lu)", creates, lim->max_create);
-		over = creates;
-	}
-	if (disables > lim->max_disable || (disables && disables > pct_limit)) {
-		buf_printf(&why, "%sthe plan disables %zu of %zu managed people (limits.max_disable is %lu, limits.max_disable_percent %u%% is %zu)",
-			   why.len ? "; " : "", disables, p->n_managed, lim->max_disable, lim->max_disable_percent,
-			   pct_limit);
-		if (disables > over)
-			over = disables;
-	}
-	if (!over)
-		goto out;
-	if (force >= 0 && (size_t)force >= over) {
-		log_warn("%s; going ahead because of --force-limits %ld", buf_str(&why), force);
-		goto out;
-	}
-	if (force >= 0)
-		rc = diag_set(&r->d, ST_LIMIT, "safety limit: %s; --force-limits %ld allows at most %ld; nothing was changed",
-			      buf_str(&why), force, force);
+	plan_limits(r->plan, &r->cfg->limits, &l);
+	if (!l.n)
+		return 0;
+	plan_limits_describe(&l, &why);
+	if (force >= 0 && (size_t)force >= l.force)
+		log_warn("safety limits: %s; going ahead because of --force-limits %ld", buf_str(&why), force);
+	else if (force >= 0)
+		rc = diag_set(&r->d, ST_LIMIT,
+			      "safety limit: %s (of %zu managed people); --force-limits %ld allows at most %ld; nothing was changed",
+			      buf_str(&why), r->plan->n_managed, force, force);
 	else
 		rc = diag_set(&r->d, ST_LIMIT,
-			      "safety limit: %s; nothing was changed. If this is intended, run again with --force-limits %zu",
-			      buf_str(&why), over);
-out:
+			      "safety limit: %s (of %zu managed people); nothing was changed. If this is intended, run again with --force-limits %zu",
+			      buf_str(&why), r->plan->n_managed, l.force);
 	buf_release(&why);
 	return rc;
 }

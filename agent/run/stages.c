@@ -181,6 +181,7 @@ int run_write_plan(struct run *r, const char *command, const struct plan_status 
 			return diag_set(&r->d, ST_INPUT, "--output %s: %s", r->opt->output, strerror(errno));
 		}
 	}
+	r->plan->force_limits = r->opt->force_limits;
 	if (plan_write(f, plan_format_of(r->opt), r->plan, r->cfg, command, status) < 0)
 		rc = diag_set(&r->d, ST_FAIL, "writing the plan: %s", strerror(errno));
 	if (f != stdout && fclose(f) != 0 && rc == 0)

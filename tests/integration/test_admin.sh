@@ -15,7 +15,9 @@ Cyd,Common,cyd@admin.example,cyd,Acme,
 Nia,Nomail,,nia,Acme,
 Rex,Roleless,rex@admin.example,rex,Acme,
 CSV
-write_config "$WORK/cfg.yaml" "$WORK/users.csv" "$(notify_yaml)"
+write_config "$WORK/cfg.yaml" "$WORK/users.csv" "$(notify_yaml)
+limits:
+  max_reset_percent: 100"
 cfg=(-c "$WORK/cfg.yaml")
 le "${cfg[@]}" sync --apply
 expect_rc 0
