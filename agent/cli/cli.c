@@ -498,5 +498,8 @@ int cli_parse(int argc, char **argv, struct options *c, struct diag *d)
 	argv += optind;
 	/* 0, not 1: glibc then resets its scanning state for the new vector. */
 	optind = 0;
-	return parse_command(argc, argv, c, d);
+	if ((rc = parse_command(argc, argv, c, d)) < 0)
+		return rc;
+	snprintf(c->cmd_line, sizeof c->cmd_line, "%s%s", name, c->apply ? " --apply" : "");
+	return 0;
 }

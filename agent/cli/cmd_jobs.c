@@ -371,7 +371,7 @@ static int prune_jobs(struct run *r, const char *state_dir)
 		return 0;
 	}
 	/* Deleting waits for no run, and no run for it. */
-	if (r->opt->apply && (rc = run_lock_take(state_dir, &r->lock, &r->d)) < 0)
+	if (r->opt->apply && (rc = run_lock_take(state_dir, "jobs --prune --apply", &r->lock, &r->d)) < 0)
 		return rc;
 	if ((rc = jobs_prune(state_dir, keep, time(NULL), r->opt->apply, &p, &r->d)) < 0) {
 		jobs_prune_release(&p);

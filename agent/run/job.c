@@ -43,7 +43,7 @@ int run_lock_state(struct run *r)
 	int rc;
 
 	if ((rc = state_prepare(r->cfg->state_dir, &r->d)) < 0 ||
-	    (rc = run_lock_take(r->cfg->state_dir, &r->lock, &r->d)) < 0)
+	    (rc = run_lock_take(r->cfg->state_dir, r->opt->cmd_line, &r->lock, &r->d)) < 0)
 		return rc;
 	prune_old_jobs(r);
 	return run_load_pending(r, 1);
@@ -352,6 +352,7 @@ int run_apply(struct run *r, const char *command)
 	if ((rc = journal_create(r->cfg->state_dir, &r->journal, &r->d)) < 0)
 		return rc;
 	log_info("job %s: %s", journal_id(r->journal), journal_path(r->journal));
+	run_lock_job(&r->lock, journal_id(r->journal));
 	/* From the first change on, a signal stops the run at a safe point. */
 	interrupt_catch();
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -43,6 +43,7 @@ struct options {
 	int all;                  /* notify --all */
 	int manual;               /* jobs ID --manual */
 	int prune;                /* jobs --prune */
+	char cmd_line[48];        /* "sync --apply": how the run lock names its holder */
 };
 
 #endif

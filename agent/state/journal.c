@@ -121,9 +121,31 @@ int run_lock_held(const char *state_dir)
 	return held;
 }
 
-int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d)
+static void lock_write(struct run_lock *lock)
 {
-	char path[4096], holder[128] = "", line[192];
+	/* The holder text only informs a second run; failing to write it is
+	 * harmless. */
+	if (ftruncate(lock->fd, 0) == 0)
+		(void)!pwrite(lock->fd, lock->holder, strlen(lock->holder), 0);
+}
+
+void run_lock_job(struct run_lock *lock, const char *job)
+{
+	char tail[64], *since;
+	size_t n;
+
+	if (lock->fd < 0 || !(since = strstr(lock->holder, ", since ")))
+		return;
+	n = (size_t)(since - lock->holder);
+	/* "pid N, COMMAND, job ID, since T" */
+	snprintf(tail, sizeof tail, "%s", since);
+	snprintf(lock->holder + n, sizeof lock->holder - n, ", job %s%s", job, tail);
+	lock_write(lock);
+}
+
+int run_lock_take(const char *state_dir, const char *command, struct run_lock *lock, struct diag *d)
+{
+	char path[4096], holder[256] = "", now[32];
 	ssize_t n;
 	int fd;
 
@@ -143,13 +165,10 @@ int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d)
 					*holder ? ": " : "", holder);
 		return diag_set(d, ST_INPUT, "cannot lock %s: %s", path, strerror(e));
 	}
-	utc_now(holder);
-	snprintf(line, sizeof line, "pid %ld since %s\n", (long)getpid(), holder);
-	/* The holder text only informs a second run; failing to write it is
-	 * harmless. */
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, line, strlen(line), 0);
+	utc_now(now);
+	snprintf(lock->holder, sizeof lock->holder, "pid %ld, %s, since %s\n", (long)getpid(), command, now);
 	lock->fd = fd;
+	lock_write(lock);
 	return 0;
 }
 

@@ -27,11 +27,16 @@ int state_prepare(const char *state_dir, struct diag *d);
 
 struct run_lock {
 	int fd;
+	char holder[256];   /* what the lock file says of us */
 };
 
-/* Takes the run lock (state_dir/lock, flock). Returns 0, or ST_LOCKED with
- * the holder's pid and start time in d. */
-int run_lock_take(const char *state_dir, struct run_lock *lock, struct diag *d);
+/* Takes the run lock (state_dir/lock) for command ("sync --apply"). Its
+ * file names the holder (pid, command, job once it has one, since when),
+ * and a second run is told all of it. Returns 0, or ST_LOCKED with the
+ * holder in d. */
+int run_lock_take(const char *state_dir, const char *command, struct run_lock *lock, struct diag *d);
+/* Adds the job the holder runs to the lock file. */
+void run_lock_job(struct run_lock *lock, const char *job);
 void run_lock_release(struct run_lock *lock);
 /* Whether some process holds the run lock now; never takes it, so that a
  * run starting at the same moment is not turned away. */

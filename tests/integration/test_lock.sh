@@ -23,7 +23,7 @@ RC=$?
 set -e
 expect_rc 5
 expect_in "$ERR" "another run holds the lock"
-expect_in "$ERR" "pid $holder since "
+expect_in "$ERR" "pid $holder, sync --apply, job "
 snapshot "$WORK/after.ldif"
 diff -q "$WORK/before.ldif" "$WORK/after.ldif" >/dev/null || fail "the locked-out run changed the directory"
 OUT=$holder_out ERR=$holder_err

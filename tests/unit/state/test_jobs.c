@@ -359,7 +359,7 @@ static void status_running_while_the_lock_is_held(void **state)
 		 (long)getpid());
 	write_job(f, J_CRASH, text);
 	diag_init(&d);
-	assert_int_equal(run_lock_take(f->state, &lock, &d), 0);
+	assert_int_equal(run_lock_take(f->state, "sync --apply", &lock, &d), 0);
 	j = read_ok(f, J_CRASH);
 	assert_string_equal(j->status, "running");
 	job_free(j);
