@@ -86,8 +86,11 @@ static void rec_intent(struct engine *E, size_t i, const char *op)
 	journal_write(E);
 }
 
-static void rec_result(struct engine *E, size_t i, const char *op, const char *status, int code,
-		       const char *error, const char *role_dn)
+/* role_dn: the group an add_to_role joins; new_person: it is the
+ * membership of a person this plan creates, which travels with the create
+ * (not an action of its own). */
+static void rec_result_of(struct engine *E, size_t i, const char *op, const char *status, int code,
+			  const char *error, const char *role_dn, int new_person)
 {
 	const struct plan_action *a = act_of(E, i);
 	struct buf *b = record_start(E);
@@ -99,6 +102,8 @@ static void rec_result(struct engine *E, size_t i, const char *op, const char *s
 		buf_addc(b, ',');
 		json_add_member_str(b, "role_dn", role_dn);
 	}
+	if (new_person)
+		buf_adds(b, ",\"new_person\":true");
 	buf_addc(b, ',');
 	json_add_member_str(b, "status", status);
 	if (code >= 0)
@@ -111,6 +116,12 @@ static void rec_result(struct engine *E, size_t i, const char *op, const char *s
 	journal_write(E);
 	if (++E->unsynced >= SYNC_EVERY)
 		E->unsynced = 0, journal_sync(E->a->journal, NULL);
+}
+
+static void rec_result(struct engine *E, size_t i, const char *op, const char *status, int code,
+		       const char *error, const char *role_dn)
+{
+	rec_result_of(E, i, op, status, code, error, role_dn, 0);
 }
 
 /* The outcome of an action, once: in the report, the per-action state and
@@ -179,8 +190,8 @@ static void finish_op(struct engine *E, struct op *op, enum op_state st, int cod
 				       error);
 		} else {
 			/* A new person's membership: recorded on its own line. */
-			rec_result(E, m, "join_role", st == S_DONE ? "done" : st == S_SKIPPED ? "skipped" : "failed",
-				   st == S_FAILED ? code : -1, error, a->role_dn);
+			rec_result_of(E, m, "add_to_role", st == S_DONE ? "done" : st == S_SKIPPED ? "skipped" : "failed",
+				      st == S_FAILED ? code : -1, error, a->role_dn, 1);
 			if (st != S_DONE)
 				E->r->failed[OP_ADD_TO_ROLE]++;
 		}

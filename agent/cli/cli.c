@@ -32,8 +32,9 @@ const char *command_name(enum command cmd)
 static const char exit_codes[] =
 	"Exit codes:\n"
 	"  0  success; a preview finished; nothing failed\n"
-	"  1  --check found pending changes, or the run finished but some people or\n"
-	"     messages failed (see the job)\n"
+	"  1  --check found pending changes (people waiting for messages included), or\n"
+	"     the run finished but some directory actions or messages failed (see the\n"
+	"     job); rejected rows alone are a warning (--strict makes them exit 1)\n"
 	"  2  usage, config or input-file error; nothing was changed\n"
 	"  3  the directory or mail server could not be reached, bound or trusted;\n"
 	"     nothing changed after the failure point\n"
@@ -54,18 +55,19 @@ static const char exit_codes[] =
 
 static const char *const command_help[] = {
 	[CMD_CHECK] =
-		"Usage: ldapenroll [global options] check [--connect]\n"
+		"Usage: ldapenroll [global options] check [--connect] [--strict]\n"
 		"\n"
 		"Validates the config and the message templates, and reads a CSV source to\n"
-		"report the rows that would be rejected (exit 1 when any would be). Changes\n"
-		"nothing and contacts no server unless --connect is given.\n"
+		"report the rows that would be rejected. Changes nothing and contacts no\n"
+		"server unless --connect is given.\n"
 		"\n"
 		"  --connect   also bind to the directory and check the base, the password\n"
 		"              policy (pwdMustChange) and the role container, and prove the\n"
-		"              mail path (EHLO, STARTTLS, AUTH) without sending anything\n",
+		"              mail path (EHLO, STARTTLS, AUTH) without sending anything\n"
+		"  --strict    exit 1 when any row would be rejected\n",
 	[CMD_SYNC] =
 		"Usage: ldapenroll [global options] sync [--apply] [--check] [--format F]\n"
-		"                  [--output FILE] [--force-limits N]\n"
+		"                  [--output FILE] [--force-limits N] [--strict]\n"
 		"\n"
 		"Reads the source and the directory, computes the plan and prints it. With\n"
 		"--apply the plan is executed as a job and the messages are sent.\n"
@@ -76,10 +78,11 @@ static const char *const command_help[] = {
 		"  --check             exit 1 when changes are pending (for monitoring)\n"
 		"  --apply             execute the plan and send the notifications\n"
 		"  --force-limits N    go past a safety limit when the plan disables and\n"
-		"                      creates at most N people\n",
+		"                      creates at most N people\n"
+		"  --strict            exit 1 when rows were rejected (a warning otherwise)\n",
 	[CMD_APPLY] =
 		"Usage: ldapenroll [global options] apply PLAN.json [--apply] [--format F]\n"
-		"                  [--output FILE] [--force-limits N]\n"
+		"                  [--output FILE] [--force-limits N] [--strict]\n"
 		"\n"
 		"Executes exactly a plan saved with sync --format json --output PLAN.json.\n"
 		"A plan made with another config is refused. An action whose precondition no\n"
@@ -88,7 +91,8 @@ static const char *const command_help[] = {
 		"\n"
 		JOB_OPTIONS
 		"  --force-limits N    go past a safety limit when the plan disables and\n"
-		"                      creates at most N people\n",
+		"                      creates at most N people\n"
+		"  --strict            exit 1 when the plan holds rejected rows\n",
 	[CMD_ENABLE] =
 		"Usage: ldapenroll [global options] enable --users FILE [--apply] [--format F]\n"
 		"                  [--output FILE]\n"
@@ -241,6 +245,7 @@ enum {
 	OPT_ALL,
 	OPT_MANUAL,
 	OPT_PRUNE,
+	OPT_STRICT,
 	OPT_HELP,
 };
 
@@ -337,6 +342,7 @@ static const struct {
 	{OPT_ALL, C(CMD_NOTIFY)},
 	{OPT_MANUAL, C(CMD_JOBS)},
 	{OPT_PRUNE, C(CMD_JOBS)},
+	{OPT_STRICT, C(CMD_CHECK) | C(CMD_SYNC) | C(CMD_APPLY)},
 };
 
 static int option_applies(int opt, enum command cmd)
@@ -408,6 +414,7 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		{"all", no_argument, NULL, OPT_ALL},
 		{"manual", no_argument, NULL, OPT_MANUAL},
 		{"prune", no_argument, NULL, OPT_PRUNE},
+		{"strict", no_argument, NULL, OPT_STRICT},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -449,6 +456,7 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		case OPT_ALL: c->all = 1; break;
 		case OPT_MANUAL: c->manual = 1; break;
 		case OPT_PRUNE: c->prune = 1; break;
+		case OPT_STRICT: c->strict = 1; break;
 		case OPT_HELP:
 		case 'h':
 			c->help = 1;

@@ -147,6 +147,7 @@ int cmd_admin(struct run *r)
 	in.source = buf_str(&source);
 	if ((rc = plan_admin(&in, &r->plan, &r->d)) < 0)
 		goto out;
+	run_warn_rejected(r->plan);
 	if (r->plan->n_unchanged)
 		log_info("%zu people are left as they are (%s)", r->plan->n_unchanged,
 			 opt->cmd == CMD_NOTIFY ? "they changed their password, or are disabled"

@@ -163,6 +163,8 @@ int cmd_check(struct run *r)
 	if (r->opt->connect && ((rc = check_directory(r)) < 0 || (rc = check_mail(r)) < 0))
 		return rc;
 	fflush(stdout);
-	return r->plan && r->plan->n_rejected ? 1 : 0;
+	/* Rows it would reject are a warning (the run would go on without
+	 * them); --strict makes them a failure. */
+	return r->plan && r->plan->n_rejected && r->opt->strict ? 1 : 0;
 }
 

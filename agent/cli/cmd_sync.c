@@ -23,5 +23,5 @@ int cmd_sync(struct run *r)
 		return rc;
 	if (r->opt->check && plan_has_changes(r->plan))
 		return 1;
-	return 0;
+	return r->opt->strict && r->plan->n_rejected ? 1 : 0;
 }

@@ -570,6 +570,7 @@ static void plan_membership(struct planner *P, const struct row *r, int existing
 	if (existing && is_member(P, g, r->ndn))
 		return;
 	g->joining++;
+	P->p->n_memberships++;
 	if (!existing)
 		return; /* a new person's membership travels with create_person */
 	if (!(act = new_action(P, OP_ADD_TO_ROLE)))

@@ -111,6 +111,8 @@ struct plan {
 	size_t n_records;         /* source rows read */
 	size_t n_managed;         /* managed people in the directory */
 	size_t n_unchanged;       /* people already as they should be */
+	size_t n_memberships;     /* people who join a role group: new ones (with their create)
+	                           * and existing ones (add_to_role) */
 	size_t n_inactive;        /* inactive people not in the directory: not created */
 	const char *source;       /* the source's name, as the plan shows it */
 	/* --force-limits N of the command line (-1: none), so that the preview

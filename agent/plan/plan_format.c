@@ -127,26 +127,59 @@ static void text_action(struct buf *b, const struct plan_action *a, const struct
 	buf_addc(b, '\n');
 }
 
-static void text_summary(struct buf *b, const struct plan *p, const char *command)
-{
-	const size_t *c = p->counts;
+/* The counts a summary shows: the plan's, less the actions a saved plan's
+ * preview refuses (those are counted apart). */
+struct counts {
+	size_t op[OP_COUNT];
+	size_t resend;          /* of op[OP_RESET_PASSWORD]: sending messages again */
+	size_t refused;
+	size_t memberships;
+};
 
+static void count_actions(const struct plan *p, const struct plan_status *st, struct counts *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	c->memberships = p->n_memberships;
+	for (i = 0; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+		if (st && st->outcome[i] == OUT_REFUSED) {
+			c->refused++;
+			if (a->op == OP_ADD_TO_ROLE && c->memberships)
+				c->memberships--;
+			continue;
+		}
+		c->op[a->op]++;
+		c->resend += a->resend;
+	}
+}
+
+static void text_summary(struct buf *b, const struct plan *p, const char *command, const struct plan_status *st)
+{
+	struct counts c;
+
+	count_actions(p, st, &c);
 	buf_adds(b, "\nSummary: ");
 	if (strcmp(command, "sync") == 0 || strcmp(command, "apply") == 0) {
 		buf_printf(b, "%zu to create, %zu to enable, %zu to update, %zu to disable, %zu to send again, ",
-			   c[OP_CREATE_PERSON], c[OP_ENABLE_PERSON], c[OP_UPDATE_PERSON], c[OP_DISABLE_PERSON],
-			   c[OP_RESET_PASSWORD]);
+			   c.op[OP_CREATE_PERSON], c.op[OP_ENABLE_PERSON], c.op[OP_UPDATE_PERSON], c.op[OP_DISABLE_PERSON],
+			   c.resend);
+		if (c.op[OP_RESET_PASSWORD] > c.resend)
+			buf_printf(b, "%zu passwords to reset, ", c.op[OP_RESET_PASSWORD] - c.resend);
 		pl_count(b, p->n_unchanged, "unchanged; ", "unchanged; ");
-		pl_count(b, c[OP_CREATE_ACCOUNT], "account", "accounts");
+		pl_count(b, c.op[OP_CREATE_ACCOUNT], "account", "accounts");
 		buf_adds(b, " and ");
-		pl_count(b, c[OP_CREATE_ROLE], "role group", "role groups");
+		pl_count(b, c.op[OP_CREATE_ROLE], "role group", "role groups");
 		buf_adds(b, " to create, ");
-		pl_count(b, c[OP_ADD_TO_ROLE], "person", "people");
-		buf_adds(b, " to add to a role");
+		pl_count(b, c.memberships, "membership", "memberships");
+		buf_adds(b, " to add");
 	} else {
 		buf_printf(b, "%zu to enable, %zu to disable, %zu passwords to reset, %zu left as they are",
-			   c[OP_ENABLE_PERSON], c[OP_DISABLE_PERSON], c[OP_RESET_PASSWORD], p->n_unchanged);
+			   c.op[OP_ENABLE_PERSON], c.op[OP_DISABLE_PERSON], c.op[OP_RESET_PASSWORD], p->n_unchanged);
 	}
+	if (c.refused)
+		buf_printf(b, "; %zu refused (the directory changed since the plan was made)", c.refused);
 	buf_adds(b, "; ");
 	pl_count(b, p->n_rejected, "row rejected", "rows rejected");
 	buf_adds(b, "; ");
@@ -154,6 +187,33 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 	buf_adds(b, " to send; ");
 	pl_count(b, p->n_manual, "person needs", "people need");
 	buf_adds(b, " manual notification.\n");
+}
+
+/* After --apply: what was done, in the same words, and the job. */
+static void text_report_summary(struct buf *b, const struct plan *p, const struct plan_status *st)
+{
+	size_t done[OP_COUNT] = {0}, failed = 0, refused = 0, skipped = 0, i;
+
+	for (i = 0; i < p->n_actions; i++) {
+		enum outcome o = st->outcome[i];
+		if (o == OUT_DONE)
+			done[p->actions[i].op]++;
+		else if (o == OUT_FAILED || o == OUT_UNKNOWN)
+			failed++;
+		else if (o == OUT_REFUSED)
+			refused++;
+		else if (o == OUT_SKIPPED)
+			skipped++;
+	}
+	buf_printf(b, "\nDone: %zu created, %zu enabled, %zu updated, %zu disabled, %zu passwords reset; ",
+		   done[OP_CREATE_PERSON], done[OP_ENABLE_PERSON], done[OP_UPDATE_PERSON], done[OP_DISABLE_PERSON],
+		   done[OP_RESET_PASSWORD]);
+	pl_count(b, done[OP_CREATE_ACCOUNT], "account", "accounts");
+	buf_adds(b, " and ");
+	pl_count(b, done[OP_CREATE_ROLE], "role group", "role groups");
+	buf_printf(b, " created; %zu failed, %zu refused, %zu not attempted; ", failed, refused, skipped);
+	pl_count(b, p->n_rejected, "row rejected", "rows rejected");
+	buf_printf(b, ".\nJob %s (ldapenroll jobs %s).\n", st->job ? st->job : "?", st->job ? st->job : "?");
 }
 
 /* "apply will stop: 3 disables > limits.max_disable 2 (use --force-limits
@@ -226,9 +286,11 @@ static void write_text(struct out *o, const struct plan *p, const struct config 
 			buf_printf(&o->b, "Needs manual notification: %s: %s\n", m->key ? m->key : m->dn, m->reason);
 		flush_if(o, 1 << 16);
 	}
-	if (st && !st->preview)
-		return; /* the run prints its own summary of what was done */
-	text_summary(&o->b, p, command);
+	if (st && !st->preview) {
+		text_report_summary(&o->b, p, st);
+		return;
+	}
+	text_summary(&o->b, p, command, st);
 	text_limits(&o->b, p, cfg);
 	buf_adds(&o->b, "Nothing was changed; use --apply to apply.\n");
 }
@@ -499,8 +561,9 @@ static void write_json(struct out *o, const struct plan *p, const struct config 
 	buf_adds(b, "],\n\"summary\":{");
 	for (i = 0; i < OP_COUNT; i++)
 		buf_printf(b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), p->counts[i]);
-	buf_printf(b, "\"rejected\":%zu,\"messages\":%zu,\"manual_notification\":%zu,\"unchanged\":%zu,\"rows\":%zu}",
-		   p->n_rejected, p->n_messages, p->n_manual, p->n_unchanged, p->n_records);
+	buf_printf(b, "\"rejected\":%zu,\"messages\":%zu,\"manual_notification\":%zu,\"unchanged\":%zu,\"rows\":%zu,"
+		      "\"memberships\":%zu}",
+		   p->n_rejected, p->n_messages, p->n_manual, p->n_unchanged, p->n_records, p->n_memberships);
 	if (!st || st->preview)
 		json_limits(b, p, cfg);
 	buf_adds(b, "}\n");

@@ -331,8 +331,11 @@ int plan_load(const char *text, size_t len, const struct config *cfg, const char
 	for (i = 0; list && list->type == JSON_ARRAY && i < list->n; i++)
 		pb_reject(&L.B, (unsigned)json_get_int_or(list->items[i], "line", 0, UINT_MAX, 0),
 			  json_get_str(list->items[i], "key"), pb_strdup(&L.B, json_get_str(list->items[i], "reason")));
-	if ((summary = json_get(doc, "summary")))
+	if ((summary = json_get(doc, "summary"))) {
 		L.B.p->n_records = (size_t)json_get_int_or(summary, "rows", 0, LONG_MAX, 0);
+		L.B.p->n_unchanged = (size_t)json_get_int_or(summary, "unchanged", 0, LONG_MAX, 0);
+		L.B.p->n_memberships = (size_t)json_get_int_or(summary, "memberships", 0, LONG_MAX, 0);
+	}
 	*command = pb_strdup(&L.B, cmd);
 	if (L.bad) {
 		struct plan *p;

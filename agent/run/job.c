@@ -262,16 +262,17 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 			 double mail_secs)
 {
 	const size_t *d = rep->done;
-	char created[32], enabled[32], updated[32], disabled[32], reset[32], failed[32], rejected[32],
-		elapsed[32], accounts[32], roles[32], members[32], sent[32], mfailed[32], waiting[32], man[32],
-		dir_time[32], mail_time[32];
+	char created[32], enabled[32], updated[32], disabled[32], reset[32], failed[32], refused[32],
+		not_enforced[32], rejected[32], elapsed[32], accounts[32], roles[32], members[32], sent[32],
+		mfailed[32], waiting[32], man[32], dir_time[32], mail_time[32];
 	struct log_field f[] = {
 		{"job", journal_id(r->journal)}, {"created", created},   {"enabled", enabled},
 		{"updated", updated},            {"disabled", disabled}, {"reset", reset},
 		{"accounts", accounts},          {"roles", roles},       {"memberships", members},
-		{"failed", failed},              {"rejected", rejected}, {"messages_sent", sent},
-		{"messages_failed", mfailed},    {"messages_pending", waiting}, {"manual", man},
-		{"elapsed", elapsed},            {"directory_seconds", dir_time}, {"mail_seconds", mail_time},
+		{"failed", failed},              {"refused", refused},   {"not_enforced", not_enforced},
+		{"rejected", rejected},          {"messages_sent", sent}, {"messages_failed", mfailed},
+		{"messages_pending", waiting},   {"manual", man},        {"elapsed", elapsed},
+		{"directory_seconds", dir_time}, {"mail_seconds", mail_time},
 	};
 
 	snprintf(created, sizeof created, "%zu", d[OP_CREATE_PERSON]);
@@ -282,7 +283,11 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 	snprintf(accounts, sizeof accounts, "%zu", d[OP_CREATE_ACCOUNT]);
 	snprintf(roles, sizeof roles, "%zu", d[OP_CREATE_ROLE]);
 	snprintf(members, sizeof members, "%zu", rep->memberships);
-	snprintf(failed, sizeof failed, "%zu", total_failed(rep) + rep->not_enforced + rep->refused);
+	/* The same counts as the job's (ldapenroll jobs): failed actions and
+	 * those whose outcome stayed unknown; refused and not enforced apart. */
+	snprintf(failed, sizeof failed, "%zu", total_failed(rep));
+	snprintf(refused, sizeof refused, "%zu", rep->refused);
+	snprintf(not_enforced, sizeof not_enforced, "%zu", rep->not_enforced);
 	snprintf(rejected, sizeof rejected, "%zu", r->plan->n_rejected);
 	snprintf(sent, sizeof sent, "%zu", nr->sent);
 	snprintf(mfailed, sizeof mfailed, "%zu", nr->failed);
@@ -292,9 +297,9 @@ static void summary_line(struct run *r, const char *command, const struct apply_
 	snprintf(dir_time, sizeof dir_time, "%.3f", dir_secs);
 	snprintf(mail_time, sizeof mail_time, "%.3f", mail_secs);
 	if (log_format_in_use() == LOG_FORMAT_TEXT) {
-		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s rejected; job %s in %s (directory %.2fs, mail %.2fs)",
-			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, rejected,
-			 journal_id(r->journal), elapsed, dir_secs, mail_secs);
+		log_info("%s: %s created, %s enabled, %s updated, %s disabled, %s passwords reset; %s accounts, %s role groups, %s memberships; %s failed, %s refused, %s not enforced, %s rejected; job %s in %s (directory %.2fs, mail %.2fs)",
+			 command, created, enabled, updated, disabled, reset, accounts, roles, members, failed, refused,
+			 not_enforced, rejected, journal_id(r->journal), elapsed, dir_secs, mail_secs);
 		if (manual)
 			log_info("messages: %s sent, %s failed, %s pending; %s %s manual notification (ldapenroll jobs %s --manual)",
 				 sent, mfailed, waiting, man, manual == 1 ? "person needs" : "people need",
@@ -411,7 +416,11 @@ int run_apply(struct run *r, const char *command)
 		say_interrupted(r, command, &rep, &nrep);
 	if (stop)
 		return stop;
-	if (total_failed(&rep) || rep.refused || rep.not_enforced || r->plan->n_rejected || nrep.failed || nrep.pending)
+	/* Rejected rows alone are a warning, so that an hourly run over a
+	 * source with one bad row does not fail every hour; --strict makes
+	 * them a failure. */
+	if (total_failed(&rep) || rep.refused || rep.not_enforced || nrep.failed || nrep.pending ||
+	    (r->opt->strict && r->plan->n_rejected))
 		return 1;
 	return 0;
 }

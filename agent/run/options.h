@@ -30,6 +30,7 @@ struct options {
 	/* command options */
 	int apply;
 	int check;                /* sync --check */
+	int strict;               /* check, sync, apply: rejected rows fail the run */
 	int connect;              /* check --connect */
 	enum out_format format;
 	int format_set;

@@ -65,6 +65,8 @@ int run_make_plan(struct run *r, int with_directory);
 /* The preview, or with status the report of what was done. */
 int run_write_plan(struct run *r, const char *command, const struct plan_status *status);
 void run_log_plan(const struct plan *p);
+/* A warning when the plan rejected rows (they never fail a run alone). */
+void run_warn_rejected(const struct plan *p);
 /* The password policy holds pwdMustChange: TRUE (and pwdLockout: TRUE when
  * need_lockout). Needs r->dir. */
 int run_check_policy(struct run *r, int need_lockout);

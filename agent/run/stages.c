@@ -195,6 +195,11 @@ void run_log_plan(const struct plan *p)
 		 p->counts[OP_CREATE_PERSON], p->counts[OP_ENABLE_PERSON], p->counts[OP_UPDATE_PERSON],
 		 p->counts[OP_DISABLE_PERSON], p->counts[OP_CREATE_ROLE], p->counts[OP_CREATE_ACCOUNT],
 		 p->counts[OP_ADD_TO_ROLE], p->n_rejected);
+	run_warn_rejected(p);
+}
+
+void run_warn_rejected(const struct plan *p)
+{
 	if (p->n_rejected)
 		log_warn("%zu row%s rejected; see the plan for the line and reason of each", p->n_rejected,
 			 p->n_rejected == 1 ? " is" : "s are");

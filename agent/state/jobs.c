@@ -70,10 +70,15 @@ static void on_result(struct job *j, const struct json *rec)
 	const char *op = json_get_str(rec, "op"), *status = json_get_str(rec, "status");
 	struct job_person *p;
 	struct job_action *a;
+	int membership = 0;
 
 	if (!op || !status)
 		return;
-	if (strcmp(op, "join_role") != 0) {
+	/* A new person's membership (join_role in journals before 0.2) rides
+	 * with the create: not an action of the plan. */
+	if (strcmp(op, "join_role") == 0 || (strcmp(op, "add_to_role") == 0 && json_get(rec, "new_person")))
+		op = "add_to_role", membership = 1;
+	if (!membership) {
 		j->results++;
 		if (strcmp(status, "done") == 0)
 			j->done++;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs one bad-input case through `ldapenroll check` and compares what it
-# says with NAME.expected: the first line is "exit N", then the error lines
-# (standard error) and, for CSV cases, the source report (standard output).
+# Runs one bad-input case through `ldapenroll check --strict` (rejected rows
+# exit 1) and compares what it says with NAME.expected: the first line is
+# "exit N", then the error lines (standard error) and, for CSV cases, the
+# source report (standard output).
 #
 #   run-case.sh LDAPENROLL tests/data/config/y01-duplicate-key.yaml
 #   run-case.sh LDAPENROLL tests/data/csv/c05-field-count.csv
@@ -44,7 +45,7 @@ if [ -f "$dir/$stem.setup" ]; then
 fi
 
 set +e
-(cd "$work" && env -i PATH="$PATH" LDAPENROLL_TEST_VAR=set "$bin" --log-format text -c "$config" check) \
+(cd "$work" && env -i PATH="$PATH" LDAPENROLL_TEST_VAR=set "$bin" --log-format text -c "$config" check --strict) \
 	>"$work/stdout" 2>"$work/stderr"
 code=$?
 set -e

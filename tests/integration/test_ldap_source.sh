@@ -92,7 +92,7 @@ done
 snapshot "$WORK/before.ldif"
 le "${cfg[@]}" sync --apply
 expect_rc 4
-expect_in "$ERR" "the plan disables 30 of 300 managed people"
+expect_in "$ERR" "30 disables > limits.max_disable 20 (of 300 managed people)"
 expect_in "$ERR" "--force-limits 30"
 snapshot "$WORK/after.ldif"
 diff -q "$WORK/before.ldif" "$WORK/after.ldif" >/dev/null || fail "the stopped run changed the directory"

@@ -61,7 +61,7 @@ expect_rc 0
 plan=$WORK/plan.json
 cp "$OUT" "$plan"
 summary=$(json 'sorted((k, v) for k, v in j["summary"].items() if v)' <"$plan")
-expected="[('create_person', 1), ('create_role', 1), ('enable_person', 1), ('messages', 0), ('manual_notification', 2), ('rejected', 1), ('rows', 5), ('unchanged', 1), ('update_person', 1)]"
+expected="[('create_person', 1), ('create_role', 1), ('enable_person', 1), ('messages', 0), ('manual_notification', 2), ('memberships', 1), ('rejected', 1), ('rows', 5), ('unchanged', 1), ('update_person', 1)]"
 expected=$(/usr/bin/python3 -c "print(sorted(x for x in $expected if x[1]))")
 [ "$summary" = "$expected" ] || fail "summary: $summary, expected $expected"
 [ "$(json 'j["version"], j["command"]' <"$plan")" = "(1, 'sync')" ] || fail "version/command"

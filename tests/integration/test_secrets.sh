@@ -16,7 +16,9 @@ n=8
 	done
 	printf 'No,Mail,,sunomail,Acct0,\n'
 } >"$WORK/users.csv"
-write_config "$WORK/cfg.yaml" "$WORK/users.csv" "$(notify_yaml)"
+write_config "$WORK/cfg.yaml" "$WORK/users.csv" "$(notify_yaml)
+limits:
+  max_reset_percent: 100"
 cfg=(-c "$WORK/cfg.yaml")
 outputs=$WORK/outputs
 mkdir "$outputs"

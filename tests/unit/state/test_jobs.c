@@ -230,7 +230,7 @@ static void read_people_actions_and_messages(void **state)
 	assert_string_equal(p->actions[0].status, "done");
 	assert_null(p->actions[0].error);
 	assert_int_equal(p->actions[0].code, -1);
-	assert_string_equal(p->actions[1].op, "join_role");
+	assert_string_equal(p->actions[1].op, "add_to_role"); /* join_role in older journals */
 	assert_string_equal(p->actions[1].role_dn, ROLE_DN);
 	assert_true(p->password);
 	assert_string_equal(p->notify, "pending");
@@ -250,7 +250,7 @@ static void read_people_actions_and_messages(void **state)
 	/* A refused message: manual notification, no resend. */
 	p = find_person(j, "b");
 	assert_int_equal(p->n_actions, 2);
-	assert_string_equal(p->actions[1].op, "join_role");
+	assert_string_equal(p->actions[1].op, "add_to_role"); /* join_role in older journals */
 	assert_string_equal(p->actions[1].status, "failed");
 	assert_int_equal(p->actions[1].code, 68);
 	assert_string_equal(p->actions[1].error, "already exists");
