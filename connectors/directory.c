@@ -407,112 +407,138 @@ static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
 	return rc;
 }
 
-/* One page (or the whole result when page_size is 0). Returns 0 with the
- * next cookie in *cookie (empty at the end), 1 when the base does not exist,
- * or a negative status. */
-static int read_page(struct dir *dir, const char *base, int scope, const char *filter, char **attrs,
-		     unsigned page_size, struct berval *cookie, struct entry_list *out, struct diag *d)
-{
-	struct timeval tv = tv_of(dir->timeout_ms);
-	LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL}, **rctrls = NULL;
-	LDAPMessage *res = NULL, *m;
-	char *matched = NULL, *text = NULL, **refs = NULL;
-	struct buf why = BUF_INIT;
-	int msgid, rc, err = 0, done = 0, status = 0;
+/* One search being read: where, how, and where its entries go. */
+struct page_read {
+	struct dir *dir;
+	const char *base;
+	unsigned page_size;
+	struct berval *cookie;
+	struct entry_list *out;
+};
 
-	if (page_size) {
-		rc = ldap_create_page_control(dir->ld, (ber_int_t)page_size, cookie, 1, &page);
+/* Sends the search, with the paged-results control when paging. Returns the
+ * message id, or a negative status. */
+static int start_search(const struct page_read *pr, int scope, const char *filter, char **attrs,
+			struct timeval *tv, struct diag *d)
+{
+	LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL};
+	struct buf why = BUF_INIT;
+	int msgid = 0, rc;
+
+	if (pr->page_size) {
+		rc = ldap_create_page_control(pr->dir->ld, (ber_int_t)pr->page_size, pr->cookie, 1, &page);
 		if (rc != LDAP_SUCCESS)
 			return diag_set(d, ST_FAIL, "cannot create the paged results control");
 		ctrls[0] = page;
 	}
-	rc = ldap_search_ext(dir->ld, base, scope, filter, attrs, 0, page ? ctrls : NULL, NULL, &tv,
+	rc = ldap_search_ext(pr->dir->ld, pr->base, scope, filter, attrs, 0, page ? ctrls : NULL, NULL, tv,
 			     LDAP_NO_LIMIT, &msgid);
 	if (page)
 		ldap_control_free(page);
-	if (rc != LDAP_SUCCESS) {
-		describe(dir->ld, rc, &why);
-		status = diag_set(d, ST_SERVER, "%s: search of %s failed: %s", dir->uri, base, buf_str(&why));
-		goto out;
+	if (rc == LDAP_SUCCESS)
+		return msgid;
+	describe(pr->dir->ld, rc, &why);
+	rc = diag_set(d, ST_SERVER, "%s: search of %s failed: %s", pr->dir->uri, pr->base, buf_str(&why));
+	buf_release(&why);
+	return rc;
+}
+
+/* The search's final result: 0 (with the next cookie when paging), 1 when
+ * the base does not exist, or a negative status. */
+static int take_result(const struct page_read *pr, LDAPMessage *m, struct diag *d)
+{
+	struct dir *dir = pr->dir;
+	LDAPControl **rctrls = NULL, *pc;
+	char *matched = NULL, *text = NULL, **refs = NULL;
+	ber_int_t count;
+	int err = 0, status = 0;
+
+	if (ldap_parse_result(dir->ld, m, &err, &matched, &text, &refs, &rctrls, 0) != LDAP_SUCCESS)
+		return diag_set(d, ST_SERVER, "%s: cannot parse the search result", dir->uri);
+	if (err == LDAP_NO_SUCH_OBJECT) {
+		status = 1;
+	} else if (err != LDAP_SUCCESS) {
+		int incomplete = err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_TIMELIMIT_EXCEEDED ||
+				 err == LDAP_ADMINLIMIT_EXCEEDED;
+		status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s (%d)%s%s%s", dir->uri, pr->base,
+				  ldap_err2string(err), err, text && *text ? ": " : "", text ? text : "",
+				  incomplete ? "; the read is incomplete, so it is not used" : "");
+	} else if (pr->page_size) {
+		if (pr->cookie->bv_val)
+			ber_memfree(pr->cookie->bv_val);
+		pr->cookie->bv_val = NULL;
+		pr->cookie->bv_len = 0;
+		pc = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+		if (!pc || ldap_parse_pageresponse_control(dir->ld, pc, &count, pr->cookie) != LDAP_SUCCESS)
+			status = diag_set(d, ST_SERVER,
+					  "%s: the server did not answer the paged read of %s with a page control; the read is incomplete",
+					  dir->uri, pr->base);
 	}
-	while (!done) {
+	ldap_memfree(matched);
+	ldap_memfree(text);
+	ldap_memvfree((void **)refs);
+	ldap_controls_free(rctrls);
+	return status;
+}
+
+/* One message of the search: an entry is kept, a referral ends the read,
+ * the result ends it (*done). Returns 0, 1 (no such base) or a negative
+ * status. */
+static int take_message(const struct page_read *pr, LDAPMessage *m, int *done, struct diag *d)
+{
+	switch (ldap_msgtype(m)) {
+	case LDAP_RES_SEARCH_ENTRY:
+		if (add_entry(pr->dir->ld, m, pr->out) < 0)
+			return diag_set(d, ST_FAIL, "out of memory reading %s", pr->base);
+		return 0;
+	case LDAP_RES_SEARCH_REFERENCE:
+		return diag_set(d, ST_SERVER,
+				"%s: the server returned a referral under %s; the read is incomplete, so it is not used",
+				pr->dir->uri, pr->base);
+	case LDAP_RES_SEARCH_RESULT:
+		*done = 1;
+		return take_result(pr, m, d);
+	default:
+		return 0;
+	}
+}
+
+/* One page (or the whole result when page_size is 0). Returns 0 with the
+ * next cookie in *cookie (empty at the end), 1 when the base does not exist,
+ * or a negative status. A read that ends before the server's final result
+ * abandons the search, so that none of its responses reach the result loop
+ * of the writes that follow on this connection. */
+static int read_page(struct dir *dir, const char *base, int scope, const char *filter, char **attrs,
+		     unsigned page_size, struct berval *cookie, struct entry_list *out, struct diag *d)
+{
+	const struct page_read pr = {dir, base, page_size, cookie, out};
+	struct timeval tv = tv_of(dir->timeout_ms);
+	LDAPMessage *res = NULL, *m;
+	struct buf why = BUF_INIT;
+	int msgid, rc, err = 0, done = 0, status = 0;
+
+	if ((msgid = start_search(&pr, scope, filter, attrs, &tv, d)) < 0)
+		return msgid;
+	while (!done && status == 0) {
 		rc = ldap_result(dir->ld, msgid, LDAP_MSG_ONE, &tv, &res);
 		if (rc == 0) {
 			status = diag_set(d, ST_SERVER, "%s: search of %s timed out after %u ms", dir->uri, base,
 					  dir->timeout_ms);
-			ldap_abandon_ext(dir->ld, msgid, NULL, NULL);
-			goto out;
+			break;
 		}
 		if (rc < 0) {
 			ldap_get_option(dir->ld, LDAP_OPT_RESULT_CODE, &err);
 			describe(dir->ld, err, &why);
 			status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s", dir->uri, base, buf_str(&why));
-			goto out;
+			break;
 		}
-		for (m = ldap_first_message(dir->ld, res); m; m = ldap_next_message(dir->ld, m)) {
-			switch (ldap_msgtype(m)) {
-			case LDAP_RES_SEARCH_ENTRY:
-				if (add_entry(dir->ld, m, out) < 0) {
-					status = diag_set(d, ST_FAIL, "out of memory reading %s", base);
-					goto out;
-				}
-				break;
-			case LDAP_RES_SEARCH_REFERENCE:
-				status = diag_set(d, ST_SERVER,
-						  "%s: the server returned a referral under %s; the read is incomplete, so it is not used",
-						  dir->uri, base);
-				goto out;
-			case LDAP_RES_SEARCH_RESULT:
-				done = 1;
-				rc = ldap_parse_result(dir->ld, m, &err, &matched, &text, &refs, &rctrls, 0);
-				if (rc != LDAP_SUCCESS) {
-					status = diag_set(d, ST_SERVER, "%s: cannot parse the search result", dir->uri);
-					goto out;
-				}
-				if (err == LDAP_NO_SUCH_OBJECT) {
-					status = 1;
-					goto out;
-				}
-				if (err != LDAP_SUCCESS) {
-					buf_printf(&why, "%s (%d)%s%s", ldap_err2string(err), err, text && *text ? ": " : "",
-						   text ? text : "");
-					status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s%s", dir->uri, base,
-							  buf_str(&why),
-							  err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_TIMELIMIT_EXCEEDED ||
-								  err == LDAP_ADMINLIMIT_EXCEEDED
-							  ? "; the read is incomplete, so it is not used"
-							  : "");
-					goto out;
-				}
-				if (page_size) {
-					LDAPControl *pc = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
-					ber_int_t count;
-					if (cookie->bv_val)
-						ber_memfree(cookie->bv_val);
-					cookie->bv_val = NULL;
-					cookie->bv_len = 0;
-					if (!pc || ldap_parse_pageresponse_control(dir->ld, pc, &count, cookie) != LDAP_SUCCESS) {
-						status = diag_set(d, ST_SERVER,
-								  "%s: the server did not answer the paged read of %s with a page control; the read is incomplete",
-								  dir->uri, base);
-						goto out;
-					}
-				}
-				break;
-			default:
-				break;
-			}
-		}
+		for (m = ldap_first_message(dir->ld, res); m && status == 0; m = ldap_next_message(dir->ld, m))
+			status = take_message(&pr, m, &done, d);
 		ldap_msgfree(res);
 		res = NULL;
 	}
-out:
-	if (res)
-		ldap_msgfree(res);
-	ldap_memfree(matched);
-	ldap_memfree(text);
-	ldap_memvfree((void **)refs);
-	ldap_controls_free(rctrls);
+	if (!done)
+		ldap_abandon_ext(dir->ld, msgid, NULL, NULL);
 	buf_release(&why);
 	return status;
 }
