@@ -27,7 +27,7 @@ struct smtp_result {
 	enum smtp_class cls;
 	long code;          /* the last SMTP reply code, 0 when none */
 	int unknown;        /* the data was sent but no final reply came (RFC 1047) */
-	char text[512];     /* what went wrong, for the journal and the log */
+	char text[512];     /* what went wrong, for the journal and the log (cut) */
 };
 
 struct smtp;
@@ -46,7 +46,13 @@ void smtp_close(struct smtp *s);
  * sending mail (check --connect). Returns 0 or ST_SERVER. */
 int smtp_check(struct smtp *s, struct diag *d);
 
-/* Sends one message to one recipient. */
+/* The URL given to libcurl: url with name (what we say EHLO with) as its
+ * path, unless url has a path already. Returns a new string, or NULL when
+ * url does not parse. */
+char *smtp_ehlo_url(const char *url, const char *name);
+
+/* Sends one message to one recipient. The result's text holds the server's
+ * whole last reply when there was one. */
 void smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len, struct smtp_result *res);
 
 #endif

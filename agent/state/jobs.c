@@ -148,8 +148,17 @@ static void on_message(struct job *j, const struct json *rec)
 		j->msg_skipped++;
 	else
 		j->msg_pending++;
-	if (strcmp(status, "failed") == 0 && !p->manual)
-		p->manual = keep(j, "a message was refused for good; tell them by other means");
+	if (strcmp(status, "failed") == 0 && !p->manual) {
+		/* With the server's words: "no such user" and "mailbox full"
+		 * call for different means. */
+		struct buf why = BUF_INIT;
+		buf_adds(&why, "a message was refused for good");
+		if (m->error)
+			buf_printf(&why, " (%s)", m->error);
+		buf_adds(&why, "; tell them by other means");
+		p->manual = keep(j, buf_str(&why));
+		buf_release(&why);
+	}
 }
 
 static void on_record(struct job *j, const struct json *rec)

@@ -53,6 +53,12 @@ expect_rc 0
 [ "$(head -n 1 "$OUT")" = "key,dn,reason" ] || fail "the manual CSV has no header"
 expect_in "$OUT" "nomail,\"uid=nomail,ou=Acme,$BASE\",no email address"
 expect_in "$OUT" "t550,\"uid=t550,ou=Acme,$BASE\",a message was refused for good"
+# The server's own words, not only its code, in the journal and the list.
+expect_in "$OUT" "550 5.1.1 No such user here"
+[ "$(json '[m["error"] for p in j["people"] if p["key"] == "t550" for m in p["messages"] if m["status"] == "failed"]' <"$WORK/job.json")" != "[]" ] ||
+	fail "no error for t550's message"
+json '[m["error"] for p in j["people"] if p["key"] == "t550" for m in p["messages"] if m["status"] == "failed"][0]' <"$WORK/job.json" |
+	grep -qF "550 5.1.1 No such user here" || fail "the journal lost the server's reply to t550"
 
 # notify --job sends again to whoever's messages failed, even when the
 # password is no longer marked for change (here cleared by an admin); a
