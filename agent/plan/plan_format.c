@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/text/base64.h"
+#include "agent/text/ldif.h"
 #include "agent/base/buf.h"
 #include "agent/base/hmap.h"
 #include "agent/base/json.h"
@@ -571,25 +571,10 @@ static void write_json(struct out *o, const struct plan *p, const struct config 
 
 /* --- LDIF --------------------------------------------------------------------- */
 
-/* RFC 2849: a value that is not a SAFE-STRING is written base64 ("attr:: "). */
+/* One value line, by libldap's LDIF writer (agent/text/ldif.c). */
 static void ldif_line(struct buf *b, const char *attr, const char *v)
 {
-	const unsigned char *p = (const unsigned char *)v;
-	size_t len = strlen(v);
-	int safe = !(len && (p[0] == ' ' || p[0] == ':' || p[0] == '<' || p[len - 1] == ' '));
-
-	for (; safe && *p; p++)
-		if (*p == '\r' || *p == '\n' || *p >= 0x80)
-			safe = 0;
-	buf_adds(b, attr);
-	if (safe) {
-		buf_adds(b, ": ");
-		buf_adds(b, v);
-	} else {
-		buf_adds(b, ":: ");
-		base64_encode(b, v, len);
-	}
-	buf_addc(b, '\n');
+	buf_add_ldif(b, attr, v);
 }
 
 static void ldif_attrs(struct buf *b, const struct plan_action *a)
@@ -646,13 +631,111 @@ static int collect_members(const struct plan *p, struct hmap *groups)
 	return 0;
 }
 
+/* The header of an action: "# op, line N: reason", then its dn. */
+static void ldif_head(struct buf *b, const struct plan_action *a)
+{
+	buf_printf(b, "\n# %s", plan_op_name(a->op));
+	if (a->line)
+		buf_printf(b, ", line %u", a->line);
+	if (a->reason)
+		buf_printf(b, ": %s", a->reason);
+	buf_addc(b, '\n');
+	ldif_line(b, "dn", a->dn);
+}
+
+/* A new account container, or a new role group with the members the plan
+ * gives it. */
+static void ldif_create(struct buf *b, const struct plan_action *a, struct hmap *groups, const char *member)
+{
+	struct members *m;
+	size_t j;
+
+	buf_adds(b, "changetype: add\n");
+	ldif_attrs(b, a);
+	if (a->op == OP_CREATE_ROLE && (m = hmap_get(groups, a->dn))) {
+		m->created = 1;
+		for (j = 0; j < m->n; j++)
+			ldif_line(b, member, m->dns[j]);
+	}
+}
+
+static void ldif_create_person(struct buf *b, const struct plan_action *a, const struct config *cfg)
+{
+	buf_adds(b, "changetype: add\n");
+	ldif_attrs(b, a);
+	ldif_password(b, cfg);
+	if (cfg->passwords.must_change)
+		buf_adds(b, "pwdReset: TRUE\n");
+	ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+}
+
+/* enable_person and reset_password: a fresh password (and the lock gone). */
+static void ldif_new_password(struct buf *b, const struct plan_action *a, const struct config *cfg)
+{
+	buf_adds(b, "changetype: modify\n");
+	if (a->op == OP_ENABLE_PERSON)
+		buf_adds(b, "delete: pwdAccountLockedTime\n-\n");
+	buf_adds(b, "replace: userPassword\n");
+	ldif_password(b, cfg);
+	buf_adds(b, "-\n");
+	if (cfg->passwords.must_change)
+		buf_adds(b, "replace: pwdReset\npwdReset: TRUE\n-\n");
+	buf_adds(b, "replace: pwdPolicySubentry\n");
+	ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+	buf_adds(b, "-\n");
+}
+
+static void ldif_disable(struct buf *b)
+{
+	buf_adds(b, "changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: " DISABLED_LOCK_TIME "\n-\n");
+}
+
+static void ldif_update(struct buf *b, const struct plan_action *a)
+{
+	size_t j;
+
+	buf_adds(b, "changetype: modify\n");
+	for (j = 0; j < a->n_changes; j++) {
+		const struct plan_change *c = &a->changes[j];
+		if (c->value) {
+			buf_printf(b, "replace: %s\n", c->attr);
+			ldif_line(b, c->attr, c->value);
+		} else {
+			buf_printf(b, "delete: %s\n", c->attr);
+		}
+		buf_adds(b, "-\n");
+	}
+}
+
+/* Members joining groups that exist already: one modify per group. Frees
+ * the collected members. */
+static void ldif_memberships(struct out *o, struct hmap *groups, const char *member)
+{
+	struct buf *b = &o->b;
+	struct members *m;
+	size_t pos = 0, j;
+
+	while (hmap_next(groups, &pos, NULL, (void **)&m)) {
+		if (!m->created && m->n) {
+			buf_adds(b, "\n# add_to_role\n");
+			ldif_line(b, "dn", m->role_dn);
+			buf_printf(b, "changetype: modify\nadd: %s\n", member);
+			for (j = 0; j < m->n; j++)
+				ldif_line(b, member, m->dns[j]);
+			buf_adds(b, "-\n");
+		}
+		free(m->dns);
+		free(m);
+		flush_if(o, 1 << 16);
+	}
+}
+
 static void write_ldif(struct out *o, const struct plan *p, const struct config *cfg)
 {
 	struct buf *b = &o->b;
 	struct hmap groups;
 	const char *member = cfg->roles.member_attribute ? cfg->roles.member_attribute : "member";
-	size_t i, j, pos = 0;
-	struct members *m;
+	size_t i;
 
 	hmap_init(&groups, 0);
 	if (collect_members(p, &groups) < 0)
@@ -664,89 +747,20 @@ static void write_ldif(struct out *o, const struct plan *p, const struct config 
 
 		if (a->op == OP_ADD_TO_ROLE)
 			continue; /* grouped per role group below */
-		buf_printf(b, "\n# %s", plan_op_name(a->op));
-		if (a->line)
-			buf_printf(b, ", line %u", a->line);
-		if (a->reason)
-			buf_printf(b, ": %s", a->reason);
-		buf_addc(b, '\n');
-		ldif_line(b, "dn", a->dn);
+		ldif_head(b, a);
 		switch (a->op) {
 		case OP_CREATE_ACCOUNT:
-			buf_adds(b, "changetype: add\n");
-			ldif_attrs(b, a);
-			break;
-		case OP_CREATE_ROLE:
-			buf_adds(b, "changetype: add\n");
-			ldif_attrs(b, a);
-			if ((m = hmap_get(&groups, a->dn))) {
-				m->created = 1;
-				for (j = 0; j < m->n; j++)
-					ldif_line(b, member, m->dns[j]);
-			}
-			break;
-		case OP_CREATE_PERSON:
-			buf_adds(b, "changetype: add\n");
-			ldif_attrs(b, a);
-			ldif_password(b, cfg);
-			if (cfg->passwords.must_change)
-				buf_adds(b, "pwdReset: TRUE\n");
-			ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
-			break;
+		case OP_CREATE_ROLE: ldif_create(b, a, &groups, member); break;
+		case OP_CREATE_PERSON: ldif_create_person(b, a, cfg); break;
 		case OP_ENABLE_PERSON:
-		case OP_RESET_PASSWORD:
-			buf_adds(b, "changetype: modify\n");
-			if (a->op == OP_ENABLE_PERSON)
-				buf_adds(b, "delete: pwdAccountLockedTime\n-\n");
-			buf_adds(b, "replace: userPassword\n");
-			ldif_password(b, cfg);
-			buf_adds(b, "-\n");
-			if (cfg->passwords.must_change)
-				buf_adds(b, "replace: pwdReset\npwdReset: TRUE\n-\n");
-			buf_adds(b, "replace: pwdPolicySubentry\n");
-			ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
-			buf_adds(b, "-\n");
-			break;
-		case OP_DISABLE_PERSON:
-			buf_adds(b, "changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: " DISABLED_LOCK_TIME "\n-\n");
-			break;
-		case OP_UPDATE_PERSON:
-			buf_adds(b, "changetype: modify\n");
-			for (j = 0; j < a->n_changes; j++) {
-				const struct plan_change *c = &a->changes[j];
-				if (c->value) {
-					buf_printf(b, "replace: %s\n", c->attr);
-					ldif_line(b, c->attr, c->value);
-				} else {
-					buf_printf(b, "delete: %s\n", c->attr);
-				}
-				buf_adds(b, "-\n");
-			}
-			break;
-		default:
-			break;
+		case OP_RESET_PASSWORD: ldif_new_password(b, a, cfg); break;
+		case OP_DISABLE_PERSON: ldif_disable(b); break;
+		case OP_UPDATE_PERSON: ldif_update(b, a); break;
+		default: break;
 		}
 		flush_if(o, 1 << 16);
 	}
-	/* Members joining groups that exist already: one modify per group. */
-	while (hmap_next(&groups, &pos, NULL, (void **)&m)) {
-		if (!m->created) {
-			size_t added = 0;
-			for (j = 0; j < m->n; j++) {
-				if (!added++) {
-					buf_printf(b, "\n# add_to_role\n");
-					ldif_line(b, "dn", m->role_dn);
-					buf_printf(b, "changetype: modify\nadd: %s\n", member);
-				}
-				ldif_line(b, member, m->dns[j]);
-			}
-			if (added)
-				buf_adds(b, "-\n");
-		}
-		free(m->dns);
-		free(m);
-		flush_if(o, 1 << 16);
-	}
+	ldif_memberships(o, &groups, member);
 	hmap_release(&groups);
 }
 

@@ -101,6 +101,12 @@ expect_in "$OUT" "replace: pwdPolicySubentry"
 expect_in "$OUT" "replace: cn"
 expect_in "$OUT" "pwdReset: TRUE"
 grep -q '^userPassword:' "$OUT" && fail "the LDIF holds a userPassword line"
+# ldapmodify's own reader takes it (-n: parse and show, send nothing).
+ldapmodify -n -f "$OUT" >"$WORK/ldapmodify.out" 2>&1 || {
+	cat "$WORK/ldapmodify.out" >&2
+	fail "ldapmodify cannot read the LDIF"
+}
+expect_in "$WORK/ldapmodify.out" "modifying entry"
 
 # --output writes an owner-only file and nothing to standard output.
 le -c "$WORK/cfg.yaml" sync --format json --output "$WORK/saved.json"
