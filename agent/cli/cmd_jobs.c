@@ -232,122 +232,149 @@ static void person_text(struct buf *b, const struct job_person *p)
 		buf_adds(b, "      waiting for mail: the next run sends a fresh password\n");
 }
 
+/* jobs ID --manual: who must be told by other means, and why. */
+static void manual_list(struct buf *b, const struct job *j, enum out_format format)
+{
+	size_t i, shown = 0;
+
+	if (format == OUT_CSV)
+		buf_adds(b, "key,dn,reason\n");
+	else if (format == OUT_JSON)
+		buf_printf(b, "{\"id\":\"%s\",\"manual\":[", j->id);
+	for (i = 0; i < j->n_people; i++) {
+		const struct job_person *p = &j->people[i];
+		if (!manual_reason(p))
+			continue;
+		if (format == OUT_CSV) {
+			csv_cell(b, p->key);
+			buf_addc(b, ',');
+			csv_cell(b, p->dn);
+			buf_addc(b, ',');
+			csv_cell(b, manual_reason(p));
+			buf_addc(b, '\n');
+		} else if (format == OUT_JSON) {
+			buf_adds(b, shown ? ",\n{" : "\n{");
+			json_add_member_str(b, "key", p->key);
+			buf_addc(b, ',');
+			json_add_member_str(b, "dn", p->dn);
+			buf_addc(b, ',');
+			json_add_member_str(b, "reason", manual_reason(p));
+			buf_addc(b, '}');
+		} else {
+			buf_printf(b, "%s  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "", manual_reason(p));
+		}
+		shown++;
+	}
+	if (format == OUT_JSON)
+		buf_adds(b, "\n]}\n");
+	else if (format == OUT_TEXT && !shown)
+		buf_adds(b, "Nobody in this job needs manual notification.\n");
+}
+
+static void job_json(struct buf *b, const struct job *j)
+{
+	size_t i;
+
+	buf_adds(b, "{");
+	json_add_member_str(b, "id", j->id);
+	buf_addc(b, ',');
+	json_add_member_str(b, "command", j->command);
+	buf_addc(b, ',');
+	json_add_member_str(b, "status", j->status);
+	buf_addc(b, ',');
+	json_add_member_str(b, "started", j->started);
+	buf_addc(b, ',');
+	json_add_member_str(b, "finished", j->finished);
+	buf_adds(b, ",\"counts\":");
+	counts_json(b, j);
+	buf_adds(b, ",\"people\":[");
+	for (i = 0; i < j->n_people; i++) {
+		buf_adds(b, i ? ",\n" : "\n");
+		person_json(b, &j->people[i]);
+	}
+	buf_adds(b, "],\"rejected\":[");
+	for (i = 0; i < j->n_rejected; i++) {
+		buf_printf(b, "%s{\"line\":%u,", i ? "," : "", j->rejected[i].line);
+		json_add_member_str(b, "key", j->rejected[i].key);
+		buf_addc(b, ',');
+		json_add_member_str(b, "reason", j->rejected[i].reason);
+		buf_addc(b, '}');
+	}
+	buf_adds(b, "]}\n");
+}
+
+static void job_csv(struct buf *b, const struct job *j)
+{
+	size_t i, k;
+
+	buf_adds(b, "key,dn,actions,messages,manual\n");
+	for (i = 0; i < j->n_people; i++) {
+		const struct job_person *p = &j->people[i];
+		struct buf acts = BUF_INIT, msgs = BUF_INIT;
+		for (k = 0; k < p->n_actions; k++)
+			buf_printf(&acts, "%s%s %s", k ? "; " : "", p->actions[k].op, p->actions[k].status);
+		for (k = 0; k < p->n_messages; k++)
+			buf_printf(&msgs, "%s%s %s", k ? "; " : "", p->messages[k].kind, p->messages[k].status);
+		csv_cell(b, p->key);
+		buf_addc(b, ',');
+		csv_cell(b, p->dn);
+		buf_addc(b, ',');
+		csv_cell(b, buf_str(&acts));
+		buf_addc(b, ',');
+		csv_cell(b, buf_str(&msgs));
+		buf_addc(b, ',');
+		csv_cell(b, manual_reason(p));
+		buf_addc(b, '\n');
+		buf_release(&acts);
+		buf_release(&msgs);
+	}
+}
+
+static void job_text(struct buf *b, const struct job *j)
+{
+	size_t i;
+
+	buf_printf(b, "job %s (%s): %s\n", j->id, j->command ? j->command : "?", j->status);
+	buf_printf(b, "  started %s%s%s\n", j->started ? j->started : "?", j->finished ? ", finished " : "",
+		   j->finished ? j->finished : "");
+	if (!j->finished && j->planned)
+		buf_printf(b, "  progress: %zu of %zu directory actions have an outcome\n", j->results, j->planned);
+	buf_printf(b, "  directory: %zu done, %zu failed, %zu refused, %zu skipped, %zu unknown\n", j->done, j->failed,
+		   j->refused, j->skipped, j->unknown);
+	buf_printf(b, "  messages: %zu sent, %zu failed, %zu pending, %zu skipped\n", j->msg_sent, j->msg_failed,
+		   j->msg_pending, j->msg_skipped);
+	if (j->not_enforced)
+		buf_printf(b, "  %zu people whose password change the directory will not force\n", j->not_enforced);
+	for (i = 0; i < j->n_rejected; i++)
+		buf_printf(b, "  rejected line %u%s%s%s: %s\n", j->rejected[i].line, j->rejected[i].key ? " (" : "",
+			   j->rejected[i].key ? j->rejected[i].key : "", j->rejected[i].key ? ")" : "",
+			   j->rejected[i].reason);
+	if (j->n_people)
+		buf_adds(b, "people:\n");
+	for (i = 0; i < j->n_people; i++)
+		person_text(b, &j->people[i]);
+	if (j->bad_lines)
+		buf_printf(b, "  (%zu unreadable journal lines skipped)\n", j->bad_lines);
+}
+
+/* jobs ID: one job, in the chosen format, or its manual list. */
 static int show_job(struct run *r, const char *state_dir, const char *id)
 {
+	unsigned long oom_before = oom_count();
 	struct buf b = BUF_INIT;
 	struct job *j;
-	size_t i, shown = 0;
 	int rc;
-	unsigned long oom_before = oom_count();
 
 	if ((rc = job_read(state_dir, id, &j, &r->d)) < 0)
 		return rc;
-	if (r->opt->manual) {
-		if (r->opt->format == OUT_CSV)
-			buf_adds(&b, "key,dn,reason\n");
-		else if (r->opt->format == OUT_JSON)
-			buf_printf(&b, "{\"id\":\"%s\",\"manual\":[", j->id);
-		for (i = 0; i < j->n_people; i++) {
-			const struct job_person *p = &j->people[i];
-			if (!manual_reason(p))
-				continue;
-			if (r->opt->format == OUT_CSV) {
-				csv_cell(&b, p->key);
-				buf_addc(&b, ',');
-				csv_cell(&b, p->dn);
-				buf_addc(&b, ',');
-				csv_cell(&b, manual_reason(p));
-				buf_addc(&b, '\n');
-			} else if (r->opt->format == OUT_JSON) {
-				buf_adds(&b, shown ? ",\n{" : "\n{");
-				json_add_member_str(&b, "key", p->key);
-				buf_addc(&b, ',');
-				json_add_member_str(&b, "dn", p->dn);
-				buf_addc(&b, ',');
-				json_add_member_str(&b, "reason", manual_reason(p));
-				buf_addc(&b, '}');
-			} else {
-				buf_printf(&b, "%s  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "", manual_reason(p));
-			}
-			shown++;
-		}
-		if (r->opt->format == OUT_JSON)
-			buf_adds(&b, "\n]}\n");
-		else if (r->opt->format == OUT_TEXT && !shown)
-			buf_adds(&b, "Nobody in this job needs manual notification.\n");
-	} else if (r->opt->format == OUT_JSON) {
-		buf_adds(&b, "{");
-		json_add_member_str(&b, "id", j->id);
-		buf_addc(&b, ',');
-		json_add_member_str(&b, "command", j->command);
-		buf_addc(&b, ',');
-		json_add_member_str(&b, "status", j->status);
-		buf_addc(&b, ',');
-		json_add_member_str(&b, "started", j->started);
-		buf_addc(&b, ',');
-		json_add_member_str(&b, "finished", j->finished);
-		buf_adds(&b, ",\"counts\":");
-		counts_json(&b, j);
-		buf_adds(&b, ",\"people\":[");
-		for (i = 0; i < j->n_people; i++) {
-			buf_adds(&b, i ? ",\n" : "\n");
-			person_json(&b, &j->people[i]);
-		}
-		buf_adds(&b, "],\"rejected\":[");
-		for (i = 0; i < j->n_rejected; i++) {
-			buf_printf(&b, "%s{\"line\":%u,", i ? "," : "", j->rejected[i].line);
-			json_add_member_str(&b, "key", j->rejected[i].key);
-			buf_addc(&b, ',');
-			json_add_member_str(&b, "reason", j->rejected[i].reason);
-			buf_addc(&b, '}');
-		}
-		buf_adds(&b, "]}\n");
-	} else if (r->opt->format == OUT_CSV) {
-		buf_adds(&b, "key,dn,actions,messages,manual\n");
-		for (i = 0; i < j->n_people; i++) {
-			const struct job_person *p = &j->people[i];
-			struct buf acts = BUF_INIT, msgs = BUF_INIT;
-			size_t k;
-			for (k = 0; k < p->n_actions; k++)
-				buf_printf(&acts, "%s%s %s", k ? "; " : "", p->actions[k].op, p->actions[k].status);
-			for (k = 0; k < p->n_messages; k++)
-				buf_printf(&msgs, "%s%s %s", k ? "; " : "", p->messages[k].kind, p->messages[k].status);
-			csv_cell(&b, p->key);
-			buf_addc(&b, ',');
-			csv_cell(&b, p->dn);
-			buf_addc(&b, ',');
-			csv_cell(&b, buf_str(&acts));
-			buf_addc(&b, ',');
-			csv_cell(&b, buf_str(&msgs));
-			buf_addc(&b, ',');
-			csv_cell(&b, manual_reason(p));
-			buf_addc(&b, '\n');
-			buf_release(&acts);
-			buf_release(&msgs);
-		}
-	} else {
-		buf_printf(&b, "job %s (%s): %s\n", j->id, j->command ? j->command : "?", j->status);
-		buf_printf(&b, "  started %s%s%s\n", j->started ? j->started : "?", j->finished ? ", finished " : "",
-			   j->finished ? j->finished : "");
-		if (!j->finished && j->planned)
-			buf_printf(&b, "  progress: %zu of %zu directory actions have an outcome\n", j->results, j->planned);
-		buf_printf(&b, "  directory: %zu done, %zu failed, %zu refused, %zu skipped, %zu unknown\n", j->done,
-			   j->failed, j->refused, j->skipped, j->unknown);
-		buf_printf(&b, "  messages: %zu sent, %zu failed, %zu pending, %zu skipped\n", j->msg_sent, j->msg_failed,
-			   j->msg_pending, j->msg_skipped);
-		if (j->not_enforced)
-			buf_printf(&b, "  %zu people whose password change the directory will not force\n", j->not_enforced);
-		for (i = 0; i < j->n_rejected; i++)
-			buf_printf(&b, "  rejected line %u%s%s%s: %s\n", j->rejected[i].line, j->rejected[i].key ? " (" : "",
-				   j->rejected[i].key ? j->rejected[i].key : "", j->rejected[i].key ? ")" : "",
-				   j->rejected[i].reason);
-		if (j->n_people)
-			buf_adds(&b, "people:\n");
-		for (i = 0; i < j->n_people; i++)
-			person_text(&b, &j->people[i]);
-		if (j->bad_lines)
-			buf_printf(&b, "  (%zu unreadable journal lines skipped)\n", j->bad_lines);
-	}
+	if (r->opt->manual)
+		manual_list(&b, j, r->opt->format);
+	else if (r->opt->format == OUT_JSON)
+		job_json(&b, j);
+	else if (r->opt->format == OUT_CSV)
+		job_csv(&b, j);
+	else
+		job_text(&b, j);
 	if (oom_count() != oom_before)
 		rc = diag_set(&r->d, ST_FAIL, "out of memory showing job %s", id);
 	else

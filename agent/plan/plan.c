@@ -112,9 +112,11 @@ static void add_fatal(struct planner *P, const char *msg)
 	}
 }
 
-static void reject(struct planner *P, const struct record *r, const char *key, const char *reason)
+/* Rejects the row; returns -1, for the callers that stop there. */
+static int reject(struct planner *P, const struct record *r, const char *key, const char *reason)
 {
 	pb_reject(&P->B, r->line, key, reason);
+	return -1;
 }
 
 static int entry_has_classes(const struct entry *e, const struct strlist *classes)
@@ -609,191 +611,203 @@ static void container_attrs(struct planner *P, struct plan_action *act, const st
 	buf_release(&v);
 }
 
-static void plan_row(struct planner *P, const struct record *rec)
+/* The checks and the rendering of a row, up to the person it describes.
+ * Returns 0, or -1 when the row was rejected (or memory ran out). */
+static int read_row(struct planner *P, const struct record *rec, struct row *r)
 {
 	const struct config *cfg = P->cfg;
-	struct row r;
 	const char *why = NULL, *e;
 	const struct entry *ent;
-	struct plan_action *act;
 	size_t i;
 	void *first;
 
-	memset(&r, 0, sizeof r);
-	r.rec = rec;
-	r.env.fields = rec->fields;
-	r.env.n_fields = cfg->columns.n;
-	r.env.builtins[TB_BASE] = cfg->directory.base;
-	r.key = field(&r, cfg->source.key_slot);
+	memset(r, 0, sizeof *r);
+	r->rec = rec;
+	r->env.fields = rec->fields;
+	r->env.n_fields = cfg->columns.n;
+	r->env.builtins[TB_BASE] = cfg->directory.base;
+	r->key = field(r, cfg->source.key_slot);
 
 	/* Whoever a row names is in the source, even when the row is then
 	 * rejected: a broken row must never make its person "absent". */
-	if (r.key && *r.key) {
-		ent = hmap_get(&P->by_key, r.key);
+	if (r->key && *r->key) {
+		ent = hmap_get(&P->by_key, r->key);
 		if (ent && ent != (const void *)&ambiguous)
 			P->matched[entry_index(P, ent)] = 1;
 	}
-	if (rec->error) {
-		reject(P, rec, r.key, rec->error);
-		return;
-	}
-	if ((why = check_key(P, r.key))) {
-		reject(P, rec, r.key, why);
-		return;
-	}
-	switch (hmap_insert(&P->keys_seen, r.key, (void *)(uintptr_t)rec->line, &first)) {
+	if (rec->error)
+		return reject(P, rec, r->key, rec->error);
+	if ((why = check_key(P, r->key)))
+		return reject(P, rec, r->key, why);
+	switch (hmap_insert(&P->keys_seen, r->key, (void *)(uintptr_t)rec->line, &first)) {
 	case -1:
 		P->B.oom = 1;
-		return;
+		return -1;
 	case 0:
-		reject(P, rec, r.key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
-		return;
+		reject(P, rec, r->key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
+		return -1;
 	}
 	for (i = 0; i < cfg->people.required.n; i++) {
-		const char *v = field(&r, cfg->people.required_slots[i]);
-		if (!v || !*v) {
-			reject(P, rec, r.key, fmt(P, "missing required value %s", cfg->people.required.items[i]));
-			return;
-		}
+		const char *v = field(r, cfg->people.required_slots[i]);
+		if (!v || !*v)
+			return reject(P, rec, r->key, fmt(P, "missing required value %s", cfg->people.required.items[i]));
 	}
-	if ((why = check_fields(P, &r))) {
-		reject(P, rec, r.key, why);
-		return;
-	}
+	if ((why = check_fields(P, r)))
+		return reject(P, rec, r->key, why);
 	if (cfg->accounts.enabled) {
-		if (!(r.account_dn = render_interned(P, cfg->accounts.dn, &r.env, &why))) {
-			reject(P, rec, r.key, fmt(P, "account: %s", why));
-			return;
-		}
+		if (!(r->account_dn = render_interned(P, cfg->accounts.dn, &r->env, &why)))
+			return reject(P, rec, r->key, fmt(P, "account: %s", why));
 		buf_reset(&P->scratch);
-		tmpl_render_first_value(cfg->accounts.dn, &r.env, &P->scratch);
-		if (!(r.account = intern(P, buf_str(&P->scratch))))
-			return;
-		if (!(r.account_ndn = canon_interned(P, r.account_dn))) {
-			reject(P, rec, r.key, fmt(P, "the account gives an invalid DN"));
-			return;
-		}
-		r.env.builtins[TB_ACCOUNT] = r.account;
+		tmpl_render_first_value(cfg->accounts.dn, &r->env, &P->scratch);
+		if (!(r->account = intern(P, buf_str(&P->scratch))))
+			return -1;
+		if (!(r->account_ndn = canon_interned(P, r->account_dn)))
+			return reject(P, rec, r->key, fmt(P, "the account gives an invalid DN"));
+		r->env.builtins[TB_ACCOUNT] = r->account;
 	}
-	if (cfg->roles.enabled && (why = decide_role(P, &r))) {
-		reject(P, rec, r.key, why);
-		return;
-	}
-	if (!(r.dn = render(P, cfg->people.dn, &r.env, &why))) {
-		reject(P, rec, r.key, why);
-		return;
-	}
-	if (!(r.ndn = canon_in(P, &P->row_ndn, r.dn))) {
-		reject(P, rec, r.key, fmt(P, "the row gives an invalid DN"));
-		return;
-	}
-	r.env.builtins[TB_DN] = r.dn;
-	if ((why = render_attributes(P, &r))) {
-		reject(P, rec, r.key, why);
-		return;
-	}
+	if (cfg->roles.enabled && (why = decide_role(P, r)))
+		return reject(P, rec, r->key, why);
+	if (!(r->dn = render(P, cfg->people.dn, &r->env, &why)))
+		return reject(P, rec, r->key, why);
+	if (!(r->ndn = canon_in(P, &P->row_ndn, r->dn)))
+		return reject(P, rec, r->key, fmt(P, "the row gives an invalid DN"));
+	r->env.builtins[TB_DN] = r->dn;
+	if ((why = render_attributes(P, r)))
+		return reject(P, rec, r->key, why);
 	{
-		const char *login = attr_value(P, &r, "uid");
-		const char *taken = is_reserved(P, r.key) ? r.key : is_reserved(P, login) ? login : NULL;
-		if (taken) {
-			reject(P, rec, r.key, fmt(P, "'%s' is a reserved name (people.reserved)", taken));
-			return;
-		}
+		const char *login = attr_value(P, r, "uid");
+		const char *taken = is_reserved(P, r->key) ? r->key : is_reserved(P, login) ? login : NULL;
+		if (taken)
+			return reject(P, rec, r->key, fmt(P, "'%s' is a reserved name (people.reserved)", taken));
 	}
-	if (P->mail_attr && (e = attr_value(P, &r, P->mail_attr)) && email_check(e, &why) < 0) {
-		reject(P, rec, r.key, fmt(P, "invalid email address '%s': %s", e, why));
-		return;
-	}
-	r.active = is_active(P, &r);
+	if (P->mail_attr && (e = attr_value(P, r, P->mail_attr)) && email_check(e, &why) < 0)
+		return reject(P, rec, r->key, fmt(P, "invalid email address '%s': %s", e, why));
+	r->active = is_active(P, r);
+	return 0;
+}
 
-	ent = hmap_get(&P->by_key, r.key);
-	if (ent == (const void *)&ambiguous) {
-		reject(P, rec, r.key, fmt(P, "several entries in the directory have %s=%s", cfg->people.key_attr, r.key));
-		return;
-	}
-	if (ent) {
-		const char *endn = canon_in(P, &P->scratch, ent->dn);
-		size_t before = P->B.n_acts;
+/* A person the directory holds already: disable, enable, send again,
+ * update, join the role; or nothing. */
+static void plan_existing(struct planner *P, struct row *r, const struct entry *ent)
+{
+	const char *endn = canon_in(P, &P->scratch, ent->dn);
+	size_t before = P->B.n_acts;
+	struct plan_action *act;
 
-		if (!endn || strcmp(endn, r.ndn) != 0) {
-			reject(P, rec, r.key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
-						  ent->dn, r.dn));
-			return;
-		}
-		/* Act on the entry as the directory names it. */
-		r.dn = ent->dn;
-		if (!r.active && !is_disabled(ent)) {
-			if ((act = new_action(P, OP_DISABLE_PERSON))) {
-				person_action(P, act, &r);
-				act->entry = ent;
-				act->reason = "inactive in the source";
-			}
-		} else if (r.active && is_disabled(ent)) {
-			if ((act = new_action(P, OP_ENABLE_PERSON))) {
-				person_action(P, act, &r);
-				act->entry = ent;
-				act->reason = "disabled in the directory, active in the source";
-				plan_messages(P, act);
-			}
-		}
-		/* Someone whose messages an earlier run could not confirm gets
-		 * a fresh password and the messages again. */
-		if (r.active && !is_disabled(ent) && P->in->pending) {
-			const char *job = hmap_get(P->in->pending, r.key);
-			if (job && (act = new_action(P, OP_RESET_PASSWORD))) {
-				person_action(P, act, &r);
-				act->entry = ent;
-				act->resend = 1;
-				act->reason = fmt(P, "messages never confirmed, job %s", job);
-				plan_messages(P, act);
-			}
-		}
-		plan_update(P, &r, ent);
-		plan_membership(P, &r, 1);
-		if (P->B.n_acts == before)
-			P->p->n_unchanged++;
+	if (!endn || strcmp(endn, r->ndn) != 0) {
+		reject(P, r->rec, r->key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
+					      ent->dn, r->dn));
 		return;
 	}
-	if (!r.active) {
+	/* Act on the entry as the directory names it. */
+	r->dn = ent->dn;
+	if (!r->active && !is_disabled(ent)) {
+		if ((act = new_action(P, OP_DISABLE_PERSON))) {
+			person_action(P, act, r);
+			act->entry = ent;
+			act->reason = "inactive in the source";
+		}
+	} else if (r->active && is_disabled(ent)) {
+		if ((act = new_action(P, OP_ENABLE_PERSON))) {
+			person_action(P, act, r);
+			act->entry = ent;
+			act->reason = "disabled in the directory, active in the source";
+			plan_messages(P, act);
+		}
+	}
+	/* Someone whose messages an earlier run could not confirm gets a
+	 * fresh password and the messages again. */
+	if (r->active && !is_disabled(ent) && P->in->pending) {
+		const char *job = hmap_get(P->in->pending, r->key);
+		if (job && (act = new_action(P, OP_RESET_PASSWORD))) {
+			person_action(P, act, r);
+			act->entry = ent;
+			act->resend = 1;
+			act->reason = fmt(P, "messages never confirmed, job %s", job);
+			plan_messages(P, act);
+		}
+	}
+	plan_update(P, r, ent);
+	plan_membership(P, r, 1);
+	if (P->B.n_acts == before)
+		P->p->n_unchanged++;
+}
+
+/* The account container a new person needs, when neither the directory
+ * nor the plan has it. Returns 0, or -1 when the run cannot go on. */
+static int plan_account(struct planner *P, const struct row *r)
+{
+	const struct config *cfg = P->cfg;
+	struct plan_action *act;
+
+	if (!cfg->accounts.enabled || hmap_get(&P->by_dn, r->account_ndn) || hmap_get(&P->accounts, r->account_ndn))
+		return 0;
+	if (!cfg->accounts.create_missing && !P->in->offline) {
+		add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
+				 r->account_dn));
+		return -1;
+	}
+	if (hmap_insert(&P->accounts, r->account_ndn, (void *)r->account_dn, NULL) < 0) {
+		P->B.oom = 1;
+		return -1;
+	}
+	if ((act = new_action(P, OP_CREATE_ACCOUNT))) {
+		act->dn = r->account_dn;
+		act->reason = fmt(P, "needed by line %u", r->rec->line);
+		act->account = r->account;
+		container_attrs(P, act, &cfg->accounts.object_classes);
+	}
+	return 0;
+}
+
+/* A person the directory does not hold: created, with the account
+ * container and the role membership it needs, when active. */
+static void plan_new_person(struct planner *P, struct row *r)
+{
+	const char *parent, *nparent;
+	struct plan_action *act;
+
+	if (!r->active) {
 		P->p->n_inactive++;
 		return;
 	}
-	if (hmap_get(&P->by_dn, r.ndn)) {
-		reject(P, rec, r.key, fmt(P, "an entry already exists at %s and is not a managed person with %s=%s", r.dn,
-					  cfg->people.key_attr, r.key));
+	if (hmap_get(&P->by_dn, r->ndn)) {
+		reject(P, r->rec, r->key, fmt(P, "an entry already exists at %s and is not a managed person with %s=%s",
+					      r->dn, P->cfg->people.key_attr, r->key));
 		return;
 	}
-	if (cfg->accounts.enabled && !hmap_get(&P->by_dn, r.account_ndn) &&
-	    !hmap_get(&P->accounts, r.account_ndn)) {
-		if (!cfg->accounts.create_missing && !P->in->offline) {
-			add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
-					 r.account_dn));
-			return;
-		}
-		if (hmap_insert(&P->accounts, r.account_ndn, (void *)r.account_dn, NULL) < 0)
-			return (void)(P->B.oom = 1);
-		if ((act = new_action(P, OP_CREATE_ACCOUNT))) {
-			act->dn = r.account_dn;
-			act->reason = fmt(P, "needed by line %u", rec->line);
-			act->account = r.account;
-			container_attrs(P, act, &cfg->accounts.object_classes);
-		}
-	}
-	{
-		const char *parent = dn_parent(r.dn), *nparent = parent ? canon_in(P, &P->parent_ndn, parent) : NULL;
-		if (nparent && !dn_available(P, nparent)) {
-			reject(P, rec, r.key, fmt(P, "the parent entry %s does not exist", parent));
-			return;
-		}
+	if (plan_account(P, r) < 0)
+		return;
+	parent = dn_parent(r->dn);
+	nparent = parent ? canon_in(P, &P->parent_ndn, parent) : NULL;
+	if (nparent && !dn_available(P, nparent)) {
+		reject(P, r->rec, r->key, fmt(P, "the parent entry %s does not exist", parent));
+		return;
 	}
 	if (!(act = new_action(P, OP_CREATE_PERSON)))
 		return;
-	person_action(P, act, &r);
-	act->attrs = r.attrs;
-	act->n_attrs = r.n_attrs;
+	person_action(P, act, r);
+	act->attrs = r->attrs;
+	act->n_attrs = r->n_attrs;
 	act->reason = "not in the directory";
 	plan_messages(P, act);
-	plan_membership(P, &r, 0);
+	plan_membership(P, r, 0);
+}
+
+static void plan_row(struct planner *P, const struct record *rec)
+{
+	const struct entry *ent;
+	struct row r;
+
+	if (read_row(P, rec, &r) < 0)
+		return;
+	ent = hmap_get(&P->by_key, r.key);
+	if (ent == (const void *)&ambiguous)
+		reject(P, rec, r.key, fmt(P, "several entries in the directory have %s=%s", P->cfg->people.key_attr, r.key));
+	else if (ent)
+		plan_existing(P, &r, ent);
+	else
+		plan_new_person(P, &r);
 }
 
 /* --- after the rows ----------------------------------------------------------- */

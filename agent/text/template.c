@@ -293,160 +293,179 @@ static int hexv(char c)
 	return -1;
 }
 
+/* Turning a DN template's tokens into AVAs, one character or placeholder
+ * at a time. */
+struct dn_builder {
+	struct tmpl *t;
+	struct tmpl_error *err;
+	enum { TYPE, VALUE, AFTER_SUFFIX } state;
+	struct buf type;        /* the attribute type being read */
+	struct buf lit;         /* the literal text of the value being read */
+	struct dn_ava *cur;     /* the AVA whose value is being read */
+	size_t lit_off;         /* where lit starts in the template */
+	size_t pending_spaces;  /* unescaped spaces at the end of lit */
+	int plus;               /* the AVA follows a '+' (multi-valued RDN) */
+};
+
+/* Moves the literal text read so far into the current value. It must
+ * still be UTF-8 once its escapes are resolved. */
+static int dn_flush_lit(struct dn_builder *B)
+{
+	if (B->lit.failed)
+		return fail_oom(B->err, 0);
+	if (utf8_validate(buf_str(&B->lit), B->lit.len) != B->lit.len)
+		return fail(B->err, B->lit_off, "invalid UTF-8 in a DN value (check its \\XX escapes)");
+	if (B->lit.len && push_lit(&B->cur->parts, &B->cur->n_parts, B->lit.data, B->lit.len, B->lit_off) < 0)
+		return fail_oom(B->err, 0);
+	buf_reset(&B->lit);
+	return 0;
+}
+
+/* A placeholder: part of a value, or {base}/{dn} standing for the rest of
+ * the DN. */
+static int dn_placeholder(struct dn_builder *B, struct part *p)
+{
+	struct tmpl *t = B->t;
+
+	if (B->state == AFTER_SUFFIX)
+		return fail(B->err, p->offset, "nothing may follow {%s} in a DN", builtin_names[t->suffix]);
+	if (B->state == TYPE) {
+		if (B->type.len)
+			return fail(B->err, p->offset, "a placeholder cannot be part of an attribute type");
+		if (p->kind != P_BUILTIN || (p->index != TB_BASE && p->index != TB_DN) || p->n_filters)
+			return fail(B->err, p->offset,
+				    "expected attribute=value in a DN, found a placeholder; only {base} or {dn} may stand for a whole DN");
+		if (B->plus)
+			return fail(B->err, p->offset, "{%s} cannot follow '+'", builtin_names[p->index]);
+		t->suffix = p->index;
+		B->state = AFTER_SUFFIX;
+		return 0;
+	}
+	B->pending_spaces = 0;
+	if (dn_flush_lit(B) < 0)
+		return -1;
+	if (push_part(&B->cur->parts, &B->cur->n_parts, p) < 0)
+		return fail_oom(B->err, 0);
+	p->kind = P_LIT; /* moved: the copy owns nothing, the text stays NULL */
+	p->text = NULL;
+	return 0;
+}
+
+/* A character of an attribute type; '=' ends it and starts an AVA. */
+static int dn_type_char(struct dn_builder *B, char c, size_t off)
+{
+	struct tmpl *t = B->t;
+	struct dn_ava *na;
+
+	if (c == ' ' && !B->type.len)
+		return 0;
+	if (c != '=') {
+		if (!is_type_char(c))
+			return fail(B->err, off, "unexpected '%c' in an attribute type", c);
+		return buf_addc(&B->type, c) < 0 ? fail_oom(B->err, 0) : 0;
+	}
+	if (!B->type.len)
+		return fail(B->err, off, "missing attribute type before '='");
+	if (!valid_type(buf_str(&B->type)))
+		return fail(B->err, off - B->type.len, "'%s' is not an attribute type (a name such as uid, or a numeric OID)",
+			    buf_str(&B->type));
+	na = realloc(t->avas, (t->n_avas + 1) * sizeof *na);
+	if (!na)
+		return fail_oom(B->err, 0);
+	t->avas = na;
+	B->cur = &t->avas[t->n_avas++];
+	memset(B->cur, 0, sizeof *B->cur);
+	B->cur->type = buf_take(&B->type);
+	B->cur->plus = B->plus;
+	B->state = VALUE;
+	B->lit_off = off + 1;
+	B->pending_spaces = 0;
+	return 0;
+}
+
+/* A character of a value at text[*k] (of len): an escape (which may use
+ * the next two), a separator, or data. */
+static int dn_value_char(struct dn_builder *B, const char *text, size_t len, size_t *k, size_t off)
+{
+	char c = text[*k];
+
+	if (c == '\\') {
+		char e = *k + 1 < len ? text[*k + 1] : '\0';
+		if (hexv(e) >= 0 && *k + 2 < len && hexv(text[*k + 2]) >= 0) {
+			char v = (char)(hexv(e) * 16 + hexv(text[*k + 2]));
+			/* The literal is a C string: a NUL would end it. */
+			if (!v)
+				return fail(B->err, off, "\\00 (NUL) cannot be part of a DN value");
+			buf_addc(&B->lit, v);
+			*k += 2;
+		} else if (e && (unsigned char)e >= 0x20) {
+			buf_addc(&B->lit, e);
+			*k += 1;
+		} else {
+			return fail(B->err, off, "a backslash must escape a character");
+		}
+		B->pending_spaces = 0;
+		return 0;
+	}
+	if (c == ',' || c == '+') {
+		/* Unescaped spaces before a separator are not data. */
+		buf_truncate(&B->lit, B->lit.len - B->pending_spaces);
+		if (dn_flush_lit(B) < 0)
+			return -1;
+		B->plus = c == '+';
+		B->state = TYPE;
+		return 0;
+	}
+	if (!B->lit.len && !B->cur->n_parts && c == ' ')
+		return 0;
+	if (!B->lit.len)
+		B->lit_off = off;
+	B->pending_spaces = c == ' ' ? B->pending_spaces + 1 : 0;
+	buf_addc(&B->lit, c);
+	return 0;
+}
+
+/* Literal text: DN syntax, character by character. */
+static int dn_literal(struct dn_builder *B, const struct part *p)
+{
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < p->len && rc == 0; k++) {
+		size_t off = p->offset + k;
+		if (B->state == AFTER_SUFFIX)
+			rc = p->text[k] == ' '
+				     ? 0
+				     : fail(B->err, off, "nothing may follow {%s} in a DN", builtin_names[B->t->suffix]);
+		else if (B->state == TYPE)
+			rc = dn_type_char(B, p->text[k], off);
+		else
+			rc = dn_value_char(B, p->text, p->len, &k, off);
+	}
+	return rc;
+}
+
 /* Turns the token list of a DN template into AVAs. The literal text is DN
  * syntax: "type=" starts a value, an unescaped ',' or '+' ends it, and
  * backslash escapes in literals are resolved (the whole value is escaped
  * again at render time). */
 static int build_dn(struct tmpl *t, struct part *parts, size_t n, struct tmpl_error *err)
 {
-	enum { TYPE, VALUE, AFTER_SUFFIX } state = TYPE;
-	struct buf type = BUF_INIT, lit = BUF_INIT;
-	struct dn_ava *cur = NULL;
-	size_t i, lit_off = 0, pending_spaces = 0;
-	int plus = 0, rc = -1;
+	struct dn_builder B = {t, err, TYPE, BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
+	size_t i;
+	int rc = 0;
 
 	t->suffix = -1;
-	/* A value's literal text, its escapes resolved, must still be UTF-8. */
-#define FLUSH_LIT()                                                                                \
-	do {                                                                                       \
-		if (utf8_validate(buf_str(&lit), lit.len) != lit.len) {                            \
-			fail(err, lit_off, "invalid UTF-8 in a DN value (check its \\XX escapes)");   \
-			goto out;                                                                  \
-		}                                                                                  \
-		if (lit.len && push_lit(&cur->parts, &cur->n_parts, lit.data, lit.len, lit_off) < 0) \
-			goto oom;                                                                  \
-		buf_reset(&lit);                                                                   \
-	} while (0)
-
-	for (i = 0; i < n; i++) {
-		struct part *p = &parts[i];
-
-		if (p->kind != P_LIT) {
-			if (state == AFTER_SUFFIX) {
-				fail(err, p->offset, "nothing may follow {%s} in a DN", builtin_names[t->suffix]);
-				goto out;
-			}
-			if (state == TYPE) {
-				if (type.len) {
-					fail(err, p->offset, "a placeholder cannot be part of an attribute type");
-					goto out;
-				}
-				if (p->kind != P_BUILTIN || (p->index != TB_BASE && p->index != TB_DN) || p->n_filters) {
-					fail(err, p->offset, "expected attribute=value in a DN, found a placeholder; only {base} or {dn} may stand for a whole DN");
-					goto out;
-				}
-				if (plus) {
-					fail(err, p->offset, "{%s} cannot follow '+'", builtin_names[p->index]);
-					goto out;
-				}
-				t->suffix = p->index;
-				state = AFTER_SUFFIX;
-				continue;
-			}
-			pending_spaces = 0;
-			FLUSH_LIT();
-			if (push_part(&cur->parts, &cur->n_parts, p) < 0)
-				goto oom;
-			p->kind = P_LIT; /* moved: the copy owns nothing, the text stays NULL */
-			p->text = NULL;
-			continue;
-		}
-		for (size_t k = 0; k < p->len; k++) {
-			char c = p->text[k];
-			size_t off = p->offset + k;
-
-			if (state == AFTER_SUFFIX) {
-				if (c != ' ') {
-					fail(err, off, "nothing may follow {%s} in a DN", builtin_names[t->suffix]);
-					goto out;
-				}
-			} else if (state == TYPE) {
-				if (c == ' ' && !type.len)
-					continue;
-				if (c == '=') {
-					struct dn_ava *na;
-					if (!type.len) {
-						fail(err, off, "missing attribute type before '='");
-						goto out;
-					}
-					if (!valid_type(buf_str(&type))) {
-						fail(err, off - type.len, "'%s' is not an attribute type (a name such as uid, or a numeric OID)",
-						     buf_str(&type));
-						goto out;
-					}
-					na = realloc(t->avas, (t->n_avas + 1) * sizeof *na);
-					if (!na)
-						goto oom;
-					t->avas = na;
-					cur = &t->avas[t->n_avas++];
-					memset(cur, 0, sizeof *cur);
-					cur->type = buf_take(&type);
-					cur->plus = plus;
-					state = VALUE;
-					lit_off = off + 1;
-					pending_spaces = 0;
-					continue;
-				}
-				if (!is_type_char(c)) {
-					fail(err, off, "unexpected '%c' in an attribute type", c);
-					goto out;
-				}
-				buf_addc(&type, c);
-			} else { /* VALUE */
-				if (c == '\\') {
-					char e = k + 1 < p->len ? p->text[k + 1] : '\0';
-					if (hexv(e) >= 0 && k + 2 < p->len && hexv(p->text[k + 2]) >= 0) {
-						char v = (char)(hexv(e) * 16 + hexv(p->text[k + 2]));
-						/* The literal is a C string: a NUL would end it. */
-						if (!v) {
-							fail(err, off, "\\00 (NUL) cannot be part of a DN value");
-							goto out;
-						}
-						buf_addc(&lit, v);
-						k += 2;
-					} else if (e && (unsigned char)e >= 0x20) {
-						buf_addc(&lit, e);
-						k++;
-					} else {
-						fail(err, off, "a backslash must escape a character");
-						goto out;
-					}
-					pending_spaces = 0;
-					continue;
-				}
-				if (c == ',' || c == '+') {
-					/* Unescaped spaces before a separator are not data. */
-					buf_truncate(&lit, lit.len - pending_spaces);
-					FLUSH_LIT();
-					plus = c == '+';
-					state = TYPE;
-					continue;
-				}
-				if (!lit.len && !cur->n_parts && c == ' ')
-					continue;
-				if (!lit.len)
-					lit_off = off;
-				pending_spaces = c == ' ' ? pending_spaces + 1 : 0;
-				buf_addc(&lit, c);
-			}
-		}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = parts[i].kind == P_LIT ? dn_literal(&B, &parts[i]) : dn_placeholder(&B, &parts[i]);
+	if (rc == 0 && B.state == TYPE)
+		rc = fail(err, strlen(t->src), t->n_avas ? "the DN ends with a separator" : "a DN template needs attribute=value");
+	if (rc == 0 && B.state == VALUE) {
+		buf_truncate(&B.lit, B.lit.len - B.pending_spaces);
+		rc = dn_flush_lit(&B);
 	}
-	if (state == TYPE) {
-		fail(err, strlen(t->src), t->n_avas ? "the DN ends with a separator" : "a DN template needs attribute=value");
-		goto out;
-	}
-	if (state == VALUE) {
-		buf_truncate(&lit, lit.len - pending_spaces);
-		FLUSH_LIT();
-	}
-	rc = 0;
-	goto out;
-oom:
-	fail_oom(err, 0);
-out:
-#undef FLUSH_LIT
-	buf_release(&type);
-	buf_release(&lit);
+	buf_release(&B.type);
+	buf_release(&B.lit);
 	return rc;
 }
 
