@@ -1,7 +1,9 @@
 /* A YAML document as a small tree with positions, built from libyaml's
  * events. libyaml accepts several things a strict config must not (duplicate
  * keys, anchors and aliases, unbounded nesting), so the tree builder refuses
- * them here, with the line and column of each. */
+ * them here, with the line and column of each. We keep this builder rather
+ * than libyaml's document API, which keeps no positions and allows all of
+ * the above. */
 #ifndef LDAPENROLL_YAML_TREE_H
 #define LDAPENROLL_YAML_TREE_H
 

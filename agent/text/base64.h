@@ -1,4 +1,7 @@
-/* Base64 (RFC 4648), for LDIF values and MIME encoded-words. */
+/* Base64 (RFC 4648), for MIME encoded-words and password hashes. The decoder
+ * is strict (padding required, no whitespace, nothing after the end), which
+ * OpenSSL's EVP decoder is not; a stored hash that decodes loosely must not
+ * be taken for a valid one. */
 #ifndef LDAPENROLL_BASE64_H
 #define LDAPENROLL_BASE64_H
 

@@ -2,7 +2,9 @@
  * 7-bit, folded at spaces within 78 characters a line or written as RFC 2047
  * B encoded-words (UTF-8, never splitting a character), and the
  * quoted-printable body. Pure: text in, text out. The callers make sure
- * that no value holds CR, LF or NUL (message.c refuses such input). */
+ * that no value holds CR, LF or NUL (message.c refuses such input).
+ * Kept here because libcurl sends mail as given and its MIME API neither
+ * folds header fields nor encodes display names with RFC 2047. */
 #ifndef LDAPENROLL_MIME_H
 #define LDAPENROLL_MIME_H
 
