@@ -1,6 +1,8 @@
 /* LDIF lines (RFC 2849) written by libldap's own writer, the one ldapsearch
- * uses: "attr: value" for a SAFE-STRING, "attr:: base64" otherwise, folded
- * at 78 columns. */
+ * uses, folded at 78 columns: "attr: value" for a SAFE-STRING and for UTF-8
+ * text (readable in a preview; OpenLDAP's tools read it), "attr:: base64"
+ * only where it must be (a leading space, colon or '<', a trailing space,
+ * a control character, bytes that are not UTF-8). */
 #ifndef LDAPENROLL_LDIF_H
 #define LDAPENROLL_LDIF_H
 

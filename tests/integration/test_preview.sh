@@ -49,7 +49,7 @@ FirstName,LastName,Email,Username,Account,Role
 Dis,Abled,dis@acme.example,dis,Acme,
 New,Name,renamed@acme.example,RENAMED,Acme,
 Same,Person,same@acme.example,same,Acme,
-Nina,Newbie,nina@acme.example,newbie,Acme,Customer Manager
+Nína,Newbie,nina@acme.example,newbie,Acme,Customer Manager
 Bad,Row,bad@acme.example,badrow,Acme,Astronaut
 CSV
 write_config "$WORK/cfg.yaml" "$WORK/users.csv"
@@ -100,6 +100,7 @@ expect_in "$OUT" "delete: pwdAccountLockedTime"
 expect_in "$OUT" "replace: pwdPolicySubentry"
 expect_in "$OUT" "replace: cn"
 expect_in "$OUT" "pwdReset: TRUE"
+expect_in "$OUT" "cn: Nína Newbie" # UTF-8 as text, not base64
 grep -q '^userPassword:' "$OUT" && fail "the LDIF holds a userPassword line"
 # ldapmodify's own reader takes it (-n: parse and show, send nothing).
 ldapmodify -n -f "$OUT" >"$WORK/ldapmodify.out" 2>&1 || {

@@ -25,32 +25,6 @@ static void expect_line(const char *attr, const char *value, const char *want)
 	buf_release(&b);
 }
 
-static void safe_strings_stay_plain(void **state)
-{
-	(void)state;
-	expect_line("cn", "Ada Lovelace", "cn: Ada Lovelace\n");
-	expect_line("dn", "uid=ada,ou=Acme,dc=example,dc=com", "dn: uid=ada,ou=Acme,dc=example,dc=com\n");
-}
-
-/* RFC 2849: a value that starts with a space, a colon or '<', ends with a
- * space, or holds a line break or a byte >= 0x80 is base64. */
-static void others_are_base64(void **state)
-{
-	struct buf want = BUF_INIT;
-	static const char *const values[] = {" lead", ":colon", "<angle", "trail ", "two\nlines", "cr\r", "Jürgen"};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof values / sizeof *values; i++) {
-		buf_reset(&want);
-		buf_adds(&want, "sn:: ");
-		base64_encode(&want, values[i], strlen(values[i]));
-		buf_addc(&want, '\n');
-		expect_line("sn", values[i], buf_str(&want));
-	}
-	buf_release(&want);
-}
-
 /* libldap's reader (ldapmodify's): the value the first line of text holds,
  * unfolded and decoded. */
 static void expect_read_back(const char *text, const char *attr, const char *value)
@@ -72,6 +46,36 @@ static void expect_read_back(const char *text, const char *attr, const char *val
 	free(copy);
 }
 
+static void safe_strings_stay_plain(void **state)
+{
+	(void)state;
+	expect_line("cn", "Ada Lovelace", "cn: Ada Lovelace\n");
+	expect_line("dn", "uid=ada,ou=Acme,dc=example,dc=com", "dn: uid=ada,ou=Acme,dc=example,dc=com\n");
+	/* UTF-8 text stays readable. */
+	expect_line("cn", "Jürgen Müller", "cn: Jürgen Müller\n");
+	expect_read_back("cn: Jürgen Müller\n", "cn", "Jürgen Müller");
+}
+
+/* A value that starts with a space, a colon or '<', ends with a space, or
+ * holds a control character or bytes that are not UTF-8 is base64. */
+static void others_are_base64(void **state)
+{
+	struct buf want = BUF_INIT;
+	static const char *const values[] = {" lead", ":colon", "<angle", "trail ", "two\nlines", "cr\r", "tab\there",
+					     "not UTF-8 \xff\xfe", " Jürgen"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof values / sizeof *values; i++) {
+		buf_reset(&want);
+		buf_adds(&want, "sn:: ");
+		base64_encode(&want, values[i], strlen(values[i]));
+		buf_addc(&want, '\n');
+		expect_line("sn", values[i], buf_str(&want));
+	}
+	buf_release(&want);
+}
+
 /* A long value is folded at 78 columns, and unfolds to itself. */
 static void long_values_fold_and_read_back(void **state)
 {
@@ -84,7 +88,8 @@ static void long_values_fold_and_read_back(void **state)
 		value[i] = (char)('a' + i % 26);
 	value[sizeof value - 1] = '\0';
 	assert_int_equal(buf_add_ldif(&b, "description", value), 0);
-	/* Every physical line fits in 78 columns; continuations start with a
+	/* Every physical line fits in 78 columns (UTF-8 text may take 79:
+	 * libldap's text mode counts one more); continuations start with a
 	 * space. */
 	for (line = b.data, i = 0; *line; line = next + 1, i++) {
 		next = strchr(line, '\n');
