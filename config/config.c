@@ -30,6 +30,7 @@ static int set_defaults(struct config *c)
 	c->directory.window = 64;
 	c->directory.page_size = 500;
 	c->source.type = SOURCE_CSV;
+	c->source.delimiter = ',';
 	c->source.conn = conn;
 	c->source.conn.password_env = "LDAPENROLL_SOURCE_BIND_PASSWORD";
 	c->source.scope = SCOPE_SUB;

@@ -63,6 +63,10 @@ struct cfg_source {
 	char *path;                 /* csv: file, or "-" for standard input */
 	char *key;                  /* the column identifying a person */
 	int key_slot;
+	/* csv: the file's character set (an iconv name; NULL: UTF-8) and the
+	 * field separator (',', ';' or '\t'; 0: decided from the header line) */
+	const char *encoding;
+	char delimiter;
 	/* ldap */
 	struct cfg_ldap_conn conn;
 	char *base;

@@ -78,7 +78,56 @@ static void directory_entry(struct loader *L, const char *key, const struct ynod
 
 static const char *const source_keys[] = {"type", "path", "key", "uri", "starttls", "ca_file", "bind_dn",
 					   "bind_password_file", "timeout", "allow_insecure", "base", "filter",
-					   "scope", "page_size", "attributes", NULL};
+					   "scope", "page_size", "attributes", "encoding", "delimiter", NULL};
+
+/* source.encoding: the names an administrator writes (in any case), and
+ * iconv's; NULL is UTF-8, read as is. */
+static const struct {
+	const char *name, *iconv;
+} encodings[] = {
+	{"utf-8", NULL},         {"utf8", NULL},       {"windows-1252", "WINDOWS-1252"}, {"cp1252", "WINDOWS-1252"},
+	{"iso-8859-1", "ISO-8859-1"}, {"latin1", "ISO-8859-1"}, {"utf-16", "UTF-16"},
+};
+
+static void get_encoding(struct loader *L, const struct ynode *v, const char *path, const char **out)
+{
+	char *s = get_str(L, v, path);
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < sizeof encodings / sizeof *encodings; i++)
+		if (strcasecmp(s, encodings[i].name) == 0) {
+			*out = encodings[i].iconv;
+			free(s);
+			return;
+		}
+	err_node(L, v, path, "'%s' is not one of: utf-8, windows-1252, iso-8859-1, utf-16 (with a byte order mark)", s);
+	free(s);
+}
+
+/* source.delimiter: a comma, a semicolon, a tab, or auto (decided from
+ * each file's header line). */
+static void get_delimiter(struct loader *L, const struct ynode *v, const char *path, char *out)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} names[] = {{",", ','}, {"comma", ','}, {";", ';'}, {"semicolon", ';'}, {"tab", '\t'}, {"\t", '\t'}, {"auto", 0}};
+	char *s = get_str(L, v, path);
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcasecmp(s, names[i].name) == 0) {
+			*out = names[i].c;
+			free(s);
+			return;
+		}
+	err_node(L, v, path, "'%s' is not one of: \",\" (the default), \";\", tab, auto", s);
+	free(s);
+}
 
 static void source_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			 void *ctx)
@@ -112,6 +161,10 @@ static void source_entry(struct loader *L, const char *key, const struct ynode *
 		get_uint(L, v, path, 1, 100000, &s->page_size);
 	} else if (strcmp(key, "attributes") == 0) {
 		get_list(L, v, path, 0, &s->attributes);
+	} else if (strcmp(key, "encoding") == 0) {
+		get_encoding(L, v, path, &s->encoding);
+	} else if (strcmp(key, "delimiter") == 0) {
+		get_delimiter(L, v, path, &s->delimiter);
 	}
 }
 

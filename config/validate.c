@@ -141,6 +141,10 @@ static void validate_source(struct loader *L)
 	}
 	if (hmap_get(&L->marks, "source.path"))
 		load_error_at(L, "source.path", "only used with source.type: csv");
+	if (hmap_get(&L->marks, "source.encoding"))
+		load_error_at(L, "source.encoding", "only used with source.type: csv");
+	if (hmap_get(&L->marks, "source.delimiter"))
+		load_error_at(L, "source.delimiter", "only used with source.type: csv");
 	if (!s->conn.uris.n)
 		load_error_at(L, "source", "missing required key 'uri'");
 	if (!s->base)

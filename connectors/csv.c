@@ -1,7 +1,9 @@
 #include "connectors/csv.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,32 @@ static void reader_init(struct csv_reader *r, const char *name)
 	r->mem = NULL;
 	r->mem_len = r->mem_pos = 0;
 	r->u_need = 0;
+	r->delim = ',';
+	r->cd = NULL;
+	r->encoding = NULL;
+	r->raw_len = 0;
+	r->raw_eof = 0;
+	r->raw_started = 0;
+	r->raw_line = 1;
+}
+
+int csv_set_format(struct csv_reader *r, char delim, const char *encoding, struct diag *d)
+{
+	iconv_t cd;
+	size_t i;
+
+	r->delim = delim;
+	if (!encoding)
+		return 0;
+	cd = iconv_open("UTF-8", encoding);
+	if (cd == (iconv_t)-1)
+		return diag_set(d, ST_INPUT, "%s: cannot read %s text here: %s", r->name, encoding, strerror(errno));
+	r->cd = cd;
+	r->encoding = encoding;
+	for (i = 0; encoding[i] && i + 1 < sizeof r->encoding_name; i++)
+		r->encoding_name[i] = (char)tolower((unsigned char)encoding[i]);
+	r->encoding_name[i] = '\0';
+	return 0;
 }
 
 int csv_open(struct csv_reader *r, const char *path, const char *name, struct diag *d)
@@ -62,6 +90,9 @@ void csv_close(struct csv_reader *r)
 {
 	if (r->own_fd)
 		close(r->fd);
+	if (r->cd)
+		iconv_close((iconv_t)r->cd);
+	r->cd = NULL;
 	r->own_fd = 0;
 	buf_release(&r->data);
 	free(r->offsets);
@@ -72,30 +103,121 @@ void csv_close(struct csv_reader *r)
 	r->mem = NULL;
 }
 
-/* Reads more input after what is buffered (r->len < sizeof r->in).
- * Returns 0 (at the end too: r->eof), or -2 on a read error (d set). */
-static int read_more(struct csv_reader *r, struct diag *d)
+/* Reads up to room bytes of the file into dst; the tap sees them. Returns
+ * the count (0 at the end), or -1 on a read error (d set). */
+static ssize_t read_raw(struct csv_reader *r, char *dst, size_t room, struct diag *d)
 {
-	size_t room = sizeof r->in - r->len;
 	ssize_t n;
 
 	do {
 		if (r->mem) {
 			n = (ssize_t)(r->mem_len - r->mem_pos < room ? r->mem_len - r->mem_pos : room);
-			memcpy(r->in + r->len, r->mem + r->mem_pos, (size_t)n);
+			memcpy(dst, r->mem + r->mem_pos, (size_t)n);
 			r->mem_pos += (size_t)n;
 		} else {
-			n = read(r->fd, r->in + r->len, room);
+			n = read(r->fd, dst, room);
 		}
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		diag_set(d, ST_INPUT, "%s: %s", r->name, strerror(errno));
-		return -2;
+		return -1;
 	}
+	if (n > 0 && r->tap)
+		r->tap(r->tap_arg, dst, (size_t)n);
+	return n;
+}
+
+/* What the first bytes of a file in another character set say: UTF-16
+ * needs its byte order mark, and a UTF-8 byte order mark means the file is
+ * not in the character set the config names. */
+static int check_raw_start(struct csv_reader *r, struct diag *d)
+{
+	const unsigned char *b = (const unsigned char *)r->raw;
+
+	r->raw_started = 1;
+	if (strcmp(r->encoding, "UTF-16") == 0) {
+		if (r->raw_len >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
+			return 0;
+		return diag_set(d, ST_INPUT,
+				"%s: source.encoding is utf-16, but the file does not start with a byte order mark (Excel's 'Unicode Text' has one; or save it as 'CSV UTF-8' and leave source.encoding out)",
+				r->name);
+	}
+	if (r->raw_len >= 3 && memcmp(r->raw, "\xef\xbb\xbf", 3) == 0)
+		return diag_set(d, ST_INPUT,
+				"%s: the file starts with a UTF-8 byte order mark: it is UTF-8, not %s (leave source.encoding out)",
+				r->name, r->encoding_name);
+	return 0;
+}
+
+/* Converts what raw holds into in[], reading more as needed, until some
+ * text came out or the file ended. Returns 0, or -2 with d set. */
+static int convert_more(struct csv_reader *r, struct diag *d)
+{
+	size_t before = r->len;
+	ssize_t n;
+
+	while (r->len == before) {
+		char *src = r->raw, *dst = r->in + r->len;
+		size_t left, room = sizeof r->in - r->len, k, i, done;
+
+		if (!r->raw_eof && r->raw_len < sizeof r->raw) {
+			if ((n = read_raw(r, r->raw + r->raw_len, sizeof r->raw - r->raw_len, d)) < 0)
+				return -2;
+			r->raw_eof = n == 0;
+			r->raw_len += (size_t)n;
+			if (!r->raw_started && (r->raw_len >= 3 || r->raw_eof) && check_raw_start(r, d) < 0) {
+				r->raw_len = 0;
+				return -2;
+			}
+			if (!r->raw_started)
+				continue;
+		}
+		if (!r->raw_len) {
+			r->eof = 1;
+			return 0;
+		}
+		left = r->raw_len;
+		k = iconv((iconv_t)r->cd, &src, &left, &dst, &room);
+		done = r->raw_len - left;
+		for (i = 0; i < done; i++)
+			r->raw_line += r->raw[i] == '\n';
+		memmove(r->raw, r->raw + done, left);
+		r->raw_len = left;
+		r->len = (size_t)(dst - r->in);
+		if (k != (size_t)-1)
+			continue;
+		if (errno == E2BIG) {
+			if (r->len == before)
+				return 0; /* no room for one more character: the caller makes room */
+			continue;
+		}
+		if (errno == EILSEQ) {
+			diag_set(d, ST_INPUT, "%s:%u: byte 0x%02x is not %s text (check source.encoding)", r->name,
+				 r->raw_line, (unsigned char)r->raw[0], r->encoding_name);
+			return -2;
+		}
+		/* EINVAL: a character cut at the end of what was read. */
+		if (r->raw_eof || r->raw_len == sizeof r->raw) {
+			diag_set(d, ST_INPUT, "%s:%u: the file ends inside a character (check source.encoding)", r->name,
+				 r->raw_line);
+			return -2;
+		}
+	}
+	return 0;
+}
+
+/* Reads more input after what is buffered (r->len < sizeof r->in).
+ * Returns 0 (at the end too: r->eof), or -2 on a read error (d set). */
+static int read_more(struct csv_reader *r, struct diag *d)
+{
+	ssize_t n;
+
+	if (r->cd)
+		return convert_more(r, d);
+	if ((n = read_raw(r, r->in + r->len, sizeof r->in - r->len, d)) < 0)
+		return -2;
 	if (n == 0)
 		r->eof = 1;
-	else if (r->tap)
-		r->tap(r->tap_arg, r->in + r->len, (size_t)n);
 	r->len += (size_t)n;
 	return 0;
 }
@@ -131,7 +253,8 @@ static int fail_at(struct csv_reader *r, unsigned line, unsigned col, struct dia
 	return diag_set(d, ST_INPUT, "%s:%u:%u: %s", r->name, line, col, msg);
 }
 
-static const char bad_utf8[] = "invalid UTF-8 (the file must be UTF-8 encoded)";
+/* Excel's plain "CSV" is Windows-1252 in most of Europe and the Americas. */
+static const char bad_utf8[] = "invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)";
 
 /* Ends the current field: no UTF-8 sequence may be left open. */
 static int end_field(struct csv_reader *r, struct diag *d)
@@ -193,6 +316,39 @@ static int add_byte(struct csv_reader *r, char c, struct diag *d)
 	return 0;
 }
 
+/* source.delimiter: auto. The separator is the most frequent of ',', ';'
+ * and tab outside quotes in the header line (a comma on a tie, or when
+ * there is none). */
+static int decide_delimiter(struct csv_reader *r, struct diag *d)
+{
+	static const char cand[] = {',', ';', '\t'};
+	size_t count[3] = {0, 0, 0}, i, k, best = 0;
+	int quoted = 0;
+
+	/* The whole header line, as far as the buffer holds it. */
+	for (;;) {
+		size_t before = r->len;
+		if (memchr(r->in + r->pos, '\n', r->len - r->pos) || r->eof || r->len == sizeof r->in)
+			break;
+		if (read_more(r, d) < 0)
+			return -1;
+		if (r->len == before && !r->eof)
+			break;
+	}
+	for (i = r->pos; i < r->len && (quoted || r->in[i] != '\n'); i++) {
+		if (r->in[i] == '"')
+			quoted = !quoted;
+		for (k = 0; k < 3 && !quoted; k++)
+			count[k] += r->in[i] == cand[k];
+	}
+	for (k = 1; k < 3; k++)
+		if (count[k] > count[best])
+			best = k;
+	r->delim = cand[best];
+	log_debug("%s: fields are separated by %s", r->name, r->delim == '\t' ? "tabs" : r->delim == ';' ? "semicolons" : "commas");
+	return 0;
+}
+
 int csv_next(struct csv_reader *r, unsigned *line, struct diag *d)
 {
 	enum { FIELD_START, UNQUOTED, QUOTED, AFTER_QUOTE } st;
@@ -208,6 +364,8 @@ int csv_next(struct csv_reader *r, unsigned *line, struct diag *d)
 				return ST_INPUT;
 		if (r->len >= 3 && memcmp(r->in, "\xef\xbb\xbf", 3) == 0)
 			r->pos += 3;
+		if (!r->delim && decide_delimiter(r, d) < 0)
+			return ST_INPUT;
 	}
 again:
 	buf_reset(&r->data);
@@ -265,7 +423,7 @@ again:
 			continue;
 		}
 		/* UNQUOTED, or just after a closing quote */
-		if (c == ',' || c == '\n' || c == '\r' || c == -1) {
+		if (c == r->delim || c == '\n' || c == '\r' || c == -1) {
 			if (c == '\r') {
 				unsigned l = r->line, k = r->col;
 				advance(r);
@@ -276,7 +434,7 @@ again:
 				return rc;
 			if (c != -1)
 				advance(r);
-			if (c == ',') {
+			if (c == r->delim) {
 				st = FIELD_START;
 				continue;
 			}
@@ -288,7 +446,7 @@ again:
 		}
 		if (st == AFTER_QUOTE)
 			return fail_at(r, r->line, r->col, d,
-				       "unexpected text after a closing quote (a quoted field must end at a comma or the end of the line)");
+				       "unexpected text after a closing quote (a quoted field must end at the separator or the end of the line)");
 		if (c == '"')
 			return fail_at(r, r->line, r->col, d,
 				       "quote inside an unquoted field (quote the whole field and double the quote)");
@@ -296,6 +454,29 @@ again:
 			return rc;
 		advance(r);
 	}
+}
+
+/* Field i without the spaces and tabs around it (Excel leaves trailing
+ * spaces in cells). Returns its start; *len gets its length. */
+static const char *trimmed_field(const struct csv_reader *r, size_t i, size_t *len)
+{
+	const char *f = csv_field(r, i);
+	size_t n = csv_field_len(r, i);
+
+	while (n && (*f == ' ' || *f == '\t'))
+		f++, n--;
+	while (n && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return f;
+}
+
+static int field_is(const struct csv_reader *r, size_t i, const char *name)
+{
+	size_t len;
+	const char *f = trimmed_field(r, i, &len);
+
+	return len == strlen(name) && memcmp(f, name, len) == 0;
 }
 
 /* --- lists of keys ----------------------------------------------------------- */
@@ -322,8 +503,8 @@ static int push_key(struct arena *a, struct listed_key **v, size_t *n, size_t *a
 	return (*v)[(*n)++].key ? 0 : -1;
 }
 
-int csv_read_keys(const char *path, const char *key_column, struct arena *a, struct listed_key **out, size_t *n,
-		  struct diag *d)
+int csv_read_keys(const char *path, const char *key_column, const char *encoding, struct arena *a,
+		  struct listed_key **out, size_t *n, struct diag *d)
 {
 	struct csv_reader r;
 	size_t alloc = 0, i, col = 0;
@@ -334,13 +515,17 @@ int csv_read_keys(const char *path, const char *key_column, struct arena *a, str
 	*n = 0;
 	if ((rc = csv_open(&r, path, NULL, d)) < 0)
 		return rc;
+	if ((rc = csv_set_format(&r, 0, encoding, d)) < 0) {
+		csv_close(&r);
+		return rc;
+	}
 	while ((rc = csv_next(&r, &line, d)) > 0) {
 		if (header < 0) {
 			/* The first line decides: a header naming the column, or
 			 * already a key. */
 			header = 0;
 			for (i = 0; i < csv_nfields(&r); i++)
-				if (strcmp(csv_field(&r, i), key_column) == 0) {
+				if (field_is(&r, i, key_column)) {
 					header = 1;
 					col = i;
 				}
@@ -388,6 +573,27 @@ struct csv_source {
 	size_t rows;
 };
 
+/* A header that is one column holding another separator: the file is not
+ * separated the way the config says. */
+static int one_column_header(const struct csv_reader *r, unsigned line, struct diag *d)
+{
+	static const char *const names[] = {",", "\";\"", "tab"};
+	static const char seps[] = {',', ';', '\t'};
+	const char *h = csv_field(r, 0);
+	size_t k;
+
+	if (csv_nfields(r) != 1)
+		return 0;
+	for (k = 0; k < sizeof seps; k++)
+		if (seps[k] != r->delim && strchr(h, seps[k]))
+			return diag_set(d, ST_INPUT,
+					"%s:%u: the header is one column holding %s: the file is separated by %s, not %s; set source.delimiter: %s (or auto)",
+					r->name, line, seps[k] == '\t' ? "tabs" : seps[k] == ';' ? "';'" : "','",
+					seps[k] == '\t' ? "tabs" : seps[k] == ';' ? "semicolons" : "commas",
+					r->delim == '\t' ? "tabs" : r->delim == ';' ? "semicolons" : "commas", names[k]);
+	return 0;
+}
+
 static int csv_src_open(struct source *s, struct diag *d)
 {
 	struct csv_source *cs = (struct csv_source *)s;
@@ -403,6 +609,8 @@ static int csv_src_open(struct source *s, struct diag *d)
 	cs->opened = 1;
 	cs->r.tap = s->tap;
 	cs->r.tap_arg = s->tap_arg;
+	if ((rc = csv_set_format(&cs->r, cfg->source.delimiter, cfg->source.encoding, d)) < 0)
+		return rc;
 	rc = csv_next(&cs->r, &line, d);
 	if (rc == 0)
 		return diag_set(d, ST_INPUT, "%s: the file is empty (no header)", cs->r.name);
@@ -415,8 +623,14 @@ static int csv_src_open(struct source *s, struct diag *d)
 		free(names);
 		return diag_set(d, ST_FAIL, "out of memory");
 	}
+	if ((rc = one_column_header(&cs->r, line, d)) < 0)
+		goto out;
 	for (i = 0; i < cs->n_columns; i++) {
-		names[i] = csv_field(&cs->r, i);
+		size_t len;
+		const char *f = trimmed_field(&cs->r, i, &len);
+		/* The header is read once: its names are trimmed in place. */
+		((char *)f)[len] = '\0';
+		names[i] = f;
 		if (!*names[i]) {
 			rc = diag_set(d, ST_INPUT, "%s:%u: column %zu of the header has no name", cs->r.name, line,
 				      i + 1);
@@ -462,11 +676,18 @@ static int csv_src_next(struct source *s, struct record **out, struct diag *d)
 	 * "no value" marker: it reads as empty, never as the text. */
 	for (slot = 0; slot < cs->n_slots; slot++) {
 		int col = cs->map[slot];
-		if (col < 0 || (size_t)col >= n || strcmp(csv_field(&cs->r, (size_t)col), "#N/A") == 0)
+		const char *v;
+		size_t len;
+		if (col < 0 || (size_t)col >= n)
 			continue;
-		rec->fields[slot] = arena_strndup(s->arena, csv_field(&cs->r, (size_t)col),
-						  csv_field_len(&cs->r, (size_t)col));
-		if (!rec->fields[slot])
+		/* Spaces around a value are never data (Excel leaves them);
+		 * the log says how many values had them. */
+		v = trimmed_field(&cs->r, (size_t)col, &len);
+		if (len != csv_field_len(&cs->r, (size_t)col))
+			s->trimmed++;
+		if (len == 4 && memcmp(v, "#N/A", 4) == 0)
+			continue;
+		if (!(rec->fields[slot] = arena_strndup(s->arena, v, len)))
 			return diag_set(d, ST_FAIL, "out of memory");
 	}
 	cs->rows++;

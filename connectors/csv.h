@@ -26,10 +26,20 @@ struct csv_reader {
 	int fd;
 	int own_fd;
 	char *name;             /* for messages */
-	char in[64 * 1024];
+	char in[64 * 1024];     /* UTF-8 text, converted when the file is not */
 	size_t pos, len;
 	int eof;
-	int started;            /* the BOM check is done */
+	int started;            /* the BOM and separator checks are done */
+	char delim;             /* ',', ';' or '\t'; 0 until decided from the header line */
+	/* Another character set: the file's bytes go through iconv into in[]. */
+	void *cd;               /* iconv_t, or NULL when the file is read as UTF-8 */
+	const char *encoding;   /* its iconv name */
+	char encoding_name[16]; /* as the config writes it, for messages */
+	char raw[16 * 1024];    /* bytes read, not yet converted */
+	size_t raw_len;
+	int raw_eof;
+	int raw_started;        /* the checks of the first bytes are done */
+	unsigned raw_line;      /* line of the next byte to convert, for messages */
 	unsigned line, col;     /* position of the next byte; col counts characters */
 	void (*tap)(void *arg, const void *data, size_t len); /* sees every byte read */
 	void *tap_arg;
@@ -50,6 +60,12 @@ struct csv_reader {
 int csv_open(struct csv_reader *r, const char *path, const char *name, struct diag *d);
 /* Reads from memory instead (for tests and fuzzing); the text is copied. */
 int csv_open_mem(struct csv_reader *r, const char *text, size_t len, const char *name);
+/* Before the first csv_next: the field separator (',' by default; 0
+ * decides from the header line: the most frequent of ',', ';' and tab
+ * outside quotes) and the file's character set (an iconv name such as
+ * "WINDOWS-1252" or "UTF-16", which needs a byte order mark; NULL: UTF-8).
+ * Returns 0 or ST_INPUT. */
+int csv_set_format(struct csv_reader *r, char delim, const char *encoding, struct diag *d);
 void csv_close(struct csv_reader *r);
 
 /* Reads the next record. Returns 1 with the record available through the
@@ -72,15 +88,17 @@ static inline size_t csv_field_len(const struct csv_reader *r, size_t i)
 }
 
 /* A --users file: a CSV whose header names key_column (the keys are that
- * column), or a plain list with one key per line ('#' starts a comment
- * line). Each key knows its line. Keys are copied into the arena; *out is
+ * column; the separator is decided from the header line), or a plain list
+ * with one key per line ('#' starts a comment line), in the character set
+ * encoding (as for csv_set_format; NULL: UTF-8). Each key knows its line;
+ * spaces around keys are dropped. Keys are copied into the arena; *out is
  * an array the caller frees. Returns 0 or ST_INPUT. */
 struct listed_key {
 	const char *key;
 	unsigned line;
 };
 struct arena;
-int csv_read_keys(const char *path, const char *key_column, struct arena *a, struct listed_key **out, size_t *n,
-		  struct diag *d);
+int csv_read_keys(const char *path, const char *key_column, const char *encoding, struct arena *a,
+		  struct listed_key **out, size_t *n, struct diag *d);
 
 #endif

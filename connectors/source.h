@@ -42,6 +42,7 @@ struct source {
 	 * source it acted on). */
 	void (*tap)(void *arg, const void *data, size_t len);
 	void *tap_arg;
+	size_t trimmed;       /* values read without the spaces around them */
 };
 
 /* Creates the source the config describes (not yet opened). Records go into

@@ -24,7 +24,7 @@ static int read_users(struct run *r, struct listed **out, size_t *n)
 	size_t i;
 	int rc;
 
-	rc = csv_read_keys(r->opt->users, r->cfg->source.key, &r->records_arena, &keys, n, &r->d);
+	rc = csv_read_keys(r->opt->users, r->cfg->source.key, r->cfg->source.encoding, &r->records_arena, &keys, n, &r->d);
 	if (rc < 0)
 		return rc;
 	*out = calloc(*n, sizeof **out);

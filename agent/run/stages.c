@@ -66,6 +66,9 @@ int run_read_source(struct run *r)
 			      s->name);
 	if (rc == 0)
 		log_info("read %zu rows from %s", r->n_records, s->name);
+	if (rc == 0 && s->trimmed)
+		log_info("%zu value%s had spaces around %s (as spreadsheets leave them); they are read without them",
+			 s->trimmed, s->trimmed == 1 ? "" : "s", s->trimmed == 1 ? "it" : "them");
 out:
 	source_close(s);
 	if (dg.ctx)

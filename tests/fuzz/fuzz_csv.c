@@ -138,7 +138,7 @@ static void check_keys(const uint8_t *data, size_t size)
 	fd = open_input(data, size, path, sizeof path);
 	arena_init(&a);
 	diag_init(&d);
-	rc = csv_read_keys(path, "Username", &a, &keys, &n, &d);
+	rc = csv_read_keys(path, "Username", NULL, &a, &keys, &n, &d);
 	if (rc == 0) {
 		CHECK(d.status == ST_OK);
 		CHECK(keys && n >= 1);

@@ -306,20 +306,20 @@ static void invalid_utf8(void **state)
 {
 	(void)state;
 	/* Windows-1252 é (0xE9) on line 2, column 4. */
-	expect_error("name,x\nJos\xe9,y\n", "t.csv:2:4: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("name,x\nJos\xe9,y\n", "t.csv:2:4: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 	/* Columns count characters, not bytes: Z o ë , M then the bad byte. */
-	expect_error("Zo\xc3\xab,M\xfcller\n", "t.csv:1:6: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("Zo\xc3\xab,M\xfcller\n", "t.csv:1:6: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 	/* A truncated sequence at the end of a field. */
-	expect_error("ab\xc3,c\n", "t.csv:1:3: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("ab\xc3,c\n", "t.csv:1:3: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 	/* An overlong encoding. */
-	expect_error("x,\xc0\x80\n", "t.csv:1:3: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("x,\xc0\x80\n", "t.csv:1:3: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 }
 
 static void invalid_utf8_on_later_line_of_quoted_field(void **state)
 {
 	(void)state;
 	/* On a later line of a multi-line field: column counted from that line. */
-	expect_error("\"one\ntw\xe9\"\n", "t.csv:2:3: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("\"one\ntw\xe9\"\n", "t.csv:2:3: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 }
 
 /* The column is the bad byte's, also when the field is quoted: the opening
@@ -328,9 +328,9 @@ static void invalid_utf8_in_quoted_field(void **state)
 {
 	(void)state;
 	/* a , " x then the bad byte in column 5. */
-	expect_error("a,\"x\xe9\"\n", "t.csv:1:5: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("a,\"x\xe9\"\n", "t.csv:1:5: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 	/* " a " " then the bad byte in column 5. */
-	expect_error("\"a\"\"\xe9\"\n", "t.csv:1:5: invalid UTF-8 (the file must be UTF-8 encoded)");
+	expect_error("\"a\"\"\xe9\"\n", "t.csv:1:5: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)");
 }
 
 static void nul_byte(void **state)
@@ -364,9 +364,9 @@ static void text_after_closing_quote(void **state)
 {
 	(void)state;
 	expect_error("\"John\"x,y\n",
-		     "t.csv:1:7: unexpected text after a closing quote (a quoted field must end at a comma or the end of the line)");
+		     "t.csv:1:7: unexpected text after a closing quote (a quoted field must end at the separator or the end of the line)");
 	expect_error("a\n\"John\" ,y\n",
-		     "t.csv:2:7: unexpected text after a closing quote (a quoted field must end at a comma or the end of the line)");
+		     "t.csv:2:7: unexpected text after a closing quote (a quoted field must end at the separator or the end of the line)");
 }
 
 static void bare_carriage_return(void **state)
@@ -472,7 +472,7 @@ static void read_file_error_after_buffer(void **state)
 	assert_int_equal(rc, ST_INPUT);
 	assert_int_equal(rows, 4000);
 	/* Without a name, messages use the path. */
-	snprintf(want, sizeof want, "%s:4001:13: invalid UTF-8 (the file must be UTF-8 encoded)", path);
+	snprintf(want, sizeof want, "%s:4001:13: invalid UTF-8 (a plain 'CSV' from Excel? set source.encoding: windows-1252)", path);
 	assert_string_equal(d.msg, want);
 	csv_close(&r);
 	unlink(path);
@@ -633,6 +633,149 @@ static void bom_split_across_reads(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* --- separators and character sets (files as Excel saves them) ---------------- */
+
+static struct csv_reader *open_format(const char *text, size_t len, char delim, const char *encoding)
+{
+	struct csv_reader *r = open_mem(text, len);
+	struct diag d;
+
+	diag_init(&d);
+	if (csv_set_format(r, delim, encoding, &d) < 0)
+		fail_msg("csv_set_format: %s", d.msg);
+	return r;
+}
+
+static void semicolons(void **state)
+{
+	static const char text[] = "FirstName;LastName;Note\r\nAda;Lovelace;\"a;b,c\"\r\n";
+	struct csv_reader *r = open_format(text, sizeof text - 1, ';', NULL);
+
+	(void)state;
+	expect_record(r, 1, 3, "FirstName", "LastName", "Note");
+	expect_record(r, 2, 3, "Ada", "Lovelace", "a;b,c");
+	expect_end(r);
+	close_reader(r);
+}
+
+/* auto: the most frequent separator of the header line, outside quotes. */
+static void separator_from_the_header(void **state)
+{
+	static const char semi[] = "\xef\xbb\xbf" "A;B;C\nx,1;y;z\n";
+	static const char tabs[] = "A\tB\nx;1\ty\n";
+	static const char commas[] = "\"A;B;C\",D\nx,y\n";
+	struct csv_reader *r;
+
+	(void)state;
+	r = open_format(semi, sizeof semi - 1, 0, NULL);
+	expect_record(r, 1, 3, "A", "B", "C");
+	expect_record(r, 2, 3, "x,1", "y", "z");
+	close_reader(r);
+	r = open_format(tabs, sizeof tabs - 1, 0, NULL);
+	expect_record(r, 1, 2, "A", "B");
+	expect_record(r, 2, 2, "x;1", "y");
+	close_reader(r);
+	r = open_format(commas, sizeof commas - 1, 0, NULL);
+	expect_record(r, 1, 2, "A;B;C", "D");
+	close_reader(r);
+}
+
+static void windows_1252(void **state)
+{
+	/* José Müller, 5 € */
+	static const char text[] = "Name;Price\r\nJos\xe9 M\xfcller;5 \x80\r\n";
+	struct csv_reader *r = open_format(text, sizeof text - 1, ';', "WINDOWS-1252");
+
+	(void)state;
+	expect_record(r, 1, 2, "Name", "Price");
+	expect_record(r, 2, 2, "Jos\xc3\xa9 M\xc3\xbcller", "5 \xe2\x82\xac");
+	expect_end(r);
+	close_reader(r);
+}
+
+static void expect_format_error(const char *text, size_t len, const char *encoding, const char *msg)
+{
+	struct csv_reader *r = open_format(text, len, ',', encoding);
+	struct diag d;
+	unsigned line;
+	int rc;
+
+	diag_init(&d);
+	while ((rc = csv_next(r, &line, &d)) == 1)
+		;
+	close_reader(r);
+	assert_int_equal(rc, ST_INPUT);
+	assert_string_equal(d.msg, msg);
+}
+
+static void windows_1252_errors(void **state)
+{
+	static const char undefined[] = "a,b\nc,d\nx\x81,y\n";
+	static const char utf8[] = "\xef\xbb\xbf" "a,b\n";
+
+	(void)state;
+	/* 0x81 has no character in Windows-1252. */
+	expect_format_error(undefined, sizeof undefined - 1, "WINDOWS-1252",
+			    "t.csv:3: byte 0x81 is not windows-1252 text (check source.encoding)");
+	expect_format_error(utf8, sizeof utf8 - 1, "WINDOWS-1252",
+			    "t.csv: the file starts with a UTF-8 byte order mark: it is UTF-8, not windows-1252 (leave source.encoding out)");
+}
+
+static void utf16_with_bom(void **state)
+{
+	/* "Név,x\n1,2\n" in UTF-16, little and big endian. */
+	static const char le[] = "\xff\xfe" "N\0\xe9\0v\0,\0x\0\n\0" "1\0,\0" "2\0\n\0";
+	static const char be[] = "\xfe\xff" "\0N\0\xe9\0v\0,\0x\0\n" "\0" "1\0,\0" "2\0\n";
+	static const char none[] = "N\0,\0x\0\n\0";
+	const char *const texts[] = {le, be};
+	const size_t lens[] = {sizeof le - 1, sizeof be - 1};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct csv_reader *r = open_format(texts[i], lens[i], 0, "UTF-16");
+		expect_record(r, 1, 2, "N\xc3\xa9v", "x");
+		expect_record(r, 2, 2, "1", "2");
+		expect_end(r);
+		close_reader(r);
+	}
+	expect_format_error(none, sizeof none - 1, "UTF-16",
+			    "t.csv: source.encoding is utf-16, but the file does not start with a byte order mark (Excel's 'Unicode Text' has one; or save it as 'CSV UTF-8' and leave source.encoding out)");
+}
+
+/* A file in Windows-1252 much larger than the read buffers converts
+ * across their edges, and an error names the right line. */
+static void windows_1252_large(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct csv_reader *r;
+	struct diag d;
+	unsigned line;
+	size_t rows = 0;
+	int i, rc;
+
+	(void)state;
+	buf_adds(&b, "Name;City\n");
+	for (i = 0; i < 20000; i++)
+		buf_printf(&b, "Fran\xe7ois %d;K\xf6ln\n", i);
+	r = open_format(b.data, b.len, 0, "WINDOWS-1252");
+	diag_init(&d);
+	while ((rc = csv_next(r, &line, &d)) == 1) {
+		if (rows++ && strcmp(csv_field(r, 1), "K\xc3\xb6ln") != 0)
+			fail_msg("line %u: %s", line, csv_field(r, 1));
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(rows, 20001);
+	close_reader(r);
+	buf_printf(&b, "bad\x8d;x\n");
+	r = open_format(b.data, b.len, 0, "WINDOWS-1252");
+	while ((rc = csv_next(r, &line, &d)) == 1)
+		;
+	close_reader(r);
+	assert_string_equal(d.msg, "t.csv:20002: byte 0x8d is not windows-1252 text (check source.encoding)");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +809,12 @@ int main(void)
 		cmocka_unit_test(field_size_limit_quoted),
 		cmocka_unit_test(record_size_limit),
 		cmocka_unit_test(open_missing_file),
+		cmocka_unit_test(semicolons),
+		cmocka_unit_test(separator_from_the_header),
+		cmocka_unit_test(windows_1252),
+		cmocka_unit_test(windows_1252_errors),
+		cmocka_unit_test(utf16_with_bom),
+		cmocka_unit_test(windows_1252_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
