@@ -227,6 +227,7 @@ void config_free(struct config *c)
 	strlist_free(&c->people.object_classes);
 	strlist_free(&c->people.required);
 	free(c->people.required_slots);
+	free(c->people.note_attribute);
 	tmpl_free(c->people.active);
 	for (i = 0; i < c->people.n_attrs; i++) {
 		free(c->people.attrs[i].name);

@@ -105,7 +105,14 @@ struct cfg_people {
 	 * DEFAULT_RESERVED_NAMES, [] for none. */
 	struct strlist reserved;
 	int reserved_set;
+	/* Where sync notes that it disabled someone (SYNC_DISABLED_NOTE is
+	 * added there), so that it re-enables only those; default
+	 * "description". Never one of the attributes above. */
+	char *note_attribute;
 };
+
+/* The value people.note_attribute gets when sync disables a person. */
+#define SYNC_DISABLED_NOTE "ldapenroll: disabled by sync"
 
 #define DEFAULT_RESERVED_NAMES "root", "admin", "administrator", "krbtgt", "guest", "nobody", "postmaster", "ldapenroll"
 

@@ -257,7 +257,7 @@ static void people_attributes(struct loader *L, const struct ynode *map, const c
 }
 
 static const char *const people_keys[] = {"dn", "object_classes", "required", "active", "attributes",
-					  "update", "absent", "reserved", NULL};
+					  "update", "absent", "reserved", "note_attribute", NULL};
 
 static void people_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			 void *ctx)
@@ -283,6 +283,10 @@ static void people_entry(struct loader *L, const char *key, const struct ynode *
 	else if (strcmp(key, "reserved") == 0) {
 		p->reserved_set = 1;
 		get_list(L, v, path, 1, &p->reserved);
+	} else if (strcmp(key, "note_attribute") == 0) {
+		free(p->note_attribute);
+		if ((p->note_attribute = get_word(L, v, path)) && !valid_attr_name(p->note_attribute))
+			err_node(L, v, path, "'%s' is not an attribute name", p->note_attribute);
 	}
 }
 

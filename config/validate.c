@@ -187,6 +187,8 @@ static void validate_people(struct loader *L)
 	size_t i, j;
 
 	default_list(&p->object_classes, "inetOrgPerson");
+	if (!p->note_attribute)
+		p->note_attribute = oom_checked(strdup("description"));
 	if (!p->reserved_set) {
 		static const char *const names[] = {DEFAULT_RESERVED_NAMES};
 		for (i = 0; i < sizeof names / sizeof *names; i++)
@@ -209,6 +211,11 @@ static void validate_people(struct loader *L)
 		load_error_at(L, "people.attributes",
 			      "no attribute is set to {%s} (source.key); map one, e.g. uid: \"{%s}\", so that people can be found again on later runs",
 			      c->source.key, c->source.key);
+	for (i = 0; p->note_attribute && i < p->n_attrs; i++)
+		if (strcasecmp(p->attrs[i].name, p->note_attribute) == 0)
+			load_error_at(L, "people.note_attribute",
+				      "%s is one of people.attributes; sync's note that it disabled someone needs an attribute of its own (set people.note_attribute)",
+				      p->attrs[i].name);
 	for (i = 0; i < p->update.n; i++) {
 		const char *u = p->update.items[i];
 		for (j = 0; j < p->n_attrs; j++)

@@ -106,6 +106,7 @@ static const char *old_values_filter(struct engine *E, const struct plan_action 
 struct op *ap_build_op(struct engine *E, size_t i)
 {
 	static const char *const locked[] = {DISABLED_LOCK_TIME};
+	static const char *const note[] = {SYNC_DISABLED_NOTE};
 	const struct plan_action *a = act_of(E, i);
 	struct op *op = NULL;
 	size_t k;
@@ -122,13 +123,16 @@ struct op *ap_build_op(struct engine *E, size_t i)
 		return op;
 	case OP_ENABLE_PERSON:
 	case OP_RESET_PASSWORD:
-		if (!(op = new_op(E, K_MODIFY, i, a->dn, 5)))
+		if (!(op = new_op(E, K_MODIFY, i, a->dn, 6)))
 			return NULL;
 		/* Replacing with no value removes the lock whether or not it
 		 * is there: safe to retry. (pwdFailureTime is the server's own
-		 * and clears at the next good bind.) */
-		if (a->op == OP_ENABLE_PERSON)
+		 * and clears at the next good bind.) Sync's note goes with it,
+		 * if it is there (permissive). */
+		if (a->op == OP_ENABLE_PERSON) {
 			set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", NULL, 0);
+			set_mod(op, DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
+		}
 		/* ppolicy removes the lock itself when an administrator sets a
 		 * password; permissive, the two removals do not collide. */
 		op->permissive = 1;
@@ -145,9 +149,14 @@ struct op *ap_build_op(struct engine *E, size_t i)
 		op->assertion = old_values_filter(E, a);
 		return op;
 	case OP_DISABLE_PERSON:
-		if (!(op = new_op(E, K_MODIFY, i, a->dn, 1)))
+		if (!(op = new_op(E, K_MODIFY, i, a->dn, 2)))
 			return NULL;
 		set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", (const char **)locked, 1);
+		/* Sync notes that it disabled the person, so that it may enable
+		 * again; an administrator's disable takes the note away.
+		 * Permissive: the note may be there already, or not. */
+		set_mod(op, a->by_sync ? DIR_MOD_ADD : DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
+		op->permissive = 1;
 		return op;
 	default:
 		return NULL;

@@ -100,15 +100,17 @@ static const char *const command_help[] = {
 		"Enables the listed people: removes the lock, sets a fresh temporary password\n"
 		"(must be changed at first login) and sends the configured messages. FILE is\n"
 		"a CSV whose header names the source key column, or one key per line. Listed\n"
-		"people who are not in the directory are reported.\n"
+		"people who are not in the directory are reported; so are those the next\n"
+		"sync would disable again (inactive in, or absent from, the source).\n"
 		"\n"
 		USERS_OPTION JOB_OPTIONS,
 	[CMD_DISABLE] =
 		"Usage: ldapenroll [global options] disable --users FILE [--apply] [--format F]\n"
 		"                  [--output FILE] [--force-limits N]\n"
 		"\n"
-		"Disables the listed people (pwdAccountLockedTime 000001010000Z). FILE is as\n"
-		"for enable. The safety limits apply.\n"
+		"Disables the listed people (pwdAccountLockedTime 000001010000Z). They stay\n"
+		"disabled whatever the source says, until enable: sync re-enables only the\n"
+		"people it disabled itself. FILE is as for enable. The safety limits apply.\n"
 		"\n"
 		USERS_OPTION JOB_OPTIONS
 		"  --force-limits N    go past the safety limits when at most N people are\n"

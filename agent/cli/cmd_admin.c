@@ -12,6 +12,7 @@
 
 #include "connectors/csv.h"
 #include "agent/state/jobs.h"
+#include "agent/base/hmap.h"
 #include "agent/base/log.h"
 #include "agent/plan/plan_admin.h"
 #include "agent/cli/cli.h"
@@ -39,6 +40,44 @@ static int read_users(struct run *r, struct listed **out, size_t *n)
 	free(keys);
 	log_info("read %zu keys from %s", *n, r->opt->users);
 	return 0;
+}
+
+/* enable: the next sync disables again whoever is inactive in the source,
+ * or absent from it with people.absent: disable. Say so for each; a source
+ * that cannot be read is a warning, not a reason to stop. */
+static void warn_disabled_again(struct run *r)
+{
+	const struct config *cfg = r->cfg;
+	struct hmap rows;
+	struct buf scratch = BUF_INIT;
+	size_t i;
+
+	if (run_read_source(r) < 0) {
+		log_warn("cannot tell whether the next sync disables them again: %s", r->d.msg);
+		diag_init(&r->d);
+		return;
+	}
+	hmap_init(&rows, HMAP_ICASE);
+	for (i = 0; i < r->n_records; i++) {
+		const char *key = cfg->source.key_slot >= 0 ? r->records[i]->fields[cfg->source.key_slot] : NULL;
+		if (key && hmap_insert(&rows, key, r->records[i], NULL) < 0)
+			break;
+	}
+	for (i = 0; i < r->plan->n_actions; i++) {
+		const struct plan_action *a = &r->plan->actions[i];
+		const struct record *rec;
+		if (a->op != OP_ENABLE_PERSON || !a->key)
+			continue;
+		rec = hmap_get(&rows, a->key);
+		if (rec && !rec->error && !plan_record_active(cfg, rec, &scratch))
+			log_warn("%s is inactive in the source (line %u): the next sync disables them again", a->dn,
+				 rec->line);
+		else if (!rec && cfg->people.absent == ABSENT_DISABLE)
+			log_warn("%s is absent from the source (people.absent: disable): the next sync disables them again",
+				 a->dn);
+	}
+	buf_release(&scratch);
+	hmap_release(&rows);
 }
 
 /* notify --job: the people of that job who got a password. */
@@ -148,6 +187,8 @@ int cmd_admin(struct run *r)
 	if ((rc = plan_admin(&in, &r->plan, &r->d)) < 0)
 		goto out;
 	run_warn_rejected(r->plan);
+	if (opt->cmd == CMD_ENABLE && r->plan->counts[OP_ENABLE_PERSON])
+		warn_disabled_again(r);
 	if (r->plan->n_unchanged)
 		log_info("%zu people are left as they are (%s)", r->plan->n_unchanged,
 			 opt->cmd == CMD_NOTIFY ? "they changed their password, or are disabled"

@@ -467,22 +467,7 @@ static int is_reserved(const struct planner *P, const char *name)
 
 static int is_active(struct planner *P, struct row *r)
 {
-	const char *why, *v;
-	size_t len;
-
-	if (!P->cfg->people.active)
-		return 1;
-	v = render_scratch(P, P->cfg->people.active, &r->env, &why);
-	if (!v)
-		return 1;
-	while (*v == ' ')
-		v++;
-	len = strlen(v);
-	while (len && v[len - 1] == ' ')
-		len--;
-	/* Inactive: empty, false, 0 or no (as Data Loader and LDAP write it). */
-	return !(len == 0 || (len == 5 && strncasecmp(v, "false", 5) == 0) || (len == 1 && v[0] == '0') ||
-		 (len == 2 && strncasecmp(v, "no", 2) == 0));
+	return plan_record_active(P->cfg, r->rec, &P->scratch);
 }
 
 /* Fills the fields every action on this person shares. */
@@ -693,6 +678,7 @@ static void plan_existing(struct planner *P, struct row *r, const struct entry *
 	const char *endn = canon_in(P, &P->scratch, ent->dn);
 	size_t before = P->B.n_acts;
 	struct plan_action *act;
+	int left = 0;
 
 	if (!endn || strcmp(endn, r->ndn) != 0) {
 		reject(P, r->rec, r->key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
@@ -705,15 +691,21 @@ static void plan_existing(struct planner *P, struct row *r, const struct entry *
 		if ((act = new_action(P, OP_DISABLE_PERSON))) {
 			person_action(P, act, r);
 			act->entry = ent;
+			act->by_sync = 1;
 			act->reason = "inactive in the source";
 		}
-	} else if (r->active && is_disabled(ent)) {
+	} else if (r->active && entry_disabled_by_sync(P->cfg, ent)) {
 		if ((act = new_action(P, OP_ENABLE_PERSON))) {
 			person_action(P, act, r);
 			act->entry = ent;
-			act->reason = "disabled in the directory, active in the source";
+			act->reason = "disabled by sync, active in the source again";
 			plan_messages(P, act);
 		}
+	} else if (r->active && is_disabled(ent)) {
+		/* Whoever an administrator disabled stays so until
+		 * ldapenroll enable. */
+		pb_left_disabled(&P->B, r->rec->line, r->key, ent->dn);
+		left = 1;
 	}
 	/* Someone whose messages an earlier run could not confirm gets a
 	 * fresh password and the messages again. */
@@ -729,7 +721,7 @@ static void plan_existing(struct planner *P, struct row *r, const struct entry *
 	}
 	plan_update(P, r, ent);
 	plan_membership(P, r, 1);
-	if (P->B.n_acts == before)
+	if (P->B.n_acts == before && !left)
 		P->p->n_unchanged++;
 }
 
@@ -832,6 +824,7 @@ static void plan_absent(struct planner *P)
 		act->dn = e->dn;
 		act->key = key;
 		act->entry = e;
+		act->by_sync = 1;
 		act->reason = "absent from the source";
 	}
 }

@@ -60,6 +60,9 @@ struct plan_action {
 	unsigned char messages[MSG_KINDS];    /* enum msg_kind: what they are sent, in order */
 	unsigned char resend;     /* reset_password: the messages of an earlier job were never
 	                           * confirmed; this sends them again */
+	unsigned char by_sync;    /* disable_person: sync disables (its note goes on the entry,
+	                           * so that sync may enable again); 0: an administrator does
+	                           * (the note goes, and sync leaves the person disabled) */
 	unsigned line;            /* people: the source line, 0 when none */
 	const char *dn;           /* the entry acted on */
 	const char *key;          /* people: the source key */
@@ -106,6 +109,10 @@ struct plan {
 	size_t n_rejected;
 	struct plan_manual *manual;
 	size_t n_manual;
+	/* Disabled by an administrator (no note of sync's) while active in
+	 * the source: sync leaves them so, and says so. */
+	struct plan_manual *left_disabled;
+	size_t n_left_disabled;
 	size_t counts[OP_COUNT];
 	size_t n_messages;        /* messages that would be sent */
 	size_t n_records;         /* source rows read */
@@ -156,6 +163,11 @@ void plan_free(struct plan *p);
 int entry_is_person(const struct config *cfg, const struct entry *e);
 /* Disabled by this agent (the lock it sets). */
 int entry_is_disabled(const struct entry *e);
+/* Whether a source row is active (people.active: not empty, false, 0 or
+ * no; everyone when unset). scratch is working space. */
+int plan_record_active(const struct config *cfg, const struct record *rec, struct buf *scratch);
+/* Disabled by sync: the entry holds sync's note (people.note_attribute). */
+int entry_disabled_by_sync(const struct config *cfg, const struct entry *e);
 /* The managed people among entries (what the safety limits count). */
 size_t plan_count_managed(const struct config *cfg, const struct entry *entries, size_t n);
 

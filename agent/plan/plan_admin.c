@@ -187,11 +187,16 @@ static void plan_listed(struct admin *A)
 			add_reset(A, e, 0, pb_printf(&A->B, "re-sending the messages of job %s", in->job));
 			continue;
 		}
-		if ((in->kind == ADMIN_ENABLE) == entry_is_disabled(e)) {
+		/* Someone sync disabled is disabled again by an administrator:
+		 * sync's note goes, so that sync leaves them disabled. */
+		if ((in->kind == ADMIN_ENABLE) == entry_is_disabled(e) ||
+		    (in->kind == ADMIN_DISABLE && entry_disabled_by_sync(A->cfg, e))) {
 			if (!(act = pb_action(&A->B, in->kind == ADMIN_ENABLE ? OP_ENABLE_PERSON : OP_DISABLE_PERSON)))
 				return;
 			person(A, act, e, l->line);
-			act->reason = from;
+			act->reason = in->kind == ADMIN_DISABLE && entry_is_disabled(e)
+					      ? pb_printf(&A->B, "%s; disabled by sync until now, from now on by an administrator", from)
+					      : from;
 			if (in->kind == ADMIN_ENABLE)
 				pb_messages(&A->B, A->cfg, act, A->cfg->notify.messages, A->cfg->notify.n_messages);
 		} else {

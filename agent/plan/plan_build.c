@@ -170,6 +170,27 @@ void pb_manual(struct plan_builder *b, const struct plan_action *act, const char
 	p->n_manual++;
 }
 
+void pb_left_disabled(struct plan_builder *b, unsigned line, const char *key, const char *dn)
+{
+	struct plan *p = b->p;
+
+	if (p->n_left_disabled == b->alloc_left_disabled) {
+		size_t na = b->alloc_left_disabled ? b->alloc_left_disabled * 2 : 16;
+		struct plan_manual *t = realloc(p->left_disabled, na * sizeof *t);
+		if (!t) {
+			b->oom = 1;
+			return;
+		}
+		p->left_disabled = t;
+		b->alloc_left_disabled = na;
+	}
+	p->left_disabled[p->n_left_disabled].line = line;
+	p->left_disabled[p->n_left_disabled].key = key;
+	p->left_disabled[p->n_left_disabled].dn = dn;
+	p->left_disabled[p->n_left_disabled].reason = "disabled by an administrator";
+	p->n_left_disabled++;
+}
+
 void pb_messages(struct plan_builder *b, const struct config *cfg, struct plan_action *act,
 		 const enum msg_kind *kinds, size_t n)
 {
@@ -211,6 +232,37 @@ int entry_is_disabled(const struct entry *e)
 	return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
 }
 
+int plan_record_active(const struct config *cfg, const struct record *rec, struct buf *scratch)
+{
+	struct tmpl_env env = {0};
+	struct tmpl_error err;
+	const char *v;
+	size_t len;
+
+	if (!cfg->people.active)
+		return 1;
+	env.fields = rec->fields;
+	env.n_fields = cfg->columns.n;
+	buf_reset(scratch);
+	if (tmpl_render(cfg->people.active, &env, scratch, &err) < 0)
+		return 1;
+	v = buf_str(scratch);
+	while (*v == ' ')
+		v++;
+	len = strlen(v);
+	while (len && v[len - 1] == ' ')
+		len--;
+	/* Inactive: empty, false, 0 or no (as Data Loader and LDAP write it). */
+	return !(len == 0 || (len == 5 && strncasecmp(v, "false", 5) == 0) || (len == 1 && v[0] == '0') ||
+		 (len == 2 && strncasecmp(v, "no", 2) == 0));
+}
+
+int entry_disabled_by_sync(const struct config *cfg, const struct entry *e)
+{
+	return entry_is_disabled(e) && cfg->people.note_attribute &&
+	       entry_has_value(e, cfg->people.note_attribute, SYNC_DISABLED_NOTE, 0);
+}
+
 const char *config_mail_attr(const struct config *cfg)
 {
 	size_t i;
@@ -239,6 +291,7 @@ void plan_free(struct plan *p)
 	free(p->actions);
 	free(p->rejected);
 	free(p->manual);
+	free(p->left_disabled);
 	arena_release(&p->arena);
 	free(p);
 }

@@ -180,6 +180,8 @@ static void text_summary(struct buf *b, const struct plan *p, const char *comman
 	}
 	if (c.refused)
 		buf_printf(b, "; %zu refused (the directory changed since the plan was made)", c.refused);
+	if (p->n_left_disabled)
+		buf_printf(b, "; %zu left disabled (by an administrator)", p->n_left_disabled);
 	buf_adds(b, "; ");
 	pl_count(b, p->n_rejected, "row rejected", "rows rejected");
 	buf_adds(b, "; ");
@@ -276,6 +278,11 @@ static void write_text(struct out *o, const struct plan *p, const struct config 
 			buf_printf(&o->b, "Rejected line %u (%s): %s\n", r->line, r->key, r->reason);
 		else
 			buf_printf(&o->b, "Rejected line %u: %s\n", r->line, r->reason);
+		flush_if(o, 1 << 16);
+	}
+	for (i = 0; i < p->n_left_disabled; i++) {
+		const struct plan_manual *m = &p->left_disabled[i];
+		buf_printf(&o->b, "Left disabled: %s (%s; ldapenroll enable --users to enable)\n", m->dn, m->reason);
 		flush_if(o, 1 << 16);
 	}
 	for (i = 0; i < p->n_manual; i++) {
@@ -495,6 +502,8 @@ static void json_action(struct buf *b, const struct plan_action *a, const struct
 	}
 	if (a->resend)
 		buf_adds(b, ",\"resend\":true");
+	if (a->op == OP_DISABLE_PERSON)
+		buf_printf(b, ",\"by_sync\":%s", a->by_sync ? "true" : "false");
 	if (a->op == OP_CREATE_PERSON || a->op == OP_ENABLE_PERSON || a->op == OP_RESET_PASSWORD)
 		json_person(b, a, cfg);
 	json_precondition(b, a);
@@ -507,6 +516,30 @@ static void json_action(struct buf *b, const struct plan_action *a, const struct
 		}
 	}
 	buf_addc(b, '}');
+}
+
+/* People with a line, a DN and a reason (the manual list, those left
+ * disabled). */
+static void json_people_list(struct out *o, const struct plan_manual *v, size_t n)
+{
+	struct buf *b = &o->b;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct plan_manual *m = &v[i];
+		buf_adds(b, i ? ",\n" : "\n");
+		buf_adds(b, "{");
+		json_add_member_str(b, "key", m->key);
+		if (m->line)
+			buf_printf(b, ",\"line\":%u,", m->line);
+		else
+			buf_adds(b, ",\"line\":null,");
+		json_add_member_str(b, "dn", m->dn);
+		buf_addc(b, ',');
+		json_add_member_str(b, "reason", m->reason);
+		buf_addc(b, '}');
+		flush_if(o, 1 << 16);
+	}
 }
 
 static void write_json(struct out *o, const struct plan *p, const struct config *cfg, const char *command,
@@ -543,27 +576,16 @@ static void write_json(struct out *o, const struct plan *p, const struct config 
 		flush_if(o, 1 << 16);
 	}
 	buf_adds(b, "],\n\"manual_notification\":[");
-	for (i = 0; i < p->n_manual; i++) {
-		const struct plan_manual *m = &p->manual[i];
-		buf_adds(b, i ? ",\n" : "\n");
-		buf_adds(b, "{");
-		json_add_member_str(b, "key", m->key);
-		if (m->line)
-			buf_printf(b, ",\"line\":%u,", m->line);
-		else
-			buf_adds(b, ",\"line\":null,");
-		json_add_member_str(b, "dn", m->dn);
-		buf_addc(b, ',');
-		json_add_member_str(b, "reason", m->reason);
-		buf_addc(b, '}');
-		flush_if(o, 1 << 16);
-	}
+	json_people_list(o, p->manual, p->n_manual);
+	buf_adds(b, "],\n\"left_disabled\":[");
+	json_people_list(o, p->left_disabled, p->n_left_disabled);
 	buf_adds(b, "],\n\"summary\":{");
 	for (i = 0; i < OP_COUNT; i++)
 		buf_printf(b, "\"%s\":%zu,", plan_op_name((enum plan_op)i), p->counts[i]);
 	buf_printf(b, "\"rejected\":%zu,\"messages\":%zu,\"manual_notification\":%zu,\"unchanged\":%zu,\"rows\":%zu,"
-		      "\"memberships\":%zu}",
+		      "\"memberships\":%zu",
 		   p->n_rejected, p->n_messages, p->n_manual, p->n_unchanged, p->n_records, p->n_memberships);
+	buf_printf(b, ",\"left_disabled\":%zu}", p->n_left_disabled);
 	if (!st || st->preview)
 		json_limits(b, p, cfg);
 	buf_adds(b, "}\n");
@@ -675,6 +697,11 @@ static void ldif_new_password(struct buf *b, const struct plan_action *a, const 
 	buf_adds(b, "changetype: modify\n");
 	if (a->op == OP_ENABLE_PERSON)
 		buf_adds(b, "delete: pwdAccountLockedTime\n-\n");
+	if (a->op == OP_ENABLE_PERSON && a->entry && entry_disabled_by_sync(cfg, a->entry)) {
+		buf_printf(b, "delete: %s\n", cfg->people.note_attribute);
+		ldif_line(b, cfg->people.note_attribute, SYNC_DISABLED_NOTE);
+		buf_adds(b, "-\n");
+	}
 	buf_adds(b, "replace: userPassword\n");
 	ldif_password(b, cfg);
 	buf_adds(b, "-\n");
@@ -685,9 +712,20 @@ static void ldif_new_password(struct buf *b, const struct plan_action *a, const 
 	buf_adds(b, "-\n");
 }
 
-static void ldif_disable(struct buf *b)
+static void ldif_disable(struct buf *b, const struct plan_action *a, const struct config *cfg)
 {
+	const char *note = cfg->people.note_attribute;
+
+	int has = a->entry && entry_has_value(a->entry, note, SYNC_DISABLED_NOTE, 0);
+
 	buf_adds(b, "changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: " DISABLED_LOCK_TIME "\n-\n");
+	/* Sync notes that it disabled the person; an administrator's disable
+	 * takes the note away. */
+	if (a->by_sync != has) {
+		buf_printf(b, "%s: %s\n", a->by_sync ? "add" : "delete", note);
+		ldif_line(b, note, SYNC_DISABLED_NOTE);
+		buf_adds(b, "-\n");
+	}
 }
 
 static void ldif_update(struct buf *b, const struct plan_action *a)
@@ -754,7 +792,7 @@ static void write_ldif(struct out *o, const struct plan *p, const struct config 
 		case OP_CREATE_PERSON: ldif_create_person(b, a, cfg); break;
 		case OP_ENABLE_PERSON:
 		case OP_RESET_PASSWORD: ldif_new_password(b, a, cfg); break;
-		case OP_DISABLE_PERSON: ldif_disable(b); break;
+		case OP_DISABLE_PERSON: ldif_disable(b, a, cfg); break;
 		case OP_UPDATE_PERSON: ldif_update(b, a); break;
 		default: break;
 		}

@@ -11,7 +11,7 @@ struct plan_builder {
 	struct plan *p;
 	struct plan_action *acts;
 	size_t n_acts, alloc_acts;
-	size_t alloc_rejected, alloc_manual;
+	size_t alloc_rejected, alloc_manual, alloc_left_disabled;
 	int oom;                /* sticky: something could not be allocated */
 };
 
@@ -32,6 +32,8 @@ const char *pb_canon(struct plan_builder *b, const char *dn);
 struct plan_action *pb_action(struct plan_builder *b, enum plan_op op);
 void pb_reject(struct plan_builder *b, unsigned line, const char *key, const char *reason);
 void pb_manual(struct plan_builder *b, const struct plan_action *act, const char *reason);
+/* An active person an administrator disabled: sync leaves them disabled. */
+void pb_left_disabled(struct plan_builder *b, unsigned line, const char *key, const char *dn);
 /* A person who gets a password is sent these messages, or (no notify, no
  * address) goes to the manual list. */
 void pb_messages(struct plan_builder *b, const struct config *cfg, struct plan_action *act,

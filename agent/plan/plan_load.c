@@ -248,6 +248,8 @@ static int load_action(struct loader *L, const struct json *o, size_t i)
 	a->reason = str(L, o, "reason");
 	a->resend = op == OP_RESET_PASSWORD && json_get(o, "resend") && json_get(o, "resend")->type == JSON_BOOL &&
 		    json_get(o, "resend")->boolean;
+	a->by_sync = op == OP_DISABLE_PERSON && json_get(o, "by_sync") && json_get(o, "by_sync")->type == JSON_BOOL &&
+		     json_get(o, "by_sync")->boolean;
 	a->role = str(L, o, "role");
 	a->role_dn = str(L, o, "role_dn");
 	if (a->role_dn && !managed_dn(L, a->role_dn))

@@ -88,6 +88,7 @@ static const char **directory_attrs(const struct config *cfg)
 	a[n++] = "pwdAccountLockedTime";
 	a[n++] = "pwdReset";
 	a[n++] = "pwdPolicySubentry";
+	a[n++] = cfg->people.note_attribute; /* who sync disabled */
 	if (cfg->people.key_attr)
 		a[n++] = cfg->people.key_attr;
 	if (cfg->roles.enabled)

@@ -19,6 +19,16 @@ givenName: Dis
 sn: Abled
 mail: dis@acme.example
 pwdAccountLockedTime: 000001010000Z
+description: ldapenroll: disabled by sync
+
+dn: uid=held,ou=Acme,$BASE
+objectClass: inetOrgPerson
+uid: held
+cn: Held Back
+givenName: Held
+sn: Back
+mail: held@acme.example
+pwdAccountLockedTime: 000001010000Z
 
 dn: uid=renamed,ou=Acme,$BASE
 objectClass: inetOrgPerson
@@ -42,6 +52,7 @@ cn: Acme Standard User
 member: uid=dis,ou=Acme,$BASE
 member: uid=renamed,ou=Acme,$BASE
 member: uid=same,ou=Acme,$BASE
+member: uid=held,ou=Acme,$BASE
 LDIF
 
 cat >"$WORK/users.csv" <<'CSV'
@@ -51,6 +62,7 @@ New,Name,renamed@acme.example,RENAMED,Acme,
 Same,Person,same@acme.example,same,Acme,
 Nína,Newbie,nina@acme.example,newbie,Acme,Customer Manager
 Bad,Row,bad@acme.example,badrow,Acme,Astronaut
+Held,Back,held@acme.example,held,Acme,
 CSV
 write_config "$WORK/cfg.yaml" "$WORK/users.csv"
 snapshot "$WORK/before.ldif"
@@ -61,7 +73,7 @@ expect_rc 0
 plan=$WORK/plan.json
 cp "$OUT" "$plan"
 summary=$(json 'sorted((k, v) for k, v in j["summary"].items() if v)' <"$plan")
-expected="[('create_person', 1), ('create_role', 1), ('enable_person', 1), ('messages', 0), ('manual_notification', 2), ('memberships', 1), ('rejected', 1), ('rows', 5), ('unchanged', 1), ('update_person', 1)]"
+expected="[('create_person', 1), ('create_role', 1), ('enable_person', 1), ('messages', 0), ('manual_notification', 2), ('memberships', 1), ('rejected', 1), ('rows', 6), ('unchanged', 1), ('update_person', 1), ('left_disabled', 1)]"
 expected=$(/usr/bin/python3 -c "print(sorted(x for x in $expected if x[1]))")
 [ "$summary" = "$expected" ] || fail "summary: $summary, expected $expected"
 [ "$(json 'j["version"], j["command"]' <"$plan")" = "(1, 'sync')" ] || fail "version/command"
@@ -90,6 +102,9 @@ expect_in "$OUT" "Would update uid=renamed,ou=Acme,$BASE (line 3): cn \"Old Name
 expect_in "$OUT" "Would create uid=newbie,ou=Acme,$BASE (role Acme Customer Manager, map)"
 expect_in "$OUT" "Would create role group cn=Acme Customer Manager,ou=roles,$BASE"
 expect_in "$OUT" "Rejected line 6 (badrow): unknown role 'Astronaut' (not in roles.map)"
+# Held was disabled by an administrator (no note of sync's): left so.
+expect_in "$OUT" "Left disabled: uid=held,ou=Acme,$BASE (disabled by an administrator"
+expect_in "$OUT" "Would enable uid=dis,ou=Acme,$BASE (line 2: disabled by sync, active in the source again)"
 expect_in "$OUT" "Nothing was changed; use --apply to apply."
 expect_not_in "$OUT" "uid=same"
 

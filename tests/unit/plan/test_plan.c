@@ -718,7 +718,9 @@ static void existing_disabled_person_enabled(void **state)
 
 	add_containers(w, 1, 1);
 	add_group(w, STANDARD_DN, members, 1);
-	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", LOCKED);
+	struct entry *e = add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", LOCKED);
+
+	add_attr(w, e, "description", SYNC_DISABLED_NOTE);
 	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
 	build_ok(w);
 	assert_int_equal(w->plan->n_actions, 1);
@@ -727,10 +729,30 @@ static void existing_disabled_person_enabled(void **state)
 	assert_string_equal(plan_op_name(en->op), "enable_person");
 	assert_string_equal(en->dn, JDOE_DN);
 	assert_int_equal(en->line, 2);
-	assert_string_equal(en->reason, "disabled in the directory, active in the source");
+	assert_string_equal(en->reason, "disabled by sync, active in the source again");
 	/* Enabled again with a new password: the messages go out. */
 	assert_int_equal(en->n_messages, 3);
 	assert_int_equal(w->plan->n_messages, 3);
+}
+
+/* Disabled without sync's note (ldapenroll disable, another tool): sync
+ * leaves the person disabled and says so. */
+static void disabled_by_an_administrator_stays(void **state)
+{
+	struct world *w = *state;
+	static const char *const members[] = {JDOE_DN};
+
+	add_containers(w, 1, 1);
+	add_group(w, STANDARD_DN, members, 1);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", LOCKED);
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	build_ok(w);
+	assert_int_equal(w->plan->n_actions, 0);
+	assert_int_equal(w->plan->n_unchanged, 0);
+	assert_int_equal(w->plan->n_left_disabled, 1);
+	assert_string_equal(w->plan->left_disabled[0].dn, JDOE_DN);
+	assert_int_equal(w->plan->left_disabled[0].line, 2);
+	assert_false(plan_has_changes(w->plan));
 }
 
 static void failed_login_lockout_is_not_disabled(void **state)
@@ -833,6 +855,7 @@ static void absent_person_disabled(void **state)
 	assert_string_equal(dis->key, "gone");
 	assert_int_equal(dis->line, 0);
 	assert_string_equal(dis->reason, "absent from the source");
+	assert_true(dis->by_sync); /* its note goes on the entry */
 	assert_int_equal(dis->n_messages, 0);
 	assert_int_equal(w->plan->n_managed, 3);
 	assert_int_equal(w->plan->n_unchanged, 1);
@@ -1028,6 +1051,7 @@ int main(void)
 		T(existing_person_changed_cn),
 		T(existing_person_value_removed),
 		T(existing_disabled_person_enabled),
+		T(disabled_by_an_administrator_stays),
 		T(failed_login_lockout_is_not_disabled),
 		T(unchanged_person),
 		T(existing_person_not_in_role_group),
