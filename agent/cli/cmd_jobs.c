@@ -232,25 +232,59 @@ static void person_text(struct buf *b, const struct job_person *p)
 		buf_adds(b, "      waiting for mail: the next run sends a fresh password\n");
 }
 
-/* jobs ID --manual: who must be told by other means, and why. */
+/* The server's words about the first message refused for good, or NULL. */
+static const char *server_reply(const struct job_person *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_messages; i++)
+		if (strcmp(p->messages[i].status, "failed") == 0)
+			return p->messages[i].error;
+	return NULL;
+}
+
+/* What to do for someone on the manual list, in words. */
+static void next_step(struct buf *b, const struct job *j, const struct job_person *p)
+{
+	buf_reset(b);
+	if (p->notify && strcmp(p->notify, "none") == 0)
+		buf_adds(b, "tell them the password given with --password-file, by other means");
+	else if (server_reply(p))
+		buf_printf(b, "check the address with them; once the source has the right one: ldapenroll notify --job %s",
+			   j->id);
+	else if (!p->email)
+		buf_printf(b, "add their address to the source, then: ldapenroll notify --job %s", j->id);
+	else
+		buf_printf(b, "configure notify, then: ldapenroll notify --job %s", j->id);
+}
+
+/* jobs ID --manual: who must be told by other means, why, and how. */
 static void manual_list(struct buf *b, const struct job *j, enum out_format format)
 {
+	struct buf step = BUF_INIT;
 	size_t i, shown = 0;
 
 	if (format == OUT_CSV)
-		buf_adds(b, "key,dn,reason\n");
+		buf_adds(b, "key,dn,email,reason,reply,next_step\n");
 	else if (format == OUT_JSON)
 		buf_printf(b, "{\"id\":\"%s\",\"manual\":[", j->id);
 	for (i = 0; i < j->n_people; i++) {
 		const struct job_person *p = &j->people[i];
 		if (!manual_reason(p))
 			continue;
+		next_step(&step, j, p);
 		if (format == OUT_CSV) {
 			csv_cell(b, p->key);
 			buf_addc(b, ',');
 			csv_cell(b, p->dn);
 			buf_addc(b, ',');
+			csv_cell(b, p->email);
+			buf_addc(b, ',');
 			csv_cell(b, manual_reason(p));
+			buf_addc(b, ',');
+			csv_cell(b, server_reply(p));
+			buf_addc(b, ',');
+			csv_cell(b, buf_str(&step));
 			buf_addc(b, '\n');
 		} else if (format == OUT_JSON) {
 			buf_adds(b, shown ? ",\n{" : "\n{");
@@ -258,13 +292,23 @@ static void manual_list(struct buf *b, const struct job *j, enum out_format form
 			buf_addc(b, ',');
 			json_add_member_str(b, "dn", p->dn);
 			buf_addc(b, ',');
+			json_add_member_str(b, "email", p->email);
+			buf_addc(b, ',');
 			json_add_member_str(b, "reason", manual_reason(p));
+			buf_addc(b, ',');
+			json_add_member_str(b, "reply", server_reply(p));
+			buf_addc(b, ',');
+			json_add_member_str(b, "next_step", buf_str(&step));
 			buf_addc(b, '}');
 		} else {
 			buf_printf(b, "%s  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "", manual_reason(p));
+			if (server_reply(p))
+				buf_printf(b, "    the server said: %s\n", server_reply(p));
+			buf_printf(b, "    next: %s\n", buf_str(&step));
 		}
 		shown++;
 	}
+	buf_release(&step);
 	if (format == OUT_JSON)
 		buf_adds(b, "\n]}\n");
 	else if (format == OUT_TEXT && !shown)

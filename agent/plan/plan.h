@@ -178,6 +178,10 @@ int plan_has_changes(const struct plan *p);
 const char *plan_op_name(enum plan_op op);
 const char *role_origin_name(enum role_origin o);
 
+/* Why someone given the password of --password-file is on the manual list:
+ * nobody is sent anything. */
+#define GIVEN_PASSWORD_REASON "a given password was set; no message is sent"
+
 /* A person is disabled when pwdAccountLockedTime holds this value (a lock
  * that never expires; other lock times are failed-login lockouts). */
 #define DISABLED_LOCK_TIME "000001010000Z"

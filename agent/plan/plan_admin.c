@@ -157,6 +157,8 @@ static void add_reset(struct admin *A, const struct entry *e, unsigned line, con
 		pb_messages(&A->B, A->cfg, act, A->cfg->notify.messages, A->cfg->notify.n_messages);
 	else if (!A->in->default_password)
 		pb_messages(&A->B, A->cfg, act, password_only, 1);
+	else
+		pb_manual(&A->B, act, GIVEN_PASSWORD_REASON);
 }
 
 static void plan_listed(struct admin *A)

@@ -166,8 +166,10 @@ static void record_notifications(struct run *r, size_t *manual)
 		buf_addc(&b, ',');
 		json_add_member_str(&b, "email", a->email);
 		if (r->apply.fixed_password) {
-			/* The administrator chose the password and tells people. */
-			buf_adds(&b, ",\"status\":\"none\",\"reason\":\"a given password was set; no message is sent\"}");
+			/* The administrator chose the password and tells people:
+			 * all of them are on the manual list. */
+			buf_adds(&b, ",\"status\":\"none\",\"reason\":\"" GIVEN_PASSWORD_REASON "\"}");
+			(*manual)++;
 		} else if (a->n_messages) {
 			buf_adds(&b, ",\"messages\":[");
 			for (k = 0; k < a->n_messages; k++) {

@@ -148,17 +148,10 @@ static void on_message(struct job *j, const struct json *rec)
 		j->msg_skipped++;
 	else
 		j->msg_pending++;
-	if (strcmp(status, "failed") == 0 && !p->manual) {
-		/* With the server's words: "no such user" and "mailbox full"
-		 * call for different means. */
-		struct buf why = BUF_INIT;
-		buf_adds(&why, "a message was refused for good");
-		if (m->error)
-			buf_printf(&why, " (%s)", m->error);
-		buf_adds(&why, "; tell them by other means");
-		p->manual = keep(j, buf_str(&why));
-		buf_release(&why);
-	}
+	/* The server's words stay with the message (jobs --manual shows
+	 * them as the reply). */
+	if (strcmp(status, "failed") == 0 && !p->manual)
+		p->manual = keep(j, "a message was refused for good");
 }
 
 static void on_record(struct job *j, const struct json *rec)
@@ -185,8 +178,11 @@ static void on_record(struct job *j, const struct json *rec)
 		if ((p = person(j, rec))) {
 			const struct json *m = json_get(rec, "messages");
 			p->notify = keep(j, json_get_str(rec, "status"));
+			p->email = keep(j, json_get_str(rec, "email"));
 			p->n_expected = m && m->type == JSON_ARRAY ? m->n : 0;
-			if (p->notify && strcmp(p->notify, "manual") == 0)
+			/* Nobody is told: no address, no notify section, or a
+			 * password the administrator gave ("none"). */
+			if (p->notify && (strcmp(p->notify, "manual") == 0 || strcmp(p->notify, "none") == 0))
 				p->manual = keep(j, json_get_str(rec, "reason"));
 		}
 	} else if (strcmp(type, "message") == 0) {

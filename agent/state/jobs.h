@@ -35,6 +35,7 @@ struct job_person {
 	const char *notify;    /* "pending", "manual", "none" or NULL */
 	size_t n_expected;     /* messages the notify record announced */
 	const char *manual;    /* why they need manual notification, or NULL */
+	const char *email;     /* the address messages went to, or NULL */
 };
 
 struct job_rejected {

@@ -63,7 +63,7 @@ for who in bob cyd rex; do
 	[ "$(count $who)" -ge 4 ] || fail "$who got no new password"
 done
 le "${cfg[@]}" jobs "$(job_id)" --manual --format csv
-expect_in "$OUT" "nia,\"uid=nia,ou=Acme,$BASE\",no email address"
+expect_in "$OUT" "nia,\"uid=nia,ou=Acme,$BASE\",,no email address"
 
 # selected, with a default password: policy-checked, owner-only, no mail.
 printf 'bob\n' >"$WORK/bob.txt"
@@ -82,6 +82,11 @@ before=$(count bob)
 le "${cfg[@]}" reset-passwords --scope selected --users "$WORK/bob.txt" --password-file "$WORK/good.pw" --apply
 expect_rc 0
 [ "$(count bob)" -eq "$before" ] || fail "a default password sent mail"
+# Nobody is told a given password: everyone is on the manual list.
+expect_in "$ERR" "1 person needs manual notification"
+given_job=$(job_id)
+le "${cfg[@]}" jobs "$given_job" --manual --format csv
+expect_in "$OUT" "bob,\"uid=bob,ou=Acme,$BASE\",bob@admin.example,a given password was set; no message is sent,,\"tell them the password given with --password-file, by other means\""
 printf 'Spring-Default-2026!' >"$WORK/bob.pw"
 must_change "uid=bob,ou=Acme,$BASE" "$WORK/bob.pw"
 grep -rqF 'Spring-Default-2026!' "$WORK/state" && fail "the default password is in the journal"

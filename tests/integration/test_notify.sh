@@ -50,9 +50,10 @@ cp "$OUT" "$WORK/job.json"
 
 le -c "$WORK/cfg.yaml" jobs "$job" --manual --format csv
 expect_rc 0
-[ "$(head -n 1 "$OUT")" = "key,dn,reason" ] || fail "the manual CSV has no header"
-expect_in "$OUT" "nomail,\"uid=nomail,ou=Acme,$BASE\",no email address"
-expect_in "$OUT" "t550,\"uid=t550,ou=Acme,$BASE\",a message was refused for good"
+[ "$(head -n 1 "$OUT")" = "key,dn,email,reason,reply,next_step" ] || fail "the manual CSV has no header"
+expect_in "$OUT" "nomail,\"uid=nomail,ou=Acme,$BASE\",,no email address,,\"add their address to the source, then: ldapenroll notify --job $job\""
+expect_in "$OUT" "t550,\"uid=t550,ou=Acme,$BASE\",t550@notify.example,a message was refused for good,"
+expect_in "$OUT" "check the address with them; once the source has the right one: ldapenroll notify --job $job"
 # The server's own words, not only its code, in the journal and the list.
 expect_in "$OUT" "550 5.1.1 No such user here"
 [ "$(json '[m["error"] for p in j["people"] if p["key"] == "t550" for m in p["messages"] if m["status"] == "failed"]' <"$WORK/job.json")" != "[]" ] ||
