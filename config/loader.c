@@ -516,37 +516,11 @@ struct tmpl *get_tmpl(struct loader *L, const struct ynode *n, const char *path,
 
 /* --- maps ------------------------------------------------------------------ */
 
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	unsigned row[64], prev, tmp;
-
-	if (la >= 64 || lb >= 64)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (unsigned)i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = prev + (a[i - 1] != b[j - 1]);
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (tmp + 1 < row[j])
-				row[j] = tmp + 1;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 static void unknown_key(struct loader *L, const struct ynode *k, const char *path,
 			const char *const *known)
 {
-	const char *best = NULL;
-	unsigned bestd = 3, d;
-	size_t i;
+	const char *best;
+	size_t n = 0;
 
 	if (strcmp(k->value, "<<") == 0) {
 		err_node(L, k, path, "merge keys (<<) are not allowed");
@@ -556,14 +530,9 @@ static void unknown_key(struct loader *L, const struct ynode *k, const char *pat
 		err_node(L, k, path, "unknown key; secrets are never written in the config: use a *_password_file key with an owner-only file");
 		return;
 	}
-	for (i = 0; known[i]; i++) {
-		d = edit_distance(k->value, known[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = known[i];
-		}
-	}
-	if (best)
+	while (known[n])
+		n++;
+	if ((best = closest_word(k->value, known, n)))
 		err_node(L, k, path, "unknown key (did you mean '%s'?)", best);
 	else
 		err_node(L, k, path, "unknown key");

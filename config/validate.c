@@ -207,10 +207,26 @@ static void validate_people(struct loader *L)
 			p->key_attr = p->attrs[i].name;
 			break;
 		}
-	if (!p->key_attr && c->source.key)
-		load_error_at(L, "people.attributes",
-			      "no attribute is set to {%s} (source.key); map one, e.g. uid: \"{%s}\", so that people can be found again on later runs",
-			      c->source.key, c->source.key);
+	if (!p->key_attr && c->source.key) {
+		/* The usual cause: the key written in another case than the
+		 * column the attributes use. */
+		const char *near = NULL, *attr = NULL;
+		for (i = 0; i < p->n_attrs && !near; i++) {
+			int slot = tmpl_single_column(p->attrs[i].value);
+			if (slot >= 0 && strcasecmp(c->columns.items[slot], c->source.key) == 0) {
+				near = c->columns.items[slot];
+				attr = p->attrs[i].name;
+			}
+		}
+		if (near)
+			load_error_at(L, "source.key",
+				      "'%s' is not a column the attributes use, but people.attributes.%s is {%s}; names are compared exactly: set source.key: %s",
+				      c->source.key, attr, near, near);
+		else
+			load_error_at(L, "people.attributes",
+				      "no attribute is set to {%s} (source.key); map one, e.g. uid: \"{%s}\", so that people can be found again on later runs",
+				      c->source.key, c->source.key);
+	}
 	for (i = 0; p->note_attribute && i < p->n_attrs; i++)
 		if (strcasecmp(p->attrs[i].name, p->note_attribute) == 0)
 			load_error_at(L, "people.note_attribute",

@@ -225,6 +225,18 @@ static int on_event(struct builder *b, yaml_event_t *ev)
 	return 0;
 }
 
+/* What to do about the syntax errors people make most. */
+static const char *syntax_hint(const char *problem, char at)
+{
+	if (strstr(problem, "tab") || at == '\t')
+		return "; indent with spaces, not tabs";
+	if (strstr(problem, "block sequence entries are not allowed"))
+		return "; a value that is '-' (standard input) must be quoted: \"-\"";
+	if (strstr(problem, "mapping values are not allowed"))
+		return "; a value holding ': ' must be quoted";
+	return "";
+}
+
 /* libyaml gives the byte offset, not the mark, of an encoding error. */
 static void offset_position(const char *text, size_t off, unsigned *line, unsigned *col)
 {
@@ -259,12 +271,18 @@ struct ynode *ytree_parse(const char *text, size_t len, ytree_report_fn fn, void
 		if (!yaml_parser_parse(&parser, &ev)) {
 			const yaml_mark_t *m = &parser.problem_mark;
 			unsigned line = (unsigned)m->line + 1, col = (unsigned)m->column + 1;
+			const char *problem = parser.problem ? parser.problem : "syntax error";
+			struct buf path = BUF_INIT;
 			char msg[512];
-			snprintf(msg, sizeof msg, "%s%s%s", parser.problem ? parser.problem : "syntax error",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
+			snprintf(msg, sizeof msg, "%s%s%s%s", problem, parser.context ? " " : "",
+				 parser.context ? parser.context : "",
+				 syntax_hint(problem, m->index < len ? text[m->index] : '\0'));
 			if (parser.error == YAML_READER_ERROR)
 				offset_position(text, parser.problem_offset, &line, &col);
-			fn(arg, line, col, "", msg);
+			/* The key being read when libyaml gave up. */
+			current_path(&b, NULL, &path);
+			fn(arg, line, col, buf_str(&path), msg);
+			buf_release(&path);
 			ok = 0;
 			break;
 		}

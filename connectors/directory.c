@@ -231,8 +231,16 @@ static int connect_steps(const char *uri, const struct cfg_ldap_conn *c, const s
 		describe(ld, rc, err);
 		if ((rc == LDAP_CONNECT_ERROR || rc == LDAP_SERVER_DOWN) && strncmp(uri, "ldaps://", 8) == 0 &&
 		    tcp_connected) {
-			buf_printf(err, " (the TLS handshake failed: the server's certificate is not signed by the CA in %s or not for the host name in the URI)",
-				   c->ca_file ? c->ca_file : "the system trust store");
+			/* A server that does not speak TLS on that port closes
+			 * the connection at the first TLS message (GnuTLS: "non-
+			 * properly terminated"; OpenSSL: "wrong version number"). */
+			if (strstr(buf_str(err), "non-properly terminated") || strstr(buf_str(err), "wrong version number") ||
+			    strstr(buf_str(err), "unexpected TLS packet"))
+				buf_adds(err, " (the server did not answer TLS: is this a plain LDAP port? Use ldap:// there, which"
+					      " upgrades with StartTLS, or the server's ldaps:// port)");
+			else
+				buf_printf(err, " (the TLS handshake failed: the server's certificate is not signed by the CA in %s or not for the host name in the URI)",
+					   c->ca_file ? c->ca_file : "the system trust store");
 			*why = F_TRUST;
 		}
 		if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||

@@ -244,4 +244,14 @@ expect_rc 0
 [ "$(mail_count dee@tls.example)" -eq 3 ] || fail "dee did not get 3 messages"
 mail_password dee@tls.example "$WORK/dee.pw" || fail "no password for dee"
 must_change "uid=dee,ou=Acme,$BASE" "$WORK/dee.pw"
+
+# ldaps:// on the plain LDAP port: the server does not answer TLS, and the
+# message says that, not that the certificate is wrong.
+plain_port=${LDAPENROLL_SANDBOX_LDAP_URI##*:}
+sed "s|^  uri: .*|  uri: ldaps://localhost:$plain_port|; s|^  starttls: required|  starttls: off|" \
+	"$WORK/cfg.yaml" >"$WORK/ldaps-plain.yaml"
+le -c "$WORK/ldaps-plain.yaml" sync
+expect_rc 3
+expect_in "$ERR" "the server did not answer TLS: is this a plain LDAP port?"
+expect_not_in "$ERR" "certificate"
 echo "ok: fault_tls"
