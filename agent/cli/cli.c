@@ -47,6 +47,8 @@ static const char exit_codes[] =
 #define JOB_OPTIONS                                                                            \
 	"  --format F          text (default) or json (the plan, or with --apply the\n"          \
 	"                      report)\n"                                                        \
+	"  --summary           text: only the counts and what to act on (limits,\n"             \
+	"                      rejected rows, people left disabled), not every action\n"       \
 	"  --output FILE       write it to FILE (mode 0600) instead of standard output\n"        \
 	"  --apply             make the changes (and send the messages) as a job\n"
 #define USERS_OPTION                                                                           \
@@ -67,13 +69,15 @@ static const char *const command_help[] = {
 		"  --strict    exit 1 when any row would be rejected\n",
 	[CMD_SYNC] =
 		"Usage: ldapenroll [global options] sync [--apply] [--check] [--format F]\n"
-		"                  [--output FILE] [--force-limits N] [--strict]\n"
+		"                  [--summary] [--output FILE] [--force-limits N] [--strict]\n"
 		"\n"
 		"Reads the source and the directory, computes the plan and prints it. With\n"
 		"--apply the plan is executed as a job and the messages are sent.\n"
 		"\n"
 		"  --format F          text (default), json (the versioned plan, which apply\n"
 		"                      reads back) or ldif (the changes, passwords left out)\n"
+		"  --summary           text: only the counts and what to act on (limits,\n"
+		"                      rejected rows, people left disabled), not every action\n"
 		"  --output FILE       write the plan or report to FILE (mode 0600)\n"
 		"  --check             exit 1 when changes are pending (for monitoring)\n"
 		"  --apply             execute the plan and send the notifications\n"
@@ -82,7 +86,7 @@ static const char *const command_help[] = {
 		"  --strict            exit 1 when rows were rejected (a warning otherwise)\n",
 	[CMD_APPLY] =
 		"Usage: ldapenroll [global options] apply PLAN.json [--apply] [--format F]\n"
-		"                  [--output FILE] [--force-limits N] [--strict]\n"
+		"                  [--summary] [--output FILE] [--force-limits N] [--strict]\n"
 		"\n"
 		"Executes exactly a plan saved with sync --format json --output PLAN.json.\n"
 		"A plan made with another config is refused. An action whose precondition no\n"
@@ -249,6 +253,7 @@ enum {
 	OPT_MANUAL,
 	OPT_PRUNE,
 	OPT_STRICT,
+	OPT_SUMMARY,
 	OPT_HELP,
 };
 
@@ -346,6 +351,8 @@ static const struct {
 	{OPT_MANUAL, C(CMD_JOBS)},
 	{OPT_PRUNE, C(CMD_JOBS)},
 	{OPT_STRICT, C(CMD_CHECK) | C(CMD_SYNC) | C(CMD_APPLY)},
+	{OPT_SUMMARY, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
+			      C(CMD_NOTIFY)},
 };
 
 static int option_applies(int opt, enum command cmd)
@@ -367,6 +374,8 @@ static int check_command(struct options *c, const char *name, struct diag *d)
 		return diag_set(d, ST_INPUT, "%s: --format csv is only for jobs", name);
 	if (c->format == OUT_LDIF && c->cmd != CMD_SYNC)
 		return diag_set(d, ST_INPUT, "%s: --format ldif is only for sync", name);
+	if (c->summary && c->format != OUT_TEXT)
+		return diag_set(d, ST_INPUT, "%s: --summary is a short form of the text format", name);
 	if ((c->cmd == CMD_ENABLE || c->cmd == CMD_DISABLE) && !c->users)
 		return diag_set(d, ST_INPUT, "%s: --users FILE is required (a CSV with the key column, or one key per line)",
 				name);
@@ -418,6 +427,7 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		{"manual", no_argument, NULL, OPT_MANUAL},
 		{"prune", no_argument, NULL, OPT_PRUNE},
 		{"strict", no_argument, NULL, OPT_STRICT},
+		{"summary", no_argument, NULL, OPT_SUMMARY},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -460,6 +470,7 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		case OPT_MANUAL: c->manual = 1; break;
 		case OPT_PRUNE: c->prune = 1; break;
 		case OPT_STRICT: c->strict = 1; break;
+		case OPT_SUMMARY: c->summary = 1; break;
 		case OPT_HELP:
 		case 'h':
 			c->help = 1;

@@ -29,6 +29,7 @@ struct group {
 	struct hmap members;       /* existing members, canonical DNs; built on first use */
 	int members_built;
 	size_t joining;            /* people the plan adds */
+	const char *account;       /* the account of the first person joining (for the text) */
 };
 
 struct planner {
@@ -556,7 +557,8 @@ static void plan_membership(struct planner *P, const struct row *r, int existing
 		return;
 	if (existing && is_member(P, g, r->ndn))
 		return;
-	g->joining++;
+	if (!g->joining++)
+		g->account = r->account;
 	P->p->n_memberships++;
 	if (!existing)
 		return; /* a new person's membership travels with create_person */
@@ -856,6 +858,7 @@ static void plan_groups(struct planner *P)
 		act->role = g->role;
 		act->role_dn = g->dn;
 		act->n_members = g->joining;
+		act->account = g->account; /* shown with the account's people */
 		act->reason = "a role that people need";
 		container_attrs(P, act, &P->cfg->roles.object_classes);
 	}

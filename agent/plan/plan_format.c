@@ -1,5 +1,7 @@
 #include "agent/plan/plan_format.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,23 +257,72 @@ static void json_limits(struct buf *b, const struct plan *p, const struct config
 	buf_adds(b, "]}");
 }
 
-static void write_text(struct out *o, const struct plan *p, const struct config *cfg, const char *command,
-		       const struct plan_status *st)
+/* The order the text shows actions in: grouped by account (in order of
+ * first appearance; actions of no account last),
+ * the plan's order within each group. Returns an array of indexes the
+ * caller frees, or NULL when out of memory; *groups gets the number of
+ * groups. */
+struct text_order {
+	size_t *idx;
+	unsigned *group;  /* per action */
+	size_t n_groups;
+};
+
+static int cmp_group(const void *a, const void *b, void *arg)
+{
+	const unsigned *group = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (group[x] != group[y])
+		return group[x] < group[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static int order_by_account(const struct plan *p, struct text_order *t)
+{
+	struct hmap seen;
+	size_t i, none;
+	int rc = 0;
+
+	t->idx = malloc((p->n_actions ? p->n_actions : 1) * sizeof *t->idx);
+	t->group = malloc((p->n_actions ? p->n_actions : 1) * sizeof *t->group);
+	t->n_groups = 0;
+	if (!t->idx || !t->group)
+		return -1;
+	hmap_init(&seen, 0);
+	for (i = 0; i < p->n_actions && rc == 0; i++) {
+		const char *acc = p->actions[i].account;
+		void *g;
+		t->idx[i] = i;
+		if (!acc) {
+			t->group[i] = UINT_MAX;
+			continue;
+		}
+		if ((g = hmap_get(&seen, acc))) {
+			t->group[i] = (unsigned)(uintptr_t)g - 1;
+			continue;
+		}
+		t->group[i] = (unsigned)t->n_groups++;
+		rc = hmap_insert(&seen, acc, (void *)(uintptr_t)(t->n_groups), NULL) < 0 ? -1 : 0;
+	}
+	hmap_release(&seen);
+	for (none = 0, i = 0; i < p->n_actions; i++)
+		none |= t->group[i] == UINT_MAX;
+	t->n_groups += none;
+	if (rc == 0)
+		qsort_r(t->idx, p->n_actions, sizeof *t->idx, cmp_group, t->group);
+	return rc;
+}
+
+/* What the administrator must act on: the safety limits, the rejected
+ * rows, the people left disabled. */
+static void text_attention(struct out *o, const struct plan *p, const struct config *cfg,
+			   const struct plan_status *st)
 {
 	size_t i;
 
-	/* What stops the apply comes first: it is what to act on. */
 	if (!st || st->preview)
 		text_limits(&o->b, p, cfg);
-
-	for (i = 0; i < p->n_actions; i++) {
-		text_action(&o->b, &p->actions[i], st, i);
-		flush_if(o, 1 << 16);
-	}
-	if (!p->n_actions && strcmp(command, "sync") == 0)
-		buf_adds(&o->b, "No changes: the directory already matches the source.\n");
-	else if (!p->n_actions)
-		buf_adds(&o->b, "No changes: there is nothing to do for the people listed or selected.\n");
 	for (i = 0; i < p->n_rejected; i++) {
 		const struct plan_reject *r = &p->rejected[i];
 		if (r->key)
@@ -285,7 +336,59 @@ static void write_text(struct out *o, const struct plan *p, const struct config 
 		buf_printf(&o->b, "Left disabled: %s (%s; ldapenroll enable --users to enable)\n", m->dn, m->reason);
 		flush_if(o, 1 << 16);
 	}
-	for (i = 0; i < p->n_manual; i++) {
+}
+
+/* The actions, under a heading per account when there is more than one
+ * group. */
+static void text_actions(struct out *o, const struct plan *p, const struct plan_status *st)
+{
+	struct text_order t;
+	unsigned last = UINT_MAX - 1;
+	size_t k;
+
+	if (order_by_account(p, &t) < 0) {
+		oom_note(); /* the output fails */
+		free(t.idx);
+		free(t.group);
+		return;
+	}
+	for (k = 0; k < p->n_actions; k++) {
+		size_t i = t.idx[k];
+		if (t.n_groups > 1 && t.group[i] != last) {
+			if (k)
+				buf_addc(&o->b, '\n');
+			last = t.group[i];
+			if (last == UINT_MAX)
+				buf_adds(&o->b, "Not in an account:\n");
+			else
+				buf_printf(&o->b, "Account %s:\n", p->actions[i].account);
+		}
+		if (t.n_groups > 1)
+			buf_adds(&o->b, "  ");
+		text_action(&o->b, &p->actions[i], st, i);
+		flush_if(o, 1 << 16);
+	}
+	if (t.n_groups > 1 && p->n_actions)
+		buf_addc(&o->b, '\n');
+	free(t.idx);
+	free(t.group);
+}
+
+/* summary_only (--summary): the counts and what to act on, no list. */
+static void write_text(struct out *o, const struct plan *p, const struct config *cfg, const char *command,
+		       const struct plan_status *st, int summary_only)
+{
+	size_t i;
+
+	/* What to act on comes first. */
+	text_attention(o, p, cfg, st);
+	if (!summary_only)
+		text_actions(o, p, st);
+	if (!p->n_actions && strcmp(command, "sync") == 0)
+		buf_adds(&o->b, "No changes: the directory already matches the source.\n");
+	else if (!p->n_actions)
+		buf_adds(&o->b, "No changes: there is nothing to do for the people listed or selected.\n");
+	for (i = 0; i < p->n_manual && !summary_only; i++) {
 		const struct plan_manual *m = &p->manual[i];
 		if (m->line)
 			buf_printf(&o->b, "Needs manual notification: line %u (%s): %s\n", m->line, m->key, m->reason);
@@ -810,7 +913,8 @@ int plan_write(FILE *f, enum plan_format format, const struct plan *p, const str
 
 	switch (format) {
 	case PLAN_TEXT:
-		write_text(&o, p, cfg, command, st);
+	case PLAN_SUMMARY:
+		write_text(&o, p, cfg, command, st, format == PLAN_SUMMARY);
 		break;
 	case PLAN_JSON:
 		write_json(&o, p, cfg, command, st);

@@ -9,7 +9,8 @@
 #include "config/config.h"
 #include "agent/plan/plan.h"
 
-enum plan_format { PLAN_TEXT, PLAN_JSON, PLAN_LDIF };
+/* PLAN_SUMMARY: the text's counts and what to act on, without the list. */
+enum plan_format { PLAN_TEXT, PLAN_JSON, PLAN_LDIF, PLAN_SUMMARY };
 
 /* What became of each action (after --apply), or what would (a preview
  * of a saved plan, where some actions are refused); and the job. */

@@ -31,6 +31,7 @@ struct options {
 	int apply;
 	int check;                /* sync --check */
 	int strict;               /* check, sync, apply: rejected rows fail the run */
+	int summary;              /* --summary: the text's counts and what to act on only */
 	int connect;              /* check --connect */
 	enum out_format format;
 	int format_set;

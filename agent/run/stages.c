@@ -168,7 +168,7 @@ int run_make_plan(struct run *r, int with_directory)
 
 static enum plan_format plan_format_of(const struct options *opt)
 {
-	return opt->format == OUT_JSON ? PLAN_JSON : opt->format == OUT_LDIF ? PLAN_LDIF : PLAN_TEXT;
+	return opt->format == OUT_JSON ? PLAN_JSON : opt->format == OUT_LDIF ? PLAN_LDIF : opt->summary ? PLAN_SUMMARY : PLAN_TEXT;
 }
 
 int run_write_plan(struct run *r, const char *command, const struct plan_status *status)

@@ -45,7 +45,7 @@ interrupted() {
 waiting() {
 	le -c "$WORK/cfg.yaml" sync
 	expect_rc 0
-	grep -c '^Would send again ' "$OUT" || true
+	grep -c '^ *Would send again ' "$OUT" || true
 }
 
 interrupted INT result:5000 130

@@ -140,6 +140,32 @@ le -c "$WORK/same.yaml" sync --check
 expect_rc 0
 expect_in "$OUT" "No changes"
 
+# Several accounts: what to act on first, then the actions per account;
+# --summary keeps only the counts and what to act on.
+cat >"$WORK/two.csv" <<'CSV'
+FirstName,LastName,Email,Username,Account,Role
+Gus,Globex,gus@globex.example,gus,Globex,
+Bad,Row,bad@acme.example,badrow,Acme,Astronaut
+Ada,Acme,ada@acme.example,ada,Acme,
+Gil,Globex,gil@globex.example,gil,Globex,Customer Manager
+CSV
+write_config "$WORK/two.yaml" "$WORK/two.csv"
+le -c "$WORK/two.yaml" sync
+expect_rc 0
+[ "$(head -n 1 "$OUT")" = "Rejected line 3 (badrow): unknown role 'Astronaut' (not in roles.map)" ] ||
+	fail "the rejected row does not come first: $(head -n 1 "$OUT")"
+grep -n '^Account \|^  Would create uid=' "$OUT" | cut -d: -f2- | sed 's/,ou=.*//' >"$WORK/groups"
+printf '%s\n' "Account Globex:" "  Would create uid=gus" "  Would create uid=gil" "Account Acme:" "  Would create uid=ada" |
+	diff -u - "$WORK/groups" || fail "the actions are not grouped by account"
+expect_in "$OUT" "  Would create role group cn=Globex Customer Manager"
+le -c "$WORK/two.yaml" sync --summary
+expect_rc 0
+expect_in "$OUT" "Rejected line 3 (badrow)"
+expect_in "$OUT" "Summary: 3 to create"
+expect_not_in "$OUT" "Would create"
+le -c "$WORK/two.yaml" sync --summary --format json
+expect_rc 2
+
 # Nothing above touched the directory.
 snapshot "$WORK/after.ldif"
 diff -u "$WORK/before.ldif" "$WORK/after.ldif" || fail "the preview changed the directory"
