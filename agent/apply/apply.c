@@ -131,6 +131,10 @@ static void ap_settle(struct engine *E, size_t i, enum outcome o, int code, cons
 	const struct plan_action *a = act_of(E, i);
 	const char *status = outcome_name(o);
 
+	/* The progress counts actions: its total is the plan's, known from
+	 * the start. */
+	if (E->a->outcome[i] == OUT_NONE)
+		progress_step(&E->progress, 1);
 	E->a->outcome[i] = o;
 	E->a->error[i] = error ? arena_strdup(&E->a->strings, error) : NULL;
 	if (o == OUT_DONE)
@@ -198,7 +202,6 @@ static void finish_op(struct engine *E, struct op *op, enum op_state st, int cod
 		if (st == S_DONE)
 			E->r->memberships++;
 	}
-	progress_step(&E->progress, 1);
 }
 
 /* Whether an operation whose outcome is unknown took effect, judged from
@@ -422,7 +425,6 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 		return;
 	}
 	if (res->code == DIR_ASSERTION_FAILED && op->assertion && op->action != NO_ACTION) {
-		progress_step(&E->progress, 1);
 		ap_settle(E, op->action, OUT_REFUSED, res->code,
 		       "refused: the values it replaces changed since the plan was made");
 		return;
@@ -449,7 +451,6 @@ static void on_result(struct engine *E, struct op *op, const struct dir_result *
 			return;
 		}
 		if (r == -1 && E->a->refused) {
-			progress_step(&E->progress, 1);
 			ap_settle(E, op->action, OUT_REFUSED, res->code, "refused: the entry exists now");
 			return;
 		}
@@ -895,7 +896,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 			goto out;
 		}
 	}
-	progress_start(&E.progress, "directory", "operations", containers.n + people.n);
+	progress_start(&E.progress, "directory", "actions", n);
 	t[0] = seconds_since(&start);
 
 	write_intents(&E, containers.v, containers.n);
@@ -918,7 +919,6 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 		if (!E.groups[i].n && E.groups[i].create != NO_ACTION)
 			ap_settle(&E, E.groups[i].create, OUT_SKIPPED, -1,
 				  "not created: none of its members could be created");
-	E.progress.total += groups.n;
 	for (i = 0; i < groups.n && !E.stop; i++) {
 		struct op *op = groups.v[i];
 		if (op->action != NO_ACTION)

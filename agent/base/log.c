@@ -64,16 +64,47 @@ double seconds_since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* m:ss, or h:mm:ss. */
+static void clock_text(char *out, size_t size, double secs)
+{
+	unsigned long s = secs < 0 ? 0 : (unsigned long)(secs + 0.5);
+
+	if (s >= 3600)
+		snprintf(out, size, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(out, size, "%lu:%02lu", s / 60, s % 60);
+}
+
+/* "  directory [#########...............]  38%  7600/20000 actions  1320/s  ETA 0:09" */
 static void progress_draw(struct progress *p, int final)
 {
-	double t;
+	enum { WIDTH = 24 };
+	char bar[WIDTH + 1], when[32];
+	size_t filled, pct, i;
+	double t, rate;
 
 	if (!p->on || (!final && seconds_since(&p->drawn) < 0.1))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &p->drawn);
 	t = seconds_since(&p->started);
-	fprintf(out(), "\r  %s: %zu/%zu %s (%.0f/s)%s", p->what, p->done, p->total, p->unit,
-		t > 0 ? (double)p->done / t : 0.0, final ? "\n" : "  ");
+	rate = t > 0 ? (double)p->done / t : 0.0;
+	pct = p->total ? (p->done >= p->total ? 100 : p->done * 100 / p->total) : 100;
+	filled = pct * WIDTH / 100;
+	for (i = 0; i < WIDTH; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[WIDTH] = '\0';
+	if (final) {
+		clock_text(when, sizeof when, t);
+		memmove(when + 3, when, strlen(when) + 1);
+		memcpy(when, "in ", 3);
+	} else if (t >= 1 && rate > 0 && p->done < p->total) {
+		clock_text(when + 4, sizeof when - 4, (double)(p->total - p->done) / rate);
+		memcpy(when, "ETA ", 4);
+	} else {
+		snprintf(when, sizeof when, "ETA -:--");
+	}
+	fprintf(out(), "\r  %-9s [%s] %3zu%%  %zu/%zu %s  %.0f/s  %s%s", p->what, bar, pct, p->done, p->total, p->unit,
+		rate, when, final ? "\n" : "   ");
 	fflush(out());
 }
 
