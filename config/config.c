@@ -29,6 +29,7 @@ static int set_defaults(struct config *c)
 	c->directory.conn.password_env = "LDAPENROLL_BIND_PASSWORD";
 	c->directory.window = 64;
 	c->directory.page_size = 500;
+	c->directory.flavour = &flavour_openldap;
 	c->source.type = SOURCE_CSV;
 	c->source.delimiter = ',';
 	c->source.conn = conn;

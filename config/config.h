@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "agent/base/strlist.h"
+#include "config/flavour.h"
 #include "agent/text/template.h"
 
 enum tls_mode { TLS_REQUIRED, TLS_OFF };
@@ -52,8 +53,9 @@ struct cfg_ldap_conn {
 
 struct cfg_directory {
 	struct cfg_ldap_conn conn;
+	const struct flavour *flavour;  /* directory.flavor; openldap by default */
 	char *base;
-	char *password_policy;
+	char *password_policy;          /* flavours with policy_subentry only */
 	unsigned window;
 	unsigned page_size;
 };

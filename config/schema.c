@@ -51,18 +51,18 @@ static const char *const directory_keys[] = {"uri", "starttls", "ca_file", "bind
 static void directory_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			    void *ctx)
 {
-	static const char *const flavors[] = {"openldap", NULL};
 	struct cfg_directory *d = ctx;
+	int e;
 
 	if (conn_entry(L, key, v, path, &d->conn))
 		return;
 	if (strcmp(key, "flavor") == 0) {
 		if (v->type == YN_SCALAR && !yscalar_is_null(v) &&
-		    (strcmp(v->value, "ad") == 0 || strcmp(v->value, "389ds") == 0 ||
-		     strcmp(v->value, "freeipa") == 0 || strcmp(v->value, "activedirectory") == 0))
-			err_node(L, v, path, "'%s' is not supported yet; only openldap (ppolicy) is", v->value);
-		else
-			get_enum(L, v, path, flavors);
+		    (strcmp(v->value, "ad") == 0 || strcmp(v->value, "freeipa") == 0 ||
+		     strcmp(v->value, "activedirectory") == 0))
+			err_node(L, v, path, "'%s' is not supported yet; openldap (ppolicy) and 389ds are", v->value);
+		else if ((e = get_enum(L, v, path, flavour_names)) >= 0)
+			d->flavour = flavour_by_name(flavour_names[e]);
 	} else if (strcmp(key, "base") == 0) {
 		free(d->base);
 		d->base = get_word(L, v, path);
@@ -197,7 +197,7 @@ static int valid_attr_name(const char *s)
 }
 
 /* Attributes that ldapenroll writes itself. */
-static const char *const managed_attrs[] = {"userPassword", "pwdReset", "pwdPolicySubentry",
+static const char *const managed_attrs[] = {"userPassword", "pwdReset", "pwdPolicySubentry", "nsAccountLock", "passwordExpirationTime",
 					    "pwdAccountLockedTime", "objectClass", NULL};
 
 static void people_attributes(struct loader *L, const struct ynode *map, const char *path,
@@ -533,7 +533,9 @@ void config_top_entry(struct loader *L, const char *key, const struct ynode *v, 
 
 	if (strcmp(key, "directory") == 0) {
 		seen = each_entry(L, v, path, directory_keys, directory_entry, &c->directory);
-		require_keys(L, v, path, directory_keys, seen, BIT(0) | BIT(3) | BIT(6) | BIT(7));
+		/* password_policy: required by the flavours whose entries name it. */
+		require_keys(L, v, path, directory_keys, seen,
+			     BIT(0) | BIT(3) | BIT(6) | (c->directory.flavour->policy_subentry ? BIT(7) : 0));
 	} else if (strcmp(key, "source") == 0) {
 		seen = each_entry(L, v, path, source_keys, source_entry, &c->source);
 		require_keys(L, v, path, source_keys, seen, BIT(2));

@@ -342,6 +342,9 @@ void config_validate(struct loader *L)
 		c->source.key_slot = require_slot(L, c->source.key, "source.key");
 	check_conn(L, "directory", &c->directory.conn);
 	check_dn(L, "directory.base", c->directory.base);
+	if (!c->directory.flavour->policy_subentry && c->directory.password_policy)
+		load_error_at(L, "directory.password_policy", "not used with flavor: %s (the server's own policy applies)",
+			      c->directory.flavour->name);
 	check_dn(L, "directory.password_policy", c->directory.password_policy);
 	validate_people(L);
 	validate_roles(L);

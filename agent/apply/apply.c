@@ -216,9 +216,11 @@ static int took_effect(struct engine *E, const struct op *op, const struct entry
 	if (!e)
 		return 0;
 	if (op->hash) /* a password write: ours is there, or it did not happen */
-		return entry_has_value(e, "userPassword", op->hash, 0) ? 1 : op->kind == K_ADD ? -1 : 0;
+		return entry_has_value(e, E->cfg->directory.flavour->password_attr, op->hash, 0) ? 1
+		       : op->kind == K_ADD					      ? -1
+										      : 0;
 	if (a && a->op == OP_DISABLE_PERSON)
-		return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
+		return entry_is_disabled(E->cfg, e);
 	if (a && a->op == OP_UPDATE_PERSON) {
 		for (k = 0; k < a->n_changes; k++) {
 			const struct plan_change *c = &a->changes[k];
@@ -274,8 +276,9 @@ static int take_over(struct engine *E, struct op *op, const struct entry *e)
 
 	if (!a || a->op != OP_CREATE_PERSON || op->kind != K_ADD || E->a->refused || !e)
 		return 0;
-	if (!entry_is_person(E->cfg, e) || !holds_attributes(a, e) || entry_is_disabled(e) ||
-	    (entry_first(e, "userPassword") && !entry_has_value(e, "pwdReset", "TRUE", 0)))
+	if (!entry_is_person(E->cfg, e) || !holds_attributes(a, e) || entry_is_disabled(E->cfg, e) ||
+	    (entry_first(e, E->cfg->directory.flavour->password_attr) &&
+	     !entry_has_value(e, E->cfg->directory.flavour->verify_attr, E->cfg->directory.flavour->verify_value, 1)))
 		return 0;
 	/* The password mods follow the attributes (build_op). */
 	op->mods += a->n_attrs;
@@ -296,16 +299,22 @@ static int take_over(struct engine *E, struct op *op, const struct entry *e)
 	return 1;
 }
 
-/* The must-change flag of a new password, as the entry shows it: pwdReset
- * TRUE under the configured policy (which preflight found to have
- * pwdMustChange TRUE). */
+/* The must-change flag of a new password, as the entry shows it: the
+ * flavour's flag (pwdReset TRUE; 389-ds: passwordExpirationTime in 1970)
+ * and, where the entry names its policy, the configured one (which
+ * preflight found to have pwdMustChange TRUE). */
 static enum verdict must_change_of(struct engine *E, const struct entry *e)
 {
+	const struct flavour *f = E->cfg->directory.flavour;
 	const char *policy = entry_first(e, "pwdPolicySubentry");
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	int same;
 
-	if (!entry_has_value(e, "pwdReset", "TRUE", 1) || !policy)
+	if (!entry_has_value(e, f->verify_attr, f->verify_value, 1))
+		return V_NOT_ENFORCED;
+	if (!f->policy_subentry)
+		return V_ENFORCED;
+	if (!policy)
 		return V_NOT_ENFORCED;
 	same = dn_normalize(policy, &a) == 0 && dn_normalize(E->cfg->directory.password_policy, &b) == 0 &&
 	       strcmp(buf_str(&a), buf_str(&b)) == 0;
@@ -328,8 +337,9 @@ static void note_verdict(struct engine *E, const struct op *op, const struct ent
  * add was turned into a take-over (take_over), or -2 when the read failed. */
 static int read_back(struct engine *E, struct op *op)
 {
-	static const char *const attrs[] = {"objectClass", "userPassword", "pwdAccountLockedTime", "pwdReset",
-					    "pwdPolicySubentry", "*", NULL};
+	const struct flavour *f = E->cfg->directory.flavour;
+	const char *const attrs[] = {"objectClass", f->password_attr, f->lock_attr, f->verify_attr, "pwdPolicySubentry",
+				     "*", NULL};
 	struct entry_list l;
 	struct arena a;
 	struct diag d;
@@ -516,7 +526,7 @@ static struct op *next_op(struct engine *E, struct op **ops, size_t n, size_t *n
  * then queued again, and lost_connection has run). */
 static int send_op(struct engine *E, struct op *op)
 {
-	static const char *const must_change_attrs[] = {"pwdReset", "pwdPolicySubentry", NULL};
+	const char *const must_change_attrs[] = {E->cfg->directory.flavour->verify_attr, "pwdPolicySubentry", NULL};
 	struct dir_write w = {op->permissive, op->assertion, NULL};
 	struct diag d;
 	int rc;
@@ -706,7 +716,7 @@ static void not_enforced(struct engine *E, size_t i, const char *why)
  * failed. */
 static int check_one(struct engine *E, size_t i)
 {
-	static const char *const attrs[] = {"pwdReset", "pwdPolicySubentry", NULL};
+	const char *const attrs[] = {E->cfg->directory.flavour->verify_attr, "pwdPolicySubentry", NULL};
 	struct entry_list l;
 	struct arena a;
 	struct diag d;
@@ -717,7 +727,8 @@ static int check_one(struct engine *E, size_t i)
 	diag_init(&d);
 	rc = dir_read_entry(E->a->dir, act_of(E, i)->dn, attrs, &l, &d);
 	if (rc == 1 && must_change_of(E, &l.v[0]) == V_NOT_ENFORCED)
-		not_enforced(E, i, "pwdReset or the policy is missing");
+		not_enforced(E, i, E->cfg->directory.flavour->policy_subentry ? "pwdReset or the policy is missing"
+									   : "the server did not expire the password");
 	if (rc < 0)
 		log_warn("could not verify the must-change flag of %s: %s", act_of(E, i)->dn, d.msg);
 	entry_list_release(&l);
@@ -780,9 +791,15 @@ static void verify_must_change(struct engine *E)
 	entry_list_init(&l, &a);
 	hmap_init(&flagged, 0);
 	diag_init(&d);
-	buf_adds(&filter, "(&(pwdReset=TRUE)(pwdPolicySubentry=");
-	filter_escape_value(&filter, E->cfg->directory.password_policy, strlen(E->cfg->directory.password_policy));
-	buf_adds(&filter, "))");
+	buf_printf(&filter, "(&(%s=", E->cfg->directory.flavour->verify_attr);
+	filter_escape_value(&filter, E->cfg->directory.flavour->verify_value, strlen(E->cfg->directory.flavour->verify_value));
+	buf_adds(&filter, ")");
+	if (E->cfg->directory.flavour->policy_subentry) {
+		buf_adds(&filter, "(pwdPolicySubentry=");
+		filter_escape_value(&filter, E->cfg->directory.password_policy, strlen(E->cfg->directory.password_policy));
+		buf_adds(&filter, ")");
+	}
+	buf_adds(&filter, ")");
 	if (dir_read(E->a->dir, E->cfg->directory.base, SCOPE_SUB, buf_str(&filter), attrs,
 		     E->cfg->directory.page_size, &l, &d) < 0) {
 		log_warn("could not verify the must-change flags: %s", d.msg);
@@ -804,7 +821,7 @@ static void verify_must_change(struct engine *E)
 			continue;
 		checked++;
 		if (E->verdict[i] == V_NOT_ENFORCED) {
-			not_enforced(E, i, "the server that took the password did not set pwdReset under the policy");
+			not_enforced(E, i, "the server that took the password did not flag it for change");
 			continue;
 		}
 		buf_reset(&n);

@@ -67,14 +67,16 @@ static const char *new_password(struct engine *E, size_t i)
  * they belong to: so no entry ever holds a password without the flag. */
 static int add_password_mods(struct engine *E, struct op *op, size_t i, enum dir_mod_op mop)
 {
-	static const char *const true_value[] = {"TRUE"};
+	const struct flavour *f = E->cfg->directory.flavour;
 
 	if (!(op->hash = new_password(E, i)))
 		return -1;
-	set_mod(op, mop, "userPassword", one_value(E, op->hash), 1);
-	if (E->cfg->passwords.must_change)
-		set_mod(op, mop, "pwdReset", (const char **)true_value, 1);
-	set_mod(op, mop, "pwdPolicySubentry", one_value(E, E->cfg->directory.password_policy), 1);
+	set_mod(op, mop, f->password_attr, one_value(E, op->hash), 1);
+	/* A flavour whose server sets the flag itself writes none. */
+	if (E->cfg->passwords.must_change && f->must_change_attr)
+		set_mod(op, mop, f->must_change_attr, one_value(E, f->must_change_value), 1);
+	if (f->policy_subentry)
+		set_mod(op, mop, "pwdPolicySubentry", one_value(E, E->cfg->directory.password_policy), 1);
 	return 0;
 }
 
@@ -105,8 +107,8 @@ static const char *old_values_filter(struct engine *E, const struct plan_action 
 
 struct op *ap_build_op(struct engine *E, size_t i)
 {
-	static const char *const locked[] = {DISABLED_LOCK_TIME};
 	static const char *const note[] = {SYNC_DISABLED_NOTE};
+	const struct flavour *f = E->cfg->directory.flavour;
 	const struct plan_action *a = act_of(E, i);
 	struct op *op = NULL;
 	size_t k;
@@ -130,7 +132,7 @@ struct op *ap_build_op(struct engine *E, size_t i)
 		 * and clears at the next good bind.) Sync's note goes with it,
 		 * if it is there (permissive). */
 		if (a->op == OP_ENABLE_PERSON) {
-			set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", NULL, 0);
+			set_mod(op, DIR_MOD_REPLACE, f->lock_attr, NULL, 0);
 			set_mod(op, DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
 		}
 		/* ppolicy removes the lock itself when an administrator sets a
@@ -151,7 +153,7 @@ struct op *ap_build_op(struct engine *E, size_t i)
 	case OP_DISABLE_PERSON:
 		if (!(op = new_op(E, K_MODIFY, i, a->dn, 2)))
 			return NULL;
-		set_mod(op, DIR_MOD_REPLACE, "pwdAccountLockedTime", (const char **)locked, 1);
+		set_mod(op, DIR_MOD_REPLACE, f->lock_attr, one_value(E, f->lock_value), 1);
 		/* Sync notes that it disabled the person, so that it may enable
 		 * again; an administrator's disable takes the note away.
 		 * Permissive: the note may be there already, or not. */

@@ -4,6 +4,7 @@
  * STARTTLS, AUTH; nothing is sent). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "connectors/smtp.h"
 #include "agent/text/address.h"
@@ -68,6 +69,53 @@ static void print_summary(FILE *f, const struct config *c)
 	fprintf(f, "  state: %s\n", c->state_dir);
 }
 
+/* The root DSE says which server this is: it must be the configured
+ * flavour (another one's must-change and disable attributes would be
+ * written, and ignored). */
+static int check_flavour(struct run *r)
+{
+	static const char *const attrs[] = {"objectClass", "vendorName", "vendorVersion", "supportedCapabilities",
+					    NULL};
+	const struct flavour *want = r->cfg->directory.flavour, *f;
+	struct entry_list l;
+	struct arena a;
+	size_t i;
+	int rc = 0, found;
+
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	if ((found = dir_read_entry(r->dir, "", attrs, &l, &r->d)) < 0) {
+		rc = found;
+	} else if (!found) {
+		log_warn("the root DSE cannot be read: directory.flavor %s is not checked", want->name);
+	} else {
+		for (i = 0; flavour_names[i]; i++) {
+			f = flavour_by_name(flavour_names[i]);
+			if (!entry_has_value(&l.v[0], f->rootdse_attr, f->rootdse_value, 1) &&
+			    !(entry_first(&l.v[0], f->rootdse_attr) &&
+			      strncasecmp(entry_first(&l.v[0], f->rootdse_attr), f->rootdse_value, strlen(f->rootdse_value)) == 0))
+				continue;
+			if (f != want)
+				rc = diag_set(&r->d, ST_INPUT,
+					      "directory.flavor is %s, but %s is %s (its root DSE has %s: %s); set directory.flavor: %s",
+					      want->name, dir_uri(r->dir), f->name, f->rootdse_attr, f->rootdse_value, f->name);
+			else
+				printf("  the server is %s, as directory.flavor says\n", f->name);
+			break;
+		}
+		if (entry_has_value(&l.v[0], "supportedCapabilities", "1.2.840.113556.1.4.800", 0))
+			rc = diag_set(&r->d, ST_INPUT,
+				      "directory.flavor is %s, but %s is Active Directory, which is not supported yet",
+				      want->name, dir_uri(r->dir));
+		else if (!flavour_names[i])
+			log_warn("the root DSE of %s names no flavour ldapenroll knows; directory.flavor %s is assumed",
+				 dir_uri(r->dir), want->name);
+	}
+	entry_list_release(&l);
+	arena_release(&a);
+	return rc;
+}
+
 /* check --connect: the directory holds what the config refers to. */
 static int check_directory(struct run *r)
 {
@@ -89,10 +137,13 @@ static int check_directory(struct run *r)
 		goto out;
 	}
 	printf("  base %s exists\n", c->directory.base);
+	if ((rc = check_flavour(r)) < 0)
+		goto out;
 	if ((rc = run_check_policy(r, 0)) < 0)
 		goto out;
-	printf("  password policy %s has pwdMustChange: TRUE\n", c->directory.password_policy);
-	if (run_check_policy(r, 1) < 0) {
+	if (c->directory.flavour->policy_subentry)
+		printf("  password policy %s has pwdMustChange: TRUE\n", c->directory.password_policy);
+	if (c->directory.flavour->policy_subentry && run_check_policy(r, 1) < 0) {
 		diag_init(&r->d);
 		log_warn("the password policy %s does not have pwdLockout: TRUE; disabling people will not work",
 			 c->directory.password_policy);

@@ -65,7 +65,7 @@ static const char ambiguous;
 #define canon(P, dn) pb_canon(&(P)->B, dn)
 #define new_action(P, op) pb_action(&(P)->B, op)
 #define has_all_classes(e, classes) entry_has_classes(e, classes)
-#define is_disabled(e) entry_is_disabled(e)
+#define is_disabled(e) entry_is_disabled(P->cfg, e)
 
 /* One stored copy of s for the whole plan. */
 static const char *intern(struct planner *P, const char *s)

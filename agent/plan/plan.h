@@ -161,8 +161,9 @@ void plan_free(struct plan *p);
 
 /* A managed person: every object class of people.object_classes and a key. */
 int entry_is_person(const struct config *cfg, const struct entry *e);
-/* Disabled by this agent (the lock it sets). */
-int entry_is_disabled(const struct entry *e);
+/* Disabled the way this agent disables (the flavour's lock; other locks,
+ * such as failed-login lockouts, are the server's). */
+int entry_is_disabled(const struct config *cfg, const struct entry *e);
 /* Whether a source row is active (people.active: not empty, false, 0 or
  * no; everyone when unset). scratch is working space. */
 int plan_record_active(const struct config *cfg, const struct record *rec, struct buf *scratch);
@@ -182,8 +183,6 @@ const char *role_origin_name(enum role_origin o);
  * nobody is sent anything. */
 #define GIVEN_PASSWORD_REASON "a given password was set; no message is sent"
 
-/* A person is disabled when pwdAccountLockedTime holds this value (a lock
- * that never expires; other lock times are failed-login lockouts). */
-#define DISABLED_LOCK_TIME "000001010000Z"
+
 
 #endif

@@ -145,7 +145,7 @@ static void add_reset(struct admin *A, const struct entry *e, unsigned line, con
 	static const enum msg_kind password_only[] = {MSG_PASSWORD};
 	struct plan_action *act;
 
-	if (entry_is_disabled(e)) {
+	if (entry_is_disabled(A->cfg, e)) {
 		A->B.p->n_unchanged++; /* a disabled person is enabled, not reset */
 		return;
 	}
@@ -182,7 +182,8 @@ static void plan_listed(struct admin *A)
 		if (in->kind == ADMIN_NOTIFY) {
 			/* Who changed the password knows it: left alone, unless
 			 * --all or their messages never arrived. */
-			if (!in->all && !l->unconfirmed && !entry_has_value(e, "pwdReset", "TRUE", 1)) {
+			if (!in->all && !l->unconfirmed &&
+			    !entry_has_value(e, A->cfg->directory.flavour->verify_attr, A->cfg->directory.flavour->verify_value, 1)) {
 				A->B.p->n_unchanged++;
 				continue;
 			}
@@ -191,12 +192,12 @@ static void plan_listed(struct admin *A)
 		}
 		/* Someone sync disabled is disabled again by an administrator:
 		 * sync's note goes, so that sync leaves them disabled. */
-		if ((in->kind == ADMIN_ENABLE) == entry_is_disabled(e) ||
+		if ((in->kind == ADMIN_ENABLE) == entry_is_disabled(A->cfg, e) ||
 		    (in->kind == ADMIN_DISABLE && entry_disabled_by_sync(A->cfg, e))) {
 			if (!(act = pb_action(&A->B, in->kind == ADMIN_ENABLE ? OP_ENABLE_PERSON : OP_DISABLE_PERSON)))
 				return;
 			person(A, act, e, l->line);
-			act->reason = in->kind == ADMIN_DISABLE && entry_is_disabled(e)
+			act->reason = in->kind == ADMIN_DISABLE && entry_is_disabled(A->cfg, e)
 					      ? pb_printf(&A->B, "%s; disabled by sync until now, from now on by an administrator", from)
 					      : from;
 			if (in->kind == ADMIN_ENABLE)

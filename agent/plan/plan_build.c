@@ -227,9 +227,11 @@ int entry_is_person(const struct config *cfg, const struct entry *e)
 	return cfg->people.key_attr && entry_first(e, cfg->people.key_attr);
 }
 
-int entry_is_disabled(const struct entry *e)
+int entry_is_disabled(const struct config *cfg, const struct entry *e)
 {
-	return entry_has_value(e, "pwdAccountLockedTime", DISABLED_LOCK_TIME, 0);
+	const struct flavour *f = cfg->directory.flavour;
+
+	return entry_has_value(e, f->lock_attr, f->lock_value, 1);
 }
 
 int plan_record_active(const struct config *cfg, const struct record *rec, struct buf *scratch)
@@ -259,7 +261,7 @@ int plan_record_active(const struct config *cfg, const struct record *rec, struc
 
 int entry_disabled_by_sync(const struct config *cfg, const struct entry *e)
 {
-	return entry_is_disabled(e) && cfg->people.note_attribute &&
+	return entry_is_disabled(cfg, e) && cfg->people.note_attribute &&
 	       entry_has_value(e, cfg->people.note_attribute, SYNC_DISABLED_NOTE, 0);
 }
 

@@ -786,33 +786,43 @@ static void ldif_create(struct buf *b, const struct plan_action *a, struct hmap 
 
 static void ldif_create_person(struct buf *b, const struct plan_action *a, const struct config *cfg)
 {
+	const struct flavour *f = cfg->directory.flavour;
+
 	buf_adds(b, "changetype: add\n");
 	ldif_attrs(b, a);
 	ldif_password(b, cfg);
-	if (cfg->passwords.must_change)
-		buf_adds(b, "pwdReset: TRUE\n");
-	ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+	if (cfg->passwords.must_change && f->must_change_attr)
+		ldif_line(b, f->must_change_attr, f->must_change_value);
+	if (f->policy_subentry)
+		ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
 }
 
 /* enable_person and reset_password: a fresh password (and the lock gone). */
 static void ldif_new_password(struct buf *b, const struct plan_action *a, const struct config *cfg)
 {
+	const struct flavour *f = cfg->directory.flavour;
+
 	buf_adds(b, "changetype: modify\n");
 	if (a->op == OP_ENABLE_PERSON)
-		buf_adds(b, "delete: pwdAccountLockedTime\n-\n");
+		buf_printf(b, "delete: %s\n-\n", f->lock_attr);
 	if (a->op == OP_ENABLE_PERSON && a->entry && entry_disabled_by_sync(cfg, a->entry)) {
 		buf_printf(b, "delete: %s\n", cfg->people.note_attribute);
 		ldif_line(b, cfg->people.note_attribute, SYNC_DISABLED_NOTE);
 		buf_adds(b, "-\n");
 	}
-	buf_adds(b, "replace: userPassword\n");
+	buf_printf(b, "replace: %s\n", f->password_attr);
 	ldif_password(b, cfg);
 	buf_adds(b, "-\n");
-	if (cfg->passwords.must_change)
-		buf_adds(b, "replace: pwdReset\npwdReset: TRUE\n-\n");
-	buf_adds(b, "replace: pwdPolicySubentry\n");
-	ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
-	buf_adds(b, "-\n");
+	if (cfg->passwords.must_change && f->must_change_attr) {
+		buf_printf(b, "replace: %s\n", f->must_change_attr);
+		ldif_line(b, f->must_change_attr, f->must_change_value);
+		buf_adds(b, "-\n");
+	}
+	if (f->policy_subentry) {
+		buf_adds(b, "replace: pwdPolicySubentry\n");
+		ldif_line(b, "pwdPolicySubentry", cfg->directory.password_policy);
+		buf_adds(b, "-\n");
+	}
 }
 
 static void ldif_disable(struct buf *b, const struct plan_action *a, const struct config *cfg)
@@ -821,7 +831,9 @@ static void ldif_disable(struct buf *b, const struct plan_action *a, const struc
 
 	int has = a->entry && entry_has_value(a->entry, note, SYNC_DISABLED_NOTE, 0);
 
-	buf_adds(b, "changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: " DISABLED_LOCK_TIME "\n-\n");
+	buf_printf(b, "changetype: modify\nreplace: %s\n", cfg->directory.flavour->lock_attr);
+	ldif_line(b, cfg->directory.flavour->lock_attr, cfg->directory.flavour->lock_value);
+	buf_adds(b, "-\n");
 	/* Sync notes that it disabled the person; an administrator's disable
 	 * takes the note away. */
 	if (a->by_sync != has) {

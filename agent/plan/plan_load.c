@@ -426,11 +426,11 @@ static const char *verdict(struct checker *C, const struct plan_action *a)
 	case OP_CREATE_PERSON:
 		return e ? "refused: the entry exists now" : NULL;
 	case OP_ENABLE_PERSON:
-		return !e ? "refused: the entry is gone" : !entry_is_disabled(e) ? "refused: it is not disabled any more" : NULL;
+		return !e ? "refused: the entry is gone" : !entry_is_disabled(C->cfg, e) ? "refused: it is not disabled any more" : NULL;
 	case OP_DISABLE_PERSON:
-		return !e ? "refused: the entry is gone" : entry_is_disabled(e) ? "refused: it is disabled already" : NULL;
+		return !e ? "refused: the entry is gone" : entry_is_disabled(C->cfg, e) ? "refused: it is disabled already" : NULL;
 	case OP_RESET_PASSWORD:
-		return !e ? "refused: the entry is gone" : entry_is_disabled(e) ? "refused: it is disabled now" : NULL;
+		return !e ? "refused: the entry is gone" : entry_is_disabled(C->cfg, e) ? "refused: it is disabled now" : NULL;
 	case OP_UPDATE_PERSON:
 		if (!e)
 			return "refused: the entry is gone";

@@ -30,7 +30,7 @@
 #define ACME "ou=Acme," BASE
 #define JDOE_DN "uid=jdoe," ACME
 #define STANDARD_DN "cn=Acme Standard User," ROLES
-#define LOCKED DISABLED_LOCK_TIME
+#define LOCKED "000001010000Z" /* openldap's lock */
 
 static const char config_yaml[] =
 	"directory:\n"

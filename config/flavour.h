@@ -1,0 +1,43 @@
+/* What differs between the directory servers ldapenroll writes to, as data:
+ * one const table per flavour (directory.flavor). The planner, the engine
+ * and the checks ask the table; no code branches on a flavour's name.
+ *
+ *   openldap  slapd with the ppolicy overlay: the client writes pwdReset
+ *             and pwdPolicySubentry with the password; disabled is
+ *             pwdAccountLockedTime: 000001010000Z.
+ *   389ds     389 Directory Server with passwordMustChange: on (global):
+ *             the server sets passwordExpirationTime: 19700101000000Z on
+ *             every add and administrator's reset; disabled is
+ *             nsAccountLock: true. */
+#ifndef LDAPENROLL_FLAVOUR_H
+#define LDAPENROLL_FLAVOUR_H
+
+struct flavour {
+	const char *name;
+	/* Disabled: lock_attr holds lock_value (compared without case);
+	 * enabled again by removing the attribute. */
+	const char *lock_attr, *lock_value;
+	/* The password attribute, written hashed ({SSHA...}). */
+	const char *password_attr;
+	/* Must change at first login: the attribute and value the client
+	 * writes with each new password (NULL: the server sets the flag
+	 * itself), whether the entry names the password policy
+	 * (pwdPolicySubentry, checked before a run), and how a written entry
+	 * shows the flag. */
+	const char *must_change_attr, *must_change_value;
+	int policy_subentry;
+	const char *verify_attr, *verify_value;
+	/* The root DSE says the server is of this flavour: attr holds value
+	 * (compared without case, as a prefix). */
+	const char *rootdse_attr, *rootdse_value;
+};
+
+extern const struct flavour flavour_openldap;
+extern const struct flavour flavour_389ds;
+
+/* The flavour of that name, or NULL. */
+const struct flavour *flavour_by_name(const char *name);
+/* The names, NULL-terminated, for messages. */
+extern const char *const flavour_names[];
+
+#endif
