@@ -13,6 +13,7 @@ const struct flavour flavour_openldap = {
 	.policy_subentry = 1,
 	.verify_attr = "pwdReset",
 	.verify_value = "TRUE",
+	.assertion_control = 1,
 	.rootdse_attr = "objectClass",
 	.rootdse_value = "OpenLDAProotDSE",
 };
@@ -29,6 +30,7 @@ const struct flavour flavour_389ds = {
 	.policy_subentry = 0,
 	.verify_attr = "passwordExpirationTime",
 	.verify_value = "19700101000000Z",
+	.assertion_control = 0,
 	.rootdse_attr = "vendorName",
 	.rootdse_value = "389 Project",
 };

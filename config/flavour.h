@@ -27,6 +27,11 @@ struct flavour {
 	const char *must_change_attr, *must_change_value;
 	int policy_subentry;
 	const char *verify_attr, *verify_value;
+	/* The server takes the assertion control (RFC 4528): an update then
+	 * happens only while the entry holds the values the plan saw.
+	 * Without it (389-ds answers 12), the values are compared when the
+	 * plan is made and the update replaces them. */
+	int assertion_control;
 	/* The root DSE says the server is of this flavour: attr holds value
 	 * (compared without case, as a prefix). */
 	const char *rootdse_attr, *rootdse_value;

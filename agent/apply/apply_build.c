@@ -105,6 +105,17 @@ static const char *old_values_filter(struct engine *E, const struct plan_action 
 	return s;
 }
 
+/* Whether the entry holds sync's note: 1, 0, or -1 when the entry was not
+ * read (a saved plan's action). Only a change the entry needs is sent:
+ * not every server honours the permissive modify control (389-ds answers
+ * 16 to the delete of a value that is not there). */
+static int has_note(struct engine *E, const struct plan_action *a)
+{
+	if (!a->entry)
+		return -1;
+	return entry_has_value(a->entry, E->cfg->people.note_attribute, SYNC_DISABLED_NOTE, 0);
+}
+
 struct op *ap_build_op(struct engine *E, size_t i)
 {
 	static const char *const note[] = {SYNC_DISABLED_NOTE};
@@ -133,7 +144,8 @@ struct op *ap_build_op(struct engine *E, size_t i)
 		 * if it is there (permissive). */
 		if (a->op == OP_ENABLE_PERSON) {
 			set_mod(op, DIR_MOD_REPLACE, f->lock_attr, NULL, 0);
-			set_mod(op, DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
+			if (has_note(E, a) != 0)
+				set_mod(op, DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
 		}
 		/* ppolicy removes the lock itself when an administrator sets a
 		 * password; permissive, the two removals do not collide. */
@@ -148,16 +160,18 @@ struct op *ap_build_op(struct engine *E, size_t i)
 			const struct plan_change *c = &a->changes[k];
 			set_mod(op, DIR_MOD_REPLACE, c->attr, c->value ? one_value(E, c->value) : NULL, 1);
 		}
-		op->assertion = old_values_filter(E, a);
+		if (E->cfg->directory.flavour->assertion_control)
+			op->assertion = old_values_filter(E, a);
 		return op;
 	case OP_DISABLE_PERSON:
 		if (!(op = new_op(E, K_MODIFY, i, a->dn, 2)))
 			return NULL;
 		set_mod(op, DIR_MOD_REPLACE, f->lock_attr, one_value(E, f->lock_value), 1);
 		/* Sync notes that it disabled the person, so that it may enable
-		 * again; an administrator's disable takes the note away.
-		 * Permissive: the note may be there already, or not. */
-		set_mod(op, a->by_sync ? DIR_MOD_ADD : DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
+		 * again; an administrator's disable takes the note away. */
+		if (has_note(E, a) != a->by_sync)
+			set_mod(op, a->by_sync ? DIR_MOD_ADD : DIR_MOD_DELETE, E->cfg->people.note_attribute,
+				(const char **)note, 1);
 		op->permissive = 1;
 		return op;
 	default:

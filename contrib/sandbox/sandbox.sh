@@ -2,8 +2,9 @@
 # sandbox.sh - a disposable directory server and mail server for ldapenroll.
 #
 # Starts, on 127.0.0.1 and with all state inside one directory, a real slapd
-# (StartTLS, LDAPS, ldapi, ppolicy, SHA-2 password hashes) and a capturing
-# SMTP server (STARTTLS + AUTH, fault injection). Used by the README demo, the
+# (StartTLS, LDAPS, ldapi, ppolicy, SHA-2 password hashes), or with --flavor
+# 389ds a 389 Directory Server, and a capturing SMTP server (STARTTLS + AUTH,
+# fault injection). Used by the README demo, the
 # integration tests and the benchmarks. It only ever stops processes it
 # started itself, identified by the PID files in its directory.
 #
@@ -26,12 +27,13 @@ readonly DB_MAX_SIZE=8589934592       # 8 GiB; the mdb map is sparse
 # Settings that define a sandbox. They are fixed when the sandbox is created
 # and saved in DIR/sandbox.conf, so later commands reuse the same ports.
 readonly SETTING_KEYS=(ldap_port ldaps_port smtp_port nosync size_limit suffix no_smtp smtp_no_tls
-    providers ldap_port_2 ldaps_port_2)
+    providers ldap_port_2 ldaps_port_2 flavor)
 declare -A DEFAULTS=(
     [ldap_port]=10389 [ldaps_port]=10636 [smtp_port]=10025
     [nosync]=0 [size_limit]=500 [suffix]="dc=example,dc=com"
     [no_smtp]=0 [smtp_no_tls]=0
     [providers]=1 [ldap_port_2]=10390 [ldaps_port_2]=10637
+    [flavor]=openldap
 )
 declare -A ENV_NAMES=(
     [ldap_port]=LDAPENROLL_SANDBOX_LDAP_PORT [ldaps_port]=LDAPENROLL_SANDBOX_LDAPS_PORT
@@ -39,7 +41,7 @@ declare -A ENV_NAMES=(
     [size_limit]=LDAPENROLL_SANDBOX_SIZE_LIMIT [suffix]=LDAPENROLL_SANDBOX_SUFFIX
     [no_smtp]=LDAPENROLL_SANDBOX_NO_SMTP [smtp_no_tls]=LDAPENROLL_SANDBOX_SMTP_NO_TLS
     [providers]=LDAPENROLL_SANDBOX_PROVIDERS [ldap_port_2]=LDAPENROLL_SANDBOX_LDAP_PORT_2
-    [ldaps_port_2]=LDAPENROLL_SANDBOX_LDAPS_PORT_2
+    [ldaps_port_2]=LDAPENROLL_SANDBOX_LDAPS_PORT_2 [flavor]=LDAPENROLL_SANDBOX_FLAVOR
 )
 declare -A WANT=()   # settings requested on the command line or environment
 declare -A CFG=()    # settings in effect
@@ -84,6 +86,10 @@ Options (environment variable in brackets):
   --suffix DN           naming context [LDAPENROLL_SANDBOX_SUFFIX] (dc=example,dc=com)
   --no-smtp             do not run the SMTP server [LDAPENROLL_SANDBOX_NO_SMTP=1]
   --smtp-no-tls         SMTP server without STARTTLS and AUTH [LDAPENROLL_SANDBOX_SMTP_NO_TLS=1]
+  --flavor openldap|389ds
+                        the directory server: slapd with ppolicy, or a 389
+                        Directory Server instance (ns-slapd, passwordMustChange
+                        on, no replication) [LDAPENROLL_SANDBOX_FLAVOR] (openldap)
   --providers 1|2       2: two slapd providers in multi-provider replication
                         (syncprov) [LDAPENROLL_SANDBOX_PROVIDERS] (1)
   --ldap-port-2 N|auto, --ldaps-port-2 N|auto
@@ -127,6 +133,8 @@ set_wanted() {
             [[ $value == [01] ]] || usage_error "${ENV_NAMES[$key]} must be 0 or 1" ;;
         providers)
             [[ $value == [12] ]] || usage_error "--providers must be 1 or 2" ;;
+        flavor)
+            [[ $value == openldap || $value == 389ds ]] || usage_error "--flavor must be openldap or 389ds" ;;
     esac
     WANT[$key]=$value
 }
@@ -150,7 +158,7 @@ parse_args() {
         fi
         case $opt in
             --dir | --ldap-port | --ldaps-port | --smtp-port | --size-limit | --suffix | --show | \
-                --providers | --provider | --ldap-port-2 | --ldaps-port-2 | --timeout)
+                --providers | --provider | --ldap-port-2 | --ldaps-port-2 | --timeout | --flavor)
                 (($# >= 2)) || usage_error "$opt needs a value"
                 value=$2
                 shift 2
@@ -163,6 +171,7 @@ parse_args() {
                     --suffix) set_wanted suffix "$value" ;;
                     --show) SHOW=$value ;;
                     --providers) set_wanted providers "$value" ;;
+                    --flavor) set_wanted flavor "$value" ;;
                     --ldap-port-2) set_wanted ldap_port_2 "$value" ;;
                     --ldaps-port-2) set_wanted ldaps_port_2 "$value" ;;
                     --provider)
@@ -212,6 +221,10 @@ find_tool() { # NAME PACKAGE -> absolute path (also searches sbin for non-root u
 }
 
 require_server_tools() {
+    if [[ ${WANT[flavor]:-${CFG[flavor]:-openldap}} == 389ds ]]; then
+        require_389ds_tools
+        return
+    fi
     SLAPD=$(find_tool slapd slapd)
     SLAPADD=$(find_tool slapadd slapd)
     SLAPPASSWD=$(find_tool slappasswd slapd)
@@ -226,6 +239,22 @@ require_server_tools() {
     done
     require_python
 }
+
+NS_SLAPD="" DSCREATE="" LDAPMODIFY=""
+
+require_389ds_tools() {
+    NS_SLAPD=$(find_tool ns-slapd 389-ds-base)
+    DSCREATE=$(find_tool dscreate 389-ds-base)
+    LDAPMODIFY=$(find_tool ldapmodify ldap-utils)
+    LDAPWHOAMI=$(find_tool ldapwhoami ldap-utils)
+    [[ -d /etc/dirsrv/schema && -r /usr/share/dirsrv/inf/defaults.inf ]] ||
+        die "389-ds-base is not installed completely (/etc/dirsrv/schema, /usr/share/dirsrv/inf/defaults.inf)"
+    find_tool setsid util-linux >/dev/null
+    find_tool flock util-linux >/dev/null
+    require_python
+}
+
+is_389ds() { [[ ${CFG[flavor]} == 389ds ]]; }
 
 require_python() {
     [[ -x $PYTHON ]] || die "$PYTHON not found (Debian package: python3)"
@@ -251,6 +280,12 @@ derive_names() {
     SMTPD_READY="$DIR/smtpd.ready"
     SMTPD_LOG="$DIR/smtpd.log"
     SMTP_URL="smtp://localhost:${CFG[smtp_port]}"
+    DS_HOME="$DIR/389ds"
+    DS_INSTANCE="$DS_HOME/etc/dirsrv/slapd-sandbox"
+    if is_389ds; then
+        ADMIN_DN="cn=Directory Manager"
+        POLICY_DN="" # the server's global policy: passwordMustChange on
+    fi
     use_provider 1
     LDAP_URI=$P_LDAP_URI LDAPS_URI=$P_LDAPS_URI LDAPI_URI=$P_LDAPI_URI
 }
@@ -285,6 +320,15 @@ use_provider() {
     P_LDAPI_URI="ldapi://${home//\//%2F}%2Fldapi"
     P_NAME=slapd
     ((CFG[providers] == 1)) || P_NAME="slapd $PROVIDER"
+    if is_389ds; then
+        # ns-slapd names its instance directory on its command line (the
+        # marker stop_process looks for) and writes its own pid file.
+        SLAPD_D=$DS_INSTANCE
+        SLAPD_PID="$DS_HOME/run/slapd-sandbox.pid"
+        SLAPD_LOG="$DS_HOME/log/slapd-sandbox/errors"
+        P_LDAPI_URI="ldapi://${DS_HOME//\//%2F}%2Frun%2Fslapd-sandbox.socket"
+        P_NAME=ns-slapd
+    fi
 }
 
 is_initialized() { [[ -f $DIR/$MARKER && -f $DIR/sandbox.conf ]]; }
@@ -709,6 +753,123 @@ make_ldap() {
     use_provider 1
 }
 
+# A 389 Directory Server instance under DIR/389ds, created with dscreate
+# and lib389's PREFIX (every path under DIR, no systemd), running as root
+# inside the private sandbox directory. The server's self-signed CA joins
+# the sandbox's CA file. Before passwordMustChange goes on, the service account
+# is created (else its own password would have to be changed first), with
+# rights over the whole suffix and passwordAdminDN (so it may write hashed
+# passwords and its resets expire the password).
+make_389ds() {
+    local d
+    for d in share/dirsrv/inf etc/dirsrv/config etc/dirsrv/schema etc/default etc/tmpfiles.d var run lock log lib; do
+        mkdir -p -- "$DS_HOME/$d"
+    done
+    cp -- /etc/dirsrv/config/* "$DS_HOME/etc/dirsrv/config/"
+    cp -- /etc/dirsrv/schema/* "$DS_HOME/etc/dirsrv/schema/"
+    sed -e "s|^with_systemd = .*|with_systemd = 0|" \
+        -e "s|^sysconf_dir = .*|sysconf_dir = $DS_HOME/etc|" \
+        -e "s|^initconfig_dir = .*|initconfig_dir = $DS_HOME/etc/default|" \
+        -e "s|^tmpfiles_d = .*|tmpfiles_d = $DS_HOME/etc/tmpfiles.d|" \
+        -e "s|^local_state_dir = .*|local_state_dir = $DS_HOME/var|" \
+        -e "s|= /etc/dirsrv/|= $DS_HOME/etc/dirsrv/|" \
+        -e "s|= /run/dirsrv|= $DS_HOME/run|" \
+        -e "s|^ldapi = .*|ldapi = $DS_HOME/run/slapd-{instance_name}.socket|" \
+        -e "s|^inst_dir = .*|inst_dir = $DS_HOME/lib/slapd-{instance_name}|" \
+        -e "s|^lock_dir = .*|lock_dir = $DS_HOME/lock/slapd-{instance_name}|" \
+        -e "s|= /var/log/dirsrv/|= $DS_HOME/log/|" \
+        -e "s|= /var/lib/dirsrv/|= $DS_HOME/var/|" \
+        -e "s|^db_home_dir = .*|db_home_dir = $DS_HOME/var/slapd-{instance_name}/db|" \
+        /usr/share/dirsrv/inf/defaults.inf >"$DS_HOME/share/dirsrv/inf/defaults.inf"
+    # libldap checks a certificate for "localhost" against this machine's
+    # host name, so that is the name the server's certificate carries.
+    (
+        umask 077
+        cat >"$DS_HOME/instance.inf" <<EOF
+[general]
+config_version = 2
+full_machine_name = $(uname -n)
+strict_host_checking = False
+selinux = False
+systemd = False
+start = True
+
+[slapd]
+instance_name = sandbox
+user = root
+group = root
+port = ${CFG[ldap_port]}
+secure_port = ${CFG[ldaps_port]}
+root_dn = $ADMIN_DN
+root_password = $(<"$SECRETS/admin.secret")
+self_sign_cert = True
+
+[backend-userroot]
+suffix = $SUFFIX
+create_suffix_entry = True
+sample_entries = no
+EOF
+    )
+    run_logged "creating the 389-ds instance (dscreate)" env PREFIX="$DS_HOME" "$DSCREATE" from-file "$DS_HOME/instance.inf"
+    rm -f -- "$DS_HOME/instance.inf" # it holds the root password
+    use_provider 1
+    local bind_pw admin=(-x -H "ldap://127.0.0.1:${CFG[ldap_port]}" -D "$ADMIN_DN" -y "$SECRETS/admin.secret")
+    bind_pw=$(<"$SECRETS/bind.secret")
+    mkdir -m 0700 -- "$DIR/ldif"
+    cat >"$DIR/ldif/389ds-base.ldif" <<EOF
+dn: ou=services,$SUFFIX
+changetype: add
+objectClass: organizationalUnit
+ou: services
+
+dn: $BIND_DN
+changetype: add
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: ldapenroll
+description: ldapenroll provisioning service account
+userPassword: $bind_pw
+
+dn: ou=portal,$SUFFIX
+changetype: add
+objectClass: organizationalUnit
+ou: portal
+
+dn: ou=roles,ou=portal,$SUFFIX
+changetype: add
+objectClass: organizationalUnit
+ou: roles
+
+dn: $SUFFIX
+changetype: modify
+add: aci
+aci: (targetattr="*")(version 3.0; acl "ldapenroll manages the directory"; allow (read,search,compare,add,write,delete) userdn="ldap:///$BIND_DN";)
+aci: (targetattr="userPassword")(version 3.0; acl "people change their own password"; allow (write) userdn="ldap:///self";)
+
+dn: cn=config
+changetype: modify
+replace: nsslapd-listenhost
+nsslapd-listenhost: 127.0.0.1
+-
+replace: nsslapd-securelistenhost
+nsslapd-securelistenhost: 127.0.0.1
+-
+replace: passwordMustChange
+passwordMustChange: on
+-
+replace: passwordAdminDN
+passwordAdminDN: $BIND_DN
+EOF
+    chmod 0600 -- "$DIR/ldif/389ds-base.ldif"
+    LDAPNOINIT=1 run_logged "loading the base entries and the configuration" "$LDAPMODIFY" "${admin[@]}" \
+        -f "$DIR/ldif/389ds-base.ldif"
+    rm -f -- "$DIR/ldif/389ds-base.ldif" # it holds the service password
+    # The sandbox CA (the SMTP server's) and the server's own, in one file.
+    cat -- "$DS_INSTANCE/ca.crt" >>"$CA_PEM"
+    # dscreate started it; the listen addresses take effect at the next start.
+    stop_process "$P_NAME" "$SLAPD_PID" "$SLAPD_D"
+}
+
 # Make DIR a fresh, empty, private directory carrying our marker.
 prepare_dir() {
     if [[ -e $DIR && ! -d $DIR ]]; then die "$DIR exists and is not a directory"; fi
@@ -746,6 +907,7 @@ resolve_settings() {
         ((${#ports[@]} == ${#autos[@]})) || die "could not find free ports on 127.0.0.1"
         for key in "${!autos[@]}"; do CFG[${autos[$key]}]=${ports[$key]}; done
     fi
+    [[ ${CFG[flavor]} == openldap || ${CFG[providers]} == 1 ]] || die "--providers 2 is for --flavor openldap only"
     local used=()
     for key in "${port_keys[@]}"; do used+=("${CFG[$key]}"); done
     (($(printf '%s\n' "${used[@]}" | sort -u | wc -l) == ${#used[@]})) || die "the ports must differ"
@@ -765,7 +927,7 @@ create_sandbox() {
     new_secret "$SECRETS/bind.secret"
     new_secret "$SECRETS/smtp.secret"
     make_tls
-    make_ldap
+    if is_389ds; then make_389ds; else make_ldap; fi
     save_conf # last: its presence means "complete"
 }
 
@@ -773,6 +935,25 @@ create_sandbox() {
 
 slapd_urls() {
     printf 'ldap://127.0.0.1:%s/ ldaps://127.0.0.1:%s/ %s/' "$P_LDAP_PORT" "$P_LDAPS_PORT" "$P_LDAPI_URI"
+}
+
+# ns-slapd detaches itself and writes its pid file (-i); ready when it
+# answers a bind.
+start_ns_slapd() {
+    require_ports_free "$P_LDAP_PORT" "$P_LDAPS_PORT"
+    rm -f -- "$SLAPD_PID"
+    setsid "$NS_SLAPD" -D "$DS_INSTANCE" -i "$SLAPD_PID" </dev/null >>"$DS_HOME/ns-slapd.out" 2>&1 9>&- ||
+        die "ns-slapd did not start (see $DS_HOME/ns-slapd.out and $SLAPD_LOG)"
+    local i pid
+    for ((i = 0; i < LDAP_READY_TIMEOUT * 10; i++)); do
+        if pid=$(slapd_pid) && LDAPNOINIT=1 "$LDAPWHOAMI" -x -H "ldap://127.0.0.1:$P_LDAP_PORT" >/dev/null 2>&1; then
+            info "$P_NAME: started (pid $pid)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    tail -n 20 -- "$SLAPD_LOG" >&2 || true
+    die "$P_NAME did not answer within ${LDAP_READY_TIMEOUT}s (log: $SLAPD_LOG)"
 }
 
 # slapd runs in the foreground (-d keeps it from detaching) under setsid, so
@@ -834,7 +1015,13 @@ ensure_slapd() {
     local pid n
     for n in $(chosen_providers); do
         use_provider "$n"
-        if pid=$(slapd_pid); then info "$P_NAME: already running (pid $pid)"; else start_slapd; fi
+        if pid=$(slapd_pid); then
+            info "$P_NAME: already running (pid $pid)"
+        elif is_389ds; then
+            start_ns_slapd
+        else
+            start_slapd
+        fi
     done
     use_provider 1
 }
@@ -895,7 +1082,8 @@ write_env_file() {
 }
 
 print_summary() {
-    local me smtp_line
+    local me smtp_line policy_line="$POLICY_DN (default)"
+    is_389ds && policy_line="the server's own: passwordMustChange on"
     me="$0 --dir $DIR"
     if smtp_enabled; then
         if [[ ${CFG[smtp_no_tls]} == 1 ]]; then
@@ -913,7 +1101,7 @@ ldapenroll sandbox in $DIR
   suffix    $SUFFIX  (demo base ou=portal,$SUFFIX, roles ou=roles,ou=portal,$SUFFIX)
   admin     $ADMIN_DN  password in $SECRETS/admin.secret
   service   $BIND_DN  password in $SECRETS/bind.secret
-  policy    $POLICY_DN (default)
+  policy    $policy_line
   SMTP      $smtp_line
   mailbox   $MAILDIR  (list: $me mail)
   env vars  eval "\$($me env)"   (also in $DIR/env)

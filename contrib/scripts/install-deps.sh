@@ -9,7 +9,7 @@ packages=(
 	build-essential cmake pkg-config
 	libldap-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcmocka-dev
 	slapd ldap-utils python3-aiosmtpd openssl curl man-db groff-base
-	systemd binutils
+	systemd binutils 389-ds-base
 )
 
 missing=()
