@@ -58,9 +58,9 @@ static void directory_entry(struct loader *L, const char *key, const struct ynod
 		return;
 	if (strcmp(key, "flavor") == 0) {
 		if (v->type == YN_SCALAR && !yscalar_is_null(v) &&
-		    (strcmp(v->value, "ad") == 0 || strcmp(v->value, "freeipa") == 0 ||
-		     strcmp(v->value, "activedirectory") == 0))
-			err_node(L, v, path, "'%s' is not supported yet; openldap (ppolicy) and 389ds are", v->value);
+		    (strcmp(v->value, "freeipa") == 0 || strcmp(v->value, "activedirectory") == 0))
+			err_node(L, v, path, "'%s' is not supported%s", v->value,
+				 strcmp(v->value, "activedirectory") == 0 ? "; Active Directory is flavor: ad" : " yet");
 		else if ((e = get_enum(L, v, path, flavour_names)) >= 0)
 			d->flavour = flavour_by_name(flavour_names[e]);
 	} else if (strcmp(key, "base") == 0) {
@@ -198,6 +198,7 @@ static int valid_attr_name(const char *s)
 
 /* Attributes that ldapenroll writes itself. */
 static const char *const managed_attrs[] = {"userPassword", "pwdReset", "pwdPolicySubentry", "nsAccountLock", "passwordExpirationTime",
+					    "unicodePwd", "userAccountControl", "pwdLastSet",
 					    "pwdAccountLockedTime", "objectClass", NULL};
 
 static void people_attributes(struct loader *L, const struct ynode *map, const char *path,

@@ -186,7 +186,7 @@ static void validate_people(struct loader *L)
 	struct cfg_people *p = &c->people;
 	size_t i, j;
 
-	default_list(&p->object_classes, "inetOrgPerson");
+	default_list(&p->object_classes, c->directory.flavour->person_class);
 	if (!p->note_attribute)
 		p->note_attribute = oom_checked(strdup("description"));
 	if (!p->reserved_set) {
@@ -250,7 +250,7 @@ static void validate_roles(struct loader *L)
 
 	if (!r->enabled)
 		return;
-	default_list(&r->object_classes, "groupOfNames");
+	default_list(&r->object_classes, L->cfg->directory.flavour->group_class);
 	if (!r->member_attribute)
 		r->member_attribute = oom_checked(strdup("member"));
 	if (r->dn && !tmpl_uses_builtin(r->dn, TB_ROLE))
@@ -341,6 +341,12 @@ void config_validate(struct loader *L)
 	if (c->source.key)
 		c->source.key_slot = require_slot(L, c->source.key, "source.key");
 	check_conn(L, "directory", &c->directory.conn);
+	if (c->directory.flavour->tls_required && c->directory.conn.allow_insecure)
+		load_error_at(L, "directory.allow_insecure", "flavor %s takes passwords only over TLS",
+			      c->directory.flavour->name);
+	if (c->directory.flavour->max_page_size && c->directory.page_size > c->directory.flavour->max_page_size)
+		load_error_at(L, "directory.page_size", "flavor %s serves pages of at most %u entries",
+			      c->directory.flavour->name, c->directory.flavour->max_page_size);
 	check_dn(L, "directory.base", c->directory.base);
 	if (!c->directory.flavour->policy_subentry && c->directory.password_policy)
 		load_error_at(L, "directory.password_policy", "not used with flavor: %s (the server's own policy applies)",

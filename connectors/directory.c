@@ -620,7 +620,7 @@ static LDAPMod **build_mods(const struct dir_mod *m, size_t n, int add)
 			vals = (struct berval *)(bv + m[i].n + 1);
 			for (j = 0; j < m[i].n; j++) {
 				vals[j].bv_val = (char *)m[i].values[j];
-				vals[j].bv_len = strlen(m[i].values[j]);
+				vals[j].bv_len = m[i].lens ? m[i].lens[j] : strlen(m[i].values[j]);
 				bv[j] = &vals[j];
 			}
 		}

@@ -49,6 +49,7 @@ struct dir_mod {
 	const char *attr;
 	const char *const *values;
 	size_t n;            /* 0 with REPLACE removes the attribute if present */
+	const size_t *lens;  /* the length of each value, for binary ones; NULL: strlen */
 };
 
 /* How a write is sent (all optional; NULL means none of them). */

@@ -215,6 +215,10 @@ static int took_effect(struct engine *E, const struct op *op, const struct entry
 
 	if (!e)
 		return 0;
+	/* A password the server never shows (unicodePwd): an add happened when
+	 * the entry is there; a modify is sent again (the same password). */
+	if (op->hash && !*op->hash)
+		return op->kind == K_ADD ? 1 : 0;
 	if (op->hash) /* a password write: ours is there, or it did not happen */
 		return entry_has_value(e, E->cfg->directory.flavour->password_attr, op->hash, 0) ? 1
 		       : op->kind == K_ADD					      ? -1
@@ -876,6 +880,7 @@ int apply_plan(struct apply *A, struct apply_report *r, struct diag *d)
 	E.plan = A->plan;
 	E.d = d;
 	arena_init(&E.arena);
+	arena_init(&E.secrets);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	arena_init(&A->strings);
 	A->outcome = calloc(n ? n : 1, sizeof *A->outcome);
@@ -976,6 +981,7 @@ out:
 	free(E.written_to);
 	inflight_release(&E.fl);
 	arena_release(&E.arena);
+	arena_release_secret(&E.secrets);
 	buf_release(&E.jb);
 	return rc;
 }

@@ -1,12 +1,14 @@
 /* What the apply engine sends: the LDAP operation of each action (with the
  * new passwords generated and hashed here, before anything is written) and
  * the role groups of phase 3 as adds and batched member modifies. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/apply/apply_internal.h"
 #include "agent/base/hmap.h"
+#include "agent/base/utf8.h"
 #include "agent/text/filter.h"
 #include "agent/text/template.h"
 
@@ -44,23 +46,71 @@ static void set_mod(struct op *op, enum dir_mod_op mop, const char *attr, const 
 	m->attr = attr;
 	m->values = values;
 	m->n = values ? n : 0;
+	m->lens = NULL;
+}
+
+/* The action's password, generated (or the given one) into its slot. */
+static const char *fill_password(struct engine *E, size_t i)
+{
+	char *pw = pwstore_slot(E->a->passwords, i);
+
+	if (E->a->fixed_password)
+		snprintf(pw, E->a->passwords->slot, "%s", E->a->fixed_password);
+	else if (password_generate(&E->cfg->passwords, pw, E->a->passwords->slot, E->d) < 0)
+		return NULL;
+	return pw;
 }
 
 /* Generates the action's password into its slot and returns its hash. */
 static const char *new_password(struct engine *E, size_t i)
 {
 	struct buf hash = BUF_INIT;
-	char *pw = pwstore_slot(E->a->passwords, i);
-	const char *h = NULL;
+	const char *pw = fill_password(E, i), *h = NULL;
 
-	if (E->a->fixed_password)
-		snprintf(pw, E->a->passwords->slot, "%s", E->a->fixed_password);
-	else if (password_generate(&E->cfg->passwords, pw, E->a->passwords->slot, E->d) < 0)
+	if (!pw)
 		return NULL;
 	if (password_hash(E->cfg->passwords.hash, pw, strlen(pw), &hash, E->d) == 0)
 		h = adup(E, buf_str(&hash));
 	buf_release(&hash);
 	return h;
+}
+
+/* Active Directory's unicodePwd: the password in double quotes, as
+ * UTF-16LE, in the engine's secret arena. */
+static int unicode_pwd(struct engine *E, const char *pw, struct dir_mod *m)
+{
+	size_t len = strlen(pw), i = 0, n = 0, k;
+	unsigned char *v = arena_alloc(&E->secrets, 4 * (len + 2));
+	const char **vals = arena_alloc(&E->arena, sizeof *vals);
+	size_t *lens = arena_alloc(&E->arena, sizeof *lens);
+	uint32_t cp, units[2];
+
+	if (!v || !vals || !lens)
+		return -1;
+	v[n++] = '"', v[n++] = 0;
+	while (i < len) {
+		size_t used = utf8_decode(pw + i, len - i, &cp);
+		if (!used)
+			return -1; /* not UTF-8: refused before, never here */
+		i += used;
+		if (cp >= 0x10000) {
+			units[0] = 0xd800 + ((cp - 0x10000) >> 10);
+			units[1] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+		} else {
+			units[0] = cp;
+		}
+		for (k = 0; k < (cp >= 0x10000 ? 2u : 1u); k++) {
+			v[n++] = (unsigned char)(units[k] & 0xff);
+			v[n++] = (unsigned char)(units[k] >> 8);
+		}
+	}
+	v[n++] = '"', v[n++] = 0;
+	vals[0] = (const char *)v;
+	lens[0] = n;
+	m->values = vals;
+	m->n = 1;
+	m->lens = lens;
+	return 0;
 }
 
 /* The password attributes, in the same operation as the entry or change
@@ -69,9 +119,21 @@ static int add_password_mods(struct engine *E, struct op *op, size_t i, enum dir
 {
 	const struct flavour *f = E->cfg->directory.flavour;
 
-	if (!(op->hash = new_password(E, i)))
-		return -1;
-	set_mod(op, mop, f->password_attr, one_value(E, op->hash), 1);
+	if (f->password_kind == PASSWORD_UNICODEPWD) {
+		/* Cleartext over TLS; the server keeps it its own way and never
+		 * shows it. */
+		const char *pw = fill_password(E, i);
+		if (!pw)
+			return -1;
+		op->hash = "";
+		set_mod(op, mop == DIR_MOD_ADD ? DIR_MOD_ADD : DIR_MOD_REPLACE, f->password_attr, NULL, 0);
+		if (unicode_pwd(E, pw, &op->mods[op->n_mods - 1]) < 0)
+			return -1;
+	} else {
+		if (!(op->hash = new_password(E, i)))
+			return -1;
+		set_mod(op, mop, f->password_attr, one_value(E, op->hash), 1);
+	}
 	/* A flavour whose server sets the flag itself writes none. */
 	if (E->cfg->passwords.must_change && f->must_change_attr)
 		set_mod(op, mop, f->must_change_attr, one_value(E, f->must_change_value), 1);
@@ -116,6 +178,28 @@ static int has_note(struct engine *E, const struct plan_action *a)
 	return entry_has_value(a->entry, E->cfg->people.note_attribute, SYNC_DISABLED_NOTE, 0);
 }
 
+/* The lock on (disable) or off (enable). Active Directory's is a bit of
+ * userAccountControl, written back with the other bits as the entry had
+ * them (a normal account when the entry was not read). */
+static void set_lock(struct engine *E, struct op *op, const struct plan_action *a, int on)
+{
+	const struct flavour *f = E->cfg->directory.flavour;
+	unsigned long uac;
+	char num[24];
+
+	if (f->lock_kind == LOCK_VALUE) {
+		if (on)
+			set_mod(op, DIR_MOD_REPLACE, f->lock_attr, one_value(E, f->lock_value), 1);
+		else
+			set_mod(op, DIR_MOD_REPLACE, f->lock_attr, NULL, 0);
+		return;
+	}
+	uac = a->entry ? entry_uac(a->entry) : UAC_NORMAL_ACCOUNT;
+	uac = on ? uac | UAC_ACCOUNTDISABLE : uac & ~UAC_ACCOUNTDISABLE;
+	snprintf(num, sizeof num, "%lu", uac);
+	set_mod(op, DIR_MOD_REPLACE, f->lock_attr, one_value(E, adup(E, num)), 1);
+}
+
 struct op *ap_build_op(struct engine *E, size_t i)
 {
 	static const char *const note[] = {SYNC_DISABLED_NOTE};
@@ -127,10 +211,13 @@ struct op *ap_build_op(struct engine *E, size_t i)
 	switch (a->op) {
 	case OP_CREATE_ACCOUNT:
 	case OP_CREATE_PERSON:
-		if (!(op = new_op(E, K_ADD, i, a->dn, a->n_attrs + 3)))
+		if (!(op = new_op(E, K_ADD, i, a->dn, a->n_attrs + 3 + 4)))
 			return NULL;
 		for (k = 0; k < a->n_attrs; k++)
 			set_mod(op, DIR_MOD_ADD, a->attrs[k].name, a->attrs[k].values, a->attrs[k].n);
+		/* What the server needs of a new account (userAccountControl). */
+		for (k = 0; a->op == OP_CREATE_PERSON && f->create_extra && f->create_extra[k] && k < 8; k += 2)
+			set_mod(op, DIR_MOD_ADD, f->create_extra[k], one_value(E, f->create_extra[k + 1]), 1);
 		if (a->op == OP_CREATE_PERSON && add_password_mods(E, op, i, DIR_MOD_ADD) < 0)
 			return NULL;
 		return op;
@@ -143,7 +230,7 @@ struct op *ap_build_op(struct engine *E, size_t i)
 		 * and clears at the next good bind.) Sync's note goes with it,
 		 * if it is there (permissive). */
 		if (a->op == OP_ENABLE_PERSON) {
-			set_mod(op, DIR_MOD_REPLACE, f->lock_attr, NULL, 0);
+			set_lock(E, op, a, 0);
 			if (has_note(E, a) != 0)
 				set_mod(op, DIR_MOD_DELETE, E->cfg->people.note_attribute, (const char **)note, 1);
 		}
@@ -166,7 +253,7 @@ struct op *ap_build_op(struct engine *E, size_t i)
 	case OP_DISABLE_PERSON:
 		if (!(op = new_op(E, K_MODIFY, i, a->dn, 2)))
 			return NULL;
-		set_mod(op, DIR_MOD_REPLACE, f->lock_attr, one_value(E, f->lock_value), 1);
+		set_lock(E, op, a, 1);
 		/* Sync notes that it disabled the person, so that it may enable
 		 * again; an administrator's disable takes the note away. */
 		if (has_note(E, a) != a->by_sync)

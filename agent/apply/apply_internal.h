@@ -22,7 +22,8 @@ struct op {
 	struct dir_mod *mods;
 	size_t n_mods;
 	int permissive;
-	const char *hash;       /* the userPassword sent, to recognise it on read-back */
+	const char *hash;       /* the hashed password sent, to recognise it on read-back; for
+	                         * a password the server never shows (unicodePwd), "" */
 	const char *assertion;  /* an update: the old values, as a filter the entry must match */
 	size_t *members;        /* actions whose membership this operation carries */
 	size_t n_members;
@@ -56,6 +57,7 @@ struct engine {
 	const struct config *cfg;
 	const struct plan *plan;
 	struct arena arena;
+	struct arena secrets;   /* cleartext password values (unicodePwd), wiped at the end */
 	struct diag *d;
 	struct inflight fl;
 	struct op **retry;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/base/oom.h"
+#include "agent/base/secure.h"
 
 #define CHUNK_MIN (256 * 1024)
 
@@ -30,6 +31,15 @@ void arena_release(struct arena *a)
 		free(c);
 	}
 	arena_init(a);
+}
+
+void arena_release_secret(struct arena *a)
+{
+	struct arena_chunk *c;
+
+	for (c = a->head; c; c = c->next)
+		secure_wipe(c->data, c->used);
+	arena_release(a);
 }
 
 /* n bytes at an offset that is a multiple of align (a power of two). */

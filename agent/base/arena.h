@@ -17,6 +17,8 @@ struct arena {
 void arena_init(struct arena *a);
 /* Frees every chunk. Pointers obtained from the arena become invalid. */
 void arena_release(struct arena *a);
+/* The same for an arena that held secrets: every byte used is wiped first. */
+void arena_release_secret(struct arena *a);
 
 /* Returns n bytes aligned for any type, or NULL when memory is exhausted. */
 void *arena_alloc(struct arena *a, size_t n);

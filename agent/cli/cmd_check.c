@@ -32,7 +32,10 @@ static void print_summary(FILE *f, const struct config *c)
 	if (c->directory.conn.uris.n > 1)
 		fprintf(f, "             and %zu more URI%s tried in order\n", c->directory.conn.uris.n - 1,
 			c->directory.conn.uris.n > 2 ? "s" : "");
-	fprintf(f, "  password policy: %s\n", c->directory.password_policy);
+	if (c->directory.flavour->policy_subentry)
+		fprintf(f, "  password policy: %s\n", c->directory.password_policy);
+	else
+		fprintf(f, "  password policy: the server's own (flavor %s)\n", c->directory.flavour->name);
 	if (c->source.type == SOURCE_CSV)
 		fprintf(f, "  source: CSV %s, key %s\n", c->source.path, c->source.key);
 	else
@@ -103,11 +106,7 @@ static int check_flavour(struct run *r)
 				printf("  the server is %s, as directory.flavor says\n", f->name);
 			break;
 		}
-		if (entry_has_value(&l.v[0], "supportedCapabilities", "1.2.840.113556.1.4.800", 0))
-			rc = diag_set(&r->d, ST_INPUT,
-				      "directory.flavor is %s, but %s is Active Directory, which is not supported yet",
-				      want->name, dir_uri(r->dir));
-		else if (!flavour_names[i])
+		if (!flavour_names[i])
 			log_warn("the root DSE of %s names no flavour ldapenroll knows; directory.flavor %s is assumed",
 				 dir_uri(r->dir), want->name);
 	}

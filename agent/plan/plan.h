@@ -164,6 +164,11 @@ int entry_is_person(const struct config *cfg, const struct entry *e);
 /* Disabled the way this agent disables (the flavour's lock; other locks,
  * such as failed-login lockouts, are the server's). */
 int entry_is_disabled(const struct config *cfg, const struct entry *e);
+/* Active Directory's userAccountControl of the entry (a normal account
+ * when absent or not a number), and its bits this agent touches. */
+unsigned long entry_uac(const struct entry *e);
+#define UAC_ACCOUNTDISABLE 0x2ul
+#define UAC_NORMAL_ACCOUNT 0x200ul
 /* Whether a source row is active (people.active: not empty, false, 0 or
  * no; everyone when unset). scratch is working space. */
 int plan_record_active(const struct config *cfg, const struct record *rec, struct buf *scratch);

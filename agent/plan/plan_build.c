@@ -231,7 +231,21 @@ int entry_is_disabled(const struct config *cfg, const struct entry *e)
 {
 	const struct flavour *f = cfg->directory.flavour;
 
+	if (f->lock_kind == LOCK_UAC_BIT)
+		return (entry_uac(e) & UAC_ACCOUNTDISABLE) != 0;
 	return entry_has_value(e, f->lock_attr, f->lock_value, 1);
+}
+
+unsigned long entry_uac(const struct entry *e)
+{
+	const char *v = entry_first(e, "userAccountControl");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return UAC_NORMAL_ACCOUNT;
+	n = strtoul(v, &end, 10);
+	return *end ? UAC_NORMAL_ACCOUNT : n;
 }
 
 int plan_record_active(const struct config *cfg, const struct record *rec, struct buf *scratch)

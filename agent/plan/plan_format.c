@@ -713,8 +713,38 @@ static void ldif_attrs(struct buf *b, const struct plan_action *a)
 
 static void ldif_password(struct buf *b, const struct config *cfg)
 {
-	buf_printf(b, "# userPassword: {%s} of a password generated at apply time (never shown)\n",
-		   cfg->passwords.hash == PW_SSHA ? "SSHA" : cfg->passwords.hash == PW_SSHA256 ? "SSHA256" : "SSHA512");
+	const struct flavour *f = cfg->directory.flavour;
+
+	if (f->password_kind == PASSWORD_UNICODEPWD)
+		buf_printf(b, "# %s: a password generated at apply time, sent over TLS (never shown)\n", f->password_attr);
+	else
+		buf_printf(b, "# %s: {%s} of a password generated at apply time (never shown)\n", f->password_attr,
+			   cfg->passwords.hash == PW_SSHA     ? "SSHA"
+			   : cfg->passwords.hash == PW_SSHA256 ? "SSHA256"
+							       : "SSHA512");
+}
+
+/* The lock on or off: the flavour's attribute, or Active Directory's
+ * userAccountControl with the bit set or cleared. */
+static void ldif_lock(struct buf *b, const struct plan_action *a, const struct config *cfg, int on)
+{
+	const struct flavour *f = cfg->directory.flavour;
+	unsigned long uac;
+	char num[24];
+
+	if (f->lock_kind == LOCK_VALUE && !on) {
+		buf_printf(b, "delete: %s\n-\n", f->lock_attr);
+		return;
+	}
+	buf_printf(b, "replace: %s\n", f->lock_attr);
+	if (f->lock_kind == LOCK_VALUE) {
+		ldif_line(b, f->lock_attr, f->lock_value);
+	} else {
+		uac = a->entry ? entry_uac(a->entry) : UAC_NORMAL_ACCOUNT;
+		snprintf(num, sizeof num, "%lu", on ? uac | UAC_ACCOUNTDISABLE : uac & ~UAC_ACCOUNTDISABLE);
+		ldif_line(b, f->lock_attr, num);
+	}
+	buf_adds(b, "-\n");
 }
 
 /* The members each role group gains, in plan order. */
@@ -788,8 +818,12 @@ static void ldif_create_person(struct buf *b, const struct plan_action *a, const
 {
 	const struct flavour *f = cfg->directory.flavour;
 
+	size_t k;
+
 	buf_adds(b, "changetype: add\n");
 	ldif_attrs(b, a);
+	for (k = 0; f->create_extra && f->create_extra[k]; k += 2)
+		ldif_line(b, f->create_extra[k], f->create_extra[k + 1]);
 	ldif_password(b, cfg);
 	if (cfg->passwords.must_change && f->must_change_attr)
 		ldif_line(b, f->must_change_attr, f->must_change_value);
@@ -804,7 +838,7 @@ static void ldif_new_password(struct buf *b, const struct plan_action *a, const 
 
 	buf_adds(b, "changetype: modify\n");
 	if (a->op == OP_ENABLE_PERSON)
-		buf_printf(b, "delete: %s\n-\n", f->lock_attr);
+		ldif_lock(b, a, cfg, 0);
 	if (a->op == OP_ENABLE_PERSON && a->entry && entry_disabled_by_sync(cfg, a->entry)) {
 		buf_printf(b, "delete: %s\n", cfg->people.note_attribute);
 		ldif_line(b, cfg->people.note_attribute, SYNC_DISABLED_NOTE);
@@ -831,9 +865,8 @@ static void ldif_disable(struct buf *b, const struct plan_action *a, const struc
 
 	int has = a->entry && entry_has_value(a->entry, note, SYNC_DISABLED_NOTE, 0);
 
-	buf_printf(b, "changetype: modify\nreplace: %s\n", cfg->directory.flavour->lock_attr);
-	ldif_line(b, cfg->directory.flavour->lock_attr, cfg->directory.flavour->lock_value);
-	buf_adds(b, "-\n");
+	buf_adds(b, "changetype: modify\n");
+	ldif_lock(b, a, cfg, 1);
 	/* Sync notes that it disabled the person; an administrator's disable
 	 * takes the note away. */
 	if (a->by_sync != has) {

@@ -21,6 +21,7 @@ readonly MARKER=.ldapenroll-sandbox   # proves a directory is ours (purge safety
 readonly SMTP_USER=ldapenroll
 readonly STOP_TIMEOUT=10              # seconds between TERM and KILL
 readonly LDAP_READY_TIMEOUT=15
+readonly AD_READY_TIMEOUT=90
 readonly SMTP_READY_TIMEOUT=10
 readonly DB_MAX_SIZE=8589934592       # 8 GiB; the mdb map is sparse
 
@@ -86,10 +87,12 @@ Options (environment variable in brackets):
   --suffix DN           naming context [LDAPENROLL_SANDBOX_SUFFIX] (dc=example,dc=com)
   --no-smtp             do not run the SMTP server [LDAPENROLL_SANDBOX_NO_SMTP=1]
   --smtp-no-tls         SMTP server without STARTTLS and AUTH [LDAPENROLL_SANDBOX_SMTP_NO_TLS=1]
-  --flavor openldap|389ds
-                        the directory server: slapd with ppolicy, or a 389
+  --flavor openldap|389ds|ad
+                        the directory server: slapd with ppolicy, a 389
                         Directory Server instance (ns-slapd, passwordMustChange
-                        on, no replication) [LDAPENROLL_SANDBOX_FLAVOR] (openldap)
+                        on), or a Samba AD domain controller in a network
+                        namespace of its own, reached through socat; no
+                        replication for either [LDAPENROLL_SANDBOX_FLAVOR] (openldap)
   --providers 1|2       2: two slapd providers in multi-provider replication
                         (syncprov) [LDAPENROLL_SANDBOX_PROVIDERS] (1)
   --ldap-port-2 N|auto, --ldaps-port-2 N|auto
@@ -134,7 +137,8 @@ set_wanted() {
         providers)
             [[ $value == [12] ]] || usage_error "--providers must be 1 or 2" ;;
         flavor)
-            [[ $value == openldap || $value == 389ds ]] || usage_error "--flavor must be openldap or 389ds" ;;
+            [[ $value == openldap || $value == 389ds || $value == ad ]] ||
+                usage_error "--flavor must be openldap, 389ds or ad" ;;
     esac
     WANT[$key]=$value
 }
@@ -220,11 +224,18 @@ find_tool() { # NAME PACKAGE -> absolute path (also searches sbin for non-root u
         die "required program '$1' not found (Debian package: $2)"
 }
 
+# The flavour asked for, or the one the sandbox was created with.
+flavor_in_use() {
+    local saved=
+    [[ -r $DIR/sandbox.conf ]] && saved=$(sed -n 's/^flavor=//p' "$DIR/sandbox.conf")
+    printf '%s\n' "${WANT[flavor]:-${saved:-openldap}}"
+}
+
 require_server_tools() {
-    if [[ ${WANT[flavor]:-${CFG[flavor]:-openldap}} == 389ds ]]; then
-        require_389ds_tools
-        return
-    fi
+    case $(flavor_in_use) in
+        389ds) require_389ds_tools && return ;;
+        ad) require_ad_tools && return ;;
+    esac
     SLAPD=$(find_tool slapd slapd)
     SLAPADD=$(find_tool slapadd slapd)
     SLAPPASSWD=$(find_tool slappasswd slapd)
@@ -255,6 +266,25 @@ require_389ds_tools() {
 }
 
 is_389ds() { [[ ${CFG[flavor]} == 389ds ]]; }
+is_ad() { [[ ${CFG[flavor]} == ad ]]; }
+
+SAMBA="" SAMBA_TOOL="" SOCAT="" LDAPSEARCH=""
+
+require_ad_tools() {
+    SAMBA=$(find_tool samba samba-ad-dc)
+    SAMBA_TOOL=$(find_tool samba-tool samba-ad-provision)
+    SOCAT=$(find_tool socat socat)
+    LDAPMODIFY=$(find_tool ldapmodify ldap-utils)
+    LDAPSEARCH=$(find_tool ldapsearch ldap-utils)
+    LDAPWHOAMI=$(find_tool ldapwhoami ldap-utils)
+    find_tool ip iproute2 >/dev/null
+    find_tool iconv libc-bin >/dev/null
+    find_tool openssl openssl >/dev/null
+    find_tool setsid util-linux >/dev/null
+    find_tool flock util-linux >/dev/null
+    [[ $(id -u) == 0 ]] || die "--flavor ad needs root (a network namespace for samba's fixed ports)"
+    require_python
+}
 
 require_python() {
     [[ -x $PYTHON ]] || die "$PYTHON not found (Debian package: python3)"
@@ -282,9 +312,13 @@ derive_names() {
     SMTP_URL="smtp://localhost:${CFG[smtp_port]}"
     DS_HOME="$DIR/389ds"
     DS_INSTANCE="$DS_HOME/etc/dirsrv/slapd-sandbox"
+    AD_HOME="$DIR/ad"
     if is_389ds; then
         ADMIN_DN="cn=Directory Manager"
         POLICY_DN="" # the server's global policy: passwordMustChange on
+    elif is_ad; then
+        ADMIN_DN="cn=Administrator,cn=Users,$SUFFIX"
+        POLICY_DN="" # the domain's password settings
     fi
     use_provider 1
     LDAP_URI=$P_LDAP_URI LDAPS_URI=$P_LDAPS_URI LDAPI_URI=$P_LDAPI_URI
@@ -328,6 +362,11 @@ use_provider() {
         SLAPD_LOG="$DS_HOME/log/slapd-sandbox/errors"
         P_LDAPI_URI="ldapi://${DS_HOME//\//%2F}%2Frun%2Fslapd-sandbox.socket"
         P_NAME=ns-slapd
+    elif is_ad; then
+        SLAPD_PID="$AD_HOME/run/samba.pid"
+        SLAPD_LOG="$AD_HOME/log/log.samba"
+        P_LDAPI_URI=""
+        P_NAME="samba AD DC"
     fi
 }
 
@@ -494,7 +533,7 @@ stop_process() { # NAME PIDFILE MARKER_ARG
     info "$name: stopped (pid $pid, SIG$signal)"
 }
 
-slapd_pid() { live_pid "$SLAPD_PID" "$SLAPD_D"; }
+slapd_pid() { if is_ad; then ad_pid; else live_pid "$SLAPD_PID" "$SLAPD_D"; fi; }
 smtpd_pid() { live_pid "$SMTPD_PID" "$DIR"; }
 smtp_enabled() { [[ ${CFG[no_smtp]} == 0 ]]; }
 
@@ -870,6 +909,132 @@ EOF
     stop_process "$P_NAME" "$SLAPD_PID" "$SLAPD_D"
 }
 
+# An Active Directory domain controller: Samba AD DC, provisioned under
+# DIR/ad (no DNS, only the LDAP service). Its ports are fixed (389, 636),
+# so it runs in a network namespace of its own, and socat forwards the
+# sandbox's loopback ports into it. TLS uses the sandbox CA's certificate.
+# The service account is a user in ou=services and a member of Domain
+# Admins: Account Operators may create, reset and disable users and groups,
+# but not the organizational units of people.accounts.
+ad_netns() { printf 'ldapenroll-%s\n' "$(printf '%s' "$DIR" | sha256sum | cut -c1-10)"; }
+ad_realm() { # dc=example,dc=com -> EXAMPLE.COM
+    local rdn out=
+    IFS=, read -r -a rdns <<<"$SUFFIX"
+    for rdn in "${rdns[@]}"; do out+=${out:+.}${rdn#*=}; done
+    printf '%s\n' "${out^^}"
+}
+
+make_ad() {
+    local realm domain
+    realm=$(ad_realm)
+    domain=${realm%%.*}
+    mkdir -p -- "$AD_HOME/run" "$AD_HOME/log"
+    run_logged "provisioning the Samba AD domain $realm" "$SAMBA_TOOL" domain provision --targetdir="$AD_HOME" \
+        --realm="$realm" --domain="$domain" --adminpass="$(<"$SECRETS/admin.secret")" \
+        --server-role=dc --dns-backend=NONE --use-rfc2307 --host-ip=127.0.0.1 \
+        --option="netbios name=DC1" --option="interfaces=lo" --option="bind interfaces only=yes" \
+        --option="server services=ldap" --option="pid directory=$AD_HOME/run" \
+        --option="ncalrpc dir=$AD_HOME/run/ncalrpc" --option="winbindd socket directory=$AD_HOME/run/winbindd" \
+        --option="log file=$AD_HOME/log/log.samba"
+    # provision keeps only some --option values; TLS goes into [global].
+    sed -i "/^\[global\]/a\\
+\ttls enabled = yes\n\ttls keyfile = $TLS/server.key\n\ttls certfile = $TLS/server.pem\n\ttls cafile = $CA_PEM" \
+        "$AD_HOME/etc/smb.conf"
+    use_provider 1
+    start_ad
+    local upw admin=(-x -H "$LDAP_URI" -ZZ -D "$ADMIN_DN" -y "$SECRETS/admin.secret")
+    upw=$(printf '"%s"' "$(<"$SECRETS/bind.secret")" | iconv -f UTF-8 -t UTF-16LE | base64 -w0)
+    mkdir -m 0700 -- "$DIR/ldif"
+    cat >"$DIR/ldif/ad-base.ldif" <<EOF
+dn: ou=services,$SUFFIX
+changetype: add
+objectClass: organizationalUnit
+
+dn: $BIND_DN
+changetype: add
+objectClass: user
+sAMAccountName: ldapenroll
+description: ldapenroll provisioning service account
+unicodePwd:: $upw
+userAccountControl: 66048
+
+dn: CN=Domain Admins,CN=Users,$SUFFIX
+changetype: modify
+add: member
+member: $BIND_DN
+
+dn: ou=portal,$SUFFIX
+changetype: add
+objectClass: organizationalUnit
+
+dn: ou=roles,ou=portal,$SUFFIX
+changetype: add
+objectClass: organizationalUnit
+EOF
+    chmod 0600 -- "$DIR/ldif/ad-base.ldif"
+    LDAPTLS_CACERT=$CA_PEM run_logged "loading the base entries" "$LDAPMODIFY" "${admin[@]}" \
+        -f "$DIR/ldif/ad-base.ldif"
+    rm -f -- "$DIR/ldif/ad-base.ldif"
+}
+
+ad_pid() { # the samba root process, when it runs (it renames itself, so by its program)
+    local pid
+    [[ -s $AD_HOME/run/samba.pid ]] || return 1
+    pid=$(<"$AD_HOME/run/samba.pid")
+    [[ $pid =~ ^[0-9]+$ ]] && pid_running "$pid" && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */samba ]] ||
+        return 1
+    printf '%s\n' "$pid"
+}
+
+socat_marker() { printf 'TCP-LISTEN:%s,bind=127.0.0.1,reuseaddr,fork\n' "$1"; }
+
+# samba in its namespace, and a socat per port: the sandbox's LDAP port to
+# the namespace's 389, the LDAPS port to 636.
+start_ad() {
+    local ns pid i port inner
+    ns=$(ad_netns)
+    require_ports_free "$P_LDAP_PORT" "$P_LDAPS_PORT"
+    ip netns add "$ns" 2>/dev/null || ip netns list | grep -q "^$ns\b" || die "cannot create the network namespace $ns"
+    ip netns exec "$ns" ip link set lo up
+    rm -f -- "$AD_HOME/run/samba.pid"
+    ip netns exec "$ns" "$SAMBA" -D -s "$AD_HOME/etc/smb.conf" </dev/null >>"$AD_HOME/samba.out" 2>&1 9>&- ||
+        die "samba did not start (see $AD_HOME/samba.out and $AD_HOME/log/log.samba)"
+    for port in "$P_LDAP_PORT:389" "$P_LDAPS_PORT:636"; do
+        inner=${port#*:}
+        setsid "$SOCAT" "$(socat_marker "${port%%:*}")" \
+            "EXEC:ip netns exec $ns $SOCAT STDIO TCP\:127.0.0.1\:$inner" </dev/null >>"$AD_HOME/socat.log" 2>&1 9>&- &
+        printf '%s\n' "$!" >"$AD_HOME/run/socat$inner.pid"
+    done
+    # Samba's first start prepares its databases: it may take a while.
+    for ((i = 0; i < AD_READY_TIMEOUT * 10; i++)); do
+        # AD has no whoami: its root DSE, read over StartTLS, says it is up.
+        if pid=$(ad_pid) && LDAPTLS_CACERT=$CA_PEM "$LDAPSEARCH" -x -ZZ -H "ldap://localhost:$P_LDAP_PORT" \
+            -b "" -s base dn >/dev/null 2>&1; then
+            info "samba AD DC: started (pid $pid, namespace $ns)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    tail -n 20 -- "$AD_HOME/log/log.samba" >&2 || true
+    die "samba AD DC did not answer within ${AD_READY_TIMEOUT}s (log: $AD_HOME/log/log.samba)"
+}
+
+stop_ad() {
+    local pid i
+    stop_process "socat (LDAP)" "$AD_HOME/run/socat389.pid" "$(socat_marker "$P_LDAP_PORT")"
+    stop_process "socat (LDAPS)" "$AD_HOME/run/socat636.pid" "$(socat_marker "$P_LDAPS_PORT")"
+    if pid=$(ad_pid); then
+        kill -s "$( ((KILL_NOW)) && echo KILL || echo TERM)" "$pid" 2>/dev/null || true
+        for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do pid_running "$pid" || break; sleep 0.1; done
+        pid_running "$pid" && kill -s KILL "$pid" 2>/dev/null
+        info "samba AD DC: stopped (pid $pid)"
+    else
+        info "samba AD DC: not running"
+    fi
+    rm -f -- "$AD_HOME/run/samba.pid"
+    ip netns del "$(ad_netns)" 2>/dev/null || true
+}
+
 # Make DIR a fresh, empty, private directory carrying our marker.
 prepare_dir() {
     if [[ -e $DIR && ! -d $DIR ]]; then die "$DIR exists and is not a directory"; fi
@@ -927,7 +1092,7 @@ create_sandbox() {
     new_secret "$SECRETS/bind.secret"
     new_secret "$SECRETS/smtp.secret"
     make_tls
-    if is_389ds; then make_389ds; else make_ldap; fi
+    if is_389ds; then make_389ds; elif is_ad; then make_ad; else make_ldap; fi
     save_conf # last: its presence means "complete"
 }
 
@@ -1019,6 +1184,8 @@ ensure_slapd() {
             info "$P_NAME: already running (pid $pid)"
         elif is_389ds; then
             start_ns_slapd
+        elif is_ad; then
+            start_ad
         else
             start_slapd
         fi
@@ -1030,7 +1197,7 @@ stop_slapds() {
     local n
     for n in $(chosen_providers); do
         use_provider "$n"
-        stop_process "$P_NAME" "$SLAPD_PID" "$SLAPD_D"
+        if is_ad; then stop_ad; else stop_process "$P_NAME" "$SLAPD_PID" "$SLAPD_D"; fi
     done
     use_provider 1
 }
@@ -1084,6 +1251,7 @@ write_env_file() {
 print_summary() {
     local me smtp_line policy_line="$POLICY_DN (default)"
     is_389ds && policy_line="the server's own: passwordMustChange on"
+    is_ad && policy_line="the domain's password settings (complexity, length 7, history 24)"
     me="$0 --dir $DIR"
     if smtp_enabled; then
         if [[ ${CFG[smtp_no_tls]} == 1 ]]; then

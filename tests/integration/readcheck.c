@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 {
 	static const char *const attrs[] = {"cn", NULL};
 	static const char *const value[] = {"touched after an abandoned read"};
-	const struct dir_mod mod = {DIR_MOD_REPLACE, "description", value, 1};
+	const struct dir_mod mod = {.op = DIR_MOD_REPLACE, .attr = "description", .values = value, .n = 1};
 	struct cfg_ldap_conn conn = {0};
 	struct dir *dir = NULL;
 	struct entry_list list;
