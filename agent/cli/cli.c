@@ -141,7 +141,7 @@ static const char *const command_help[] = {
 		JOB_OPTIONS,
 	[CMD_NOTIFY] =
 		"Usage: ldapenroll [global options] notify --job ID [--all] [--apply]\n"
-		"                  [--format F] [--output FILE]\n"
+		"                  [--format F] [--output FILE] [--force-limits N]\n"
 		"\n"
 		"Sends the messages of an earlier job again, with a fresh temporary password\n"
 		"(none is ever stored), to the people of that job who still hold a temporary\n"
@@ -150,7 +150,9 @@ static const char *const command_help[] = {
 		"\n"
 		"  --job ID            the job to send again (see ldapenroll jobs)\n"
 		"  --all               also the people who changed their password\n"
-		JOB_OPTIONS,
+		JOB_OPTIONS
+		"  --force-limits N    go past limits.max_reset when at most N passwords are\n"
+		"                      reset\n",
 	[CMD_JOBS] =
 		"Usage: ldapenroll [global options] jobs [ID] [--manual] [--format text|json|csv]\n"
 		"       ldapenroll [global options] jobs --prune [--apply]\n"
@@ -342,7 +344,7 @@ static const struct {
 			     C(CMD_NOTIFY) | C(CMD_JOBS)},
 	{OPT_OUTPUT, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) |
 			     C(CMD_NOTIFY)},
-	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS)},
+	{OPT_FORCE, C(CMD_SYNC) | C(CMD_APPLY) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS) | C(CMD_NOTIFY)},
 	{OPT_USERS, C(CMD_ENABLE) | C(CMD_DISABLE) | C(CMD_RESET_PASSWORDS)},
 	{OPT_SCOPE, C(CMD_RESET_PASSWORDS)},
 	{OPT_PASSWORD_FILE, C(CMD_RESET_PASSWORDS)},

@@ -1,5 +1,7 @@
 # The behaviours every directory flavour must have, run against the
-# flavour's real server. Sourced by test_flavour_*.sh after lib.sh and a
+# flavour's real server: create, roles, must change, updates, disable and
+# enable (by sync and by an administrator), saved plans, jobs, notify
+# --job, resets. Sourced by test_flavour_*.sh after lib.sh and a
 # private sandbox, which define:
 #   MAIL        the mail domain of the people
 #   write_cfg   writes $WORK/cfg.yaml for $WORK/users.csv
@@ -85,6 +87,27 @@ expect_rc 0
 locked bob Acme && fail "enable left bob disabled"
 mail_password "bob@$MAIL" "$WORK/bob2.pw"
 must_change "$(dn bob Acme)" "$WORK/bob2.pw"
+
+# A saved plan applies exactly; the job tells what happened; notify --job
+# sends a fresh password to whoever has not changed theirs.
+printf 'Fay,Plan,fay@%s,fay,Acme,\n' "$MAIL" >>"$WORK/users.csv"
+le "${cfg[@]}" sync --format json --output "$WORK/plan.json"
+expect_rc 0
+le "${cfg[@]}" apply "$WORK/plan.json" --apply
+expect_rc 0
+plan_job=$(job_id)
+mail_password "fay@$MAIL" "$WORK/fay.pw"
+must_change "$(dn fay Acme)" "$WORK/fay.pw"
+le "${cfg[@]}" jobs "$plan_job" --format json
+expect_rc 0
+[ "$(json 'j["counts"]["done"], j["counts"]["failed"], j["counts"]["messages_sent"]' <"$OUT")" = "(1, 0, 3)" ] ||
+	fail "the job of the saved plan says: $(json 'j["counts"]' <"$OUT")"
+before=$(mail_count "fay@$MAIL")
+le "${cfg[@]}" notify --job "$plan_job" --apply --force-limits 1
+expect_rc 0
+[ "$(mail_count "fay@$MAIL")" -gt "$before" ] || fail "notify --job sent fay nothing"
+mail_password "fay@$MAIL" "$WORK/fay2.pw"
+must_change "$(dn fay Acme)" "$WORK/fay2.pw"
 
 # A reset by the service account is flagged for change too.
 printf 'ada\n' >"$WORK/ada.txt"
