@@ -1056,6 +1056,7 @@ wipe_incomplete() {
     leftover=$(find "$DIR" -mindepth 1 -maxdepth 1 ! -name "$MARKER" ! -name .lock -print -quit)
     [[ -n $leftover ]] || return 0
     info "sandbox: $DIR holds an incomplete sandbox; recreating it"
+    stop_leftovers
     find "$DIR" -mindepth 1 -maxdepth 1 ! -name "$MARKER" ! -name .lock -exec rm -rf -- {} +
 }
 
@@ -1327,9 +1328,30 @@ cmd_start_smtp() {
     ensure_smtpd
 }
 
+# A creation that failed half-way may have left servers running that only
+# their pid files know of (dscreate starts ns-slapd, make_ad starts samba
+# and socat): stopped by program name, never anything else.
+stop_leftovers() {
+    local f pid exe
+    for f in "$DIR"/389ds/run/slapd-sandbox.pid "$DIR"/ad/run/samba.pid "$DIR"/ad/run/socat*.pid; do
+        [[ -s $f ]] || continue
+        pid=$(<"$f")
+        [[ $pid =~ ^[0-9]+$ ]] && pid_running "$pid" || continue
+        exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+        case ${exe##*/} in
+            ns-slapd | samba | socat)
+                kill -s KILL "$pid" 2>/dev/null || true
+                info "sandbox: stopped a leftover ${exe##*/} (pid $pid)" ;;
+        esac
+    done
+    [[ -d $DIR/ad ]] && ip netns del "$(ad_netns)" 2>/dev/null || true
+    if [[ -e $DIR/smtpd.pid ]]; then stop_process smtpd "$DIR/smtpd.pid" "$DIR"; fi
+}
+
 cmd_stop() {
     if ! is_initialized; then
         info "sandbox: no sandbox in $DIR"
+        if [[ -e $DIR/$MARKER ]]; then stop_leftovers; fi
         if ((PURGE)) && [[ -e $DIR/$MARKER ]]; then rm -rf -- "$DIR"; fi
         return 0
     fi
