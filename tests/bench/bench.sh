@@ -4,6 +4,7 @@
 #
 #   tests/bench/bench.sh [--rows N] [--preview-rows "100000 1000000"] [--window W]
 #                        [--modes "fsync nosync"] [--repeat R] [--mail N] [--build DIR]
+#                        [--steady-rows "200000 1000000"] [--only steady]
 #
 # For each mode (slapd with fsync, and with olcDbNoSync), R times (default 3,
 # the median is reported), each on a fresh sandbox:
@@ -16,7 +17,10 @@
 #       (messages in the first round only: they take longer than the rest);
 # then (d) the preview (sync --format json) of larger CSVs: time and peak RSS;
 # and (e) mail: the messages/s of (c)'s one reused SMTP connection against
-# one curl process (one connection) per message.
+# one curl process (one connection) per message; (f) the hourly run: the
+# directory already holds everyone (loaded with slapadd), and sync --format
+# json finds nothing to do, then 1% changed, against a paged ldapsearch of
+# the same subtree and attributes: time and peak RSS per person.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +31,8 @@ window=64
 modes="fsync nosync"
 repeat=3
 mail_n=300
+steady_rows="200000"
+only=
 build=$root/build-bench
 
 while [ $# -gt 0 ]; do
@@ -38,7 +44,9 @@ while [ $# -gt 0 ]; do
 	--repeat) repeat=$2; shift 2 ;;
 	--mail) mail_n=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
-	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+	--steady-rows) steady_rows=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -127,13 +135,84 @@ YAML
 	fi
 }
 
+# (f): the steady state, and 1% changed. The directory is loaded offline
+# (slapadd) from gen.py's LDIF; the CSV is the same people. Per size and
+# mode, R rounds of: the baseline (ldapsearch -E pr=500 of the subtree with
+# the attributes the agent reads), the agent's no-change preview, and the
+# preview of a CSV where 1% of the people changed their first name, 0.1% are
+# new and 0.1% are gone.
+steady() {
+	local n mode round sd ss ls ps rs cs
+	echo
+	echo "== (f) the hourly run: the directory holds everyone; sync --format json"
+	printf '%9s %7s %13s %13s %7s %11s %13s %7s
+' people mode "ldapsearch s" "no change s" ratio "RSS B/pers" "1% changed s" ratio
+	for n in $steady_rows; do
+		mkdir -p "$work/s$n"
+		"$py" "$here/gen.py" "$n" "$work/s$n" "$base" "$policy"
+		# 1%: another first name; 0.1% new people; 0.1% gone.
+		awk -F, -v OFS=, -v n="$n" 'NR == 1 { print; next }
+			(NR - 2) % 100 == 7 { $1 = $1 "-Changed" }
+			(NR - 2) % 1000 == 3 { next }
+			{ print }
+			END { for (i = 0; i < n / 1000; i++) printf "New,Person,new%07d@bench.example,new%07d@bench.example,n%07d,Account 0000,,Europe/Paris,fr_FR,UTF-8,fr\r\n", i, i, i }' \
+			"$work/s$n/users.csv" >"$work/s$n/changed.csv"
+		for mode in $modes; do
+			fresh_sandbox "$mode"
+			"$sandbox" --dir "$sb" stop-ldap >/dev/null 2>&1
+			/usr/sbin/slapadd -n1 -F "$sb/slapd.d" -q -l "$work/s$n/users.ldif" >/dev/null 2>&1 ||
+				{ echo "slapadd of $n people failed" >&2; exit 1; }
+			"$sandbox" --dir "$sb" start-ldap >/dev/null 2>&1
+			# What an hourly sync keeps: updates and disables of the absent.
+			config "$work/s.yaml" "$work/s$n/users.csv" 0
+			sed -i -e 's/^    preferredLanguage: .*/&\n  update: [cn, givenName, sn, mail, displayName]\n  absent: disable/' \
+				-e 's/^  max_create: 10000000$/&\n  max_disable: 10000000\n  max_disable_percent: 100/' "$work/s.yaml"
+			sed "s|$work/s$n/users.csv|$work/s$n/changed.csv|" "$work/s.yaml" >"$work/c.yaml"
+			ls=() ps=() rs=() cs=()
+			for round in $(seq "$repeat"); do
+				m=$("$py" "$here/measure.py" /dev/null "$work/l.err" env LDAPTLS_CACERT="$LDAPENROLL_SANDBOX_CA" \
+					ldapsearch -x -ZZ -H "$LDAPENROLL_SANDBOX_LDAP_URI" -D "$LDAPENROLL_SANDBOX_BIND_DN" \
+					-y "$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" -E pr=500/noprompt -b "$base" '(objectClass=*)' \
+					objectClass pwdAccountLockedTime pwdReset pwdPolicySubentry description uid member cn \
+					givenName sn mail displayName)
+				[ "$(field rc "$m")" = 0 ] || { echo "ldapsearch failed" >&2; tail -n 3 "$work/l.err" >&2; exit 1; }
+				ls+=("$(field seconds "$m")")
+				m=$("$py" "$here/measure.py" "$work/p.json" "$work/p.err" "$le" -q -c "$work/s.yaml" sync --format json)
+				[ "$(field rc "$m")" = 0 ] || { echo "the steady preview failed" >&2; tail -n 3 "$work/p.err" >&2; exit 1; }
+				"$py" -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; sys.exit(any(s[k] for k in ("create_person","update_person","disable_person","enable_person")))' "$work/p.json" ||
+					{ echo "the steady state is not: the preview plans changes" >&2; exit 1; }
+				ps+=("$(field seconds "$m")")
+				rs+=("$(field maxrss_mb "$m")")
+				m=$("$py" "$here/measure.py" /dev/null "$work/p.err" "$le" -q -c "$work/c.yaml" sync --format json --output "$work/c.json")
+				[ "$(field rc "$m")" = 0 ] || { echo "the 1% preview failed" >&2; tail -n 3 "$work/p.err" >&2; exit 1; }
+				cs+=("$(field seconds "$m")")
+			done
+			sd=$(echo "${ls[*]}" | median)
+			ss=$(echo "${ps[*]}" | median)
+			local rss cd
+			rss=$(echo "${rs[*]}" | median)
+			cd=$(echo "${cs[*]}" | median)
+			printf '%9s %7s %13.2f %13.2f %7s %11.0f %13.2f %7s\n' "$n" "$mode" "$sd" "$ss" "$(ratio "$ss" "$sd")" \
+				"$(awk -v r="$rss" -v n="$n" 'BEGIN { print r * 1048576 / n }')" "$cd" "$(ratio "$cd" "$ss")"
+		done
+		rm -rf "$work/s$n"
+	done
+	echo "targets: no change <= 1.2x ldapsearch, <= 600 B per person; 1% changed <= 1.3x no change"
+}
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+if [ "$only" = steady ]; then
+	echo "ldapenroll benchmark (steady state only): $(nproc) cores, $(uname -r)"
+	steady
+	exit 0
+fi
+
 echo "ldapenroll benchmark: $rows rows, window $window, $(nproc) cores, $(uname -r)"
 echo "slapd $(/usr/sbin/slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/\1/p' | head -n 1), data in $work"
 "$py" "$here/gen.py" "$rows" "$work" "$base" "$policy"
 entries=$(grep -c '^dn:' "$work/users.ldif")
 echo "$entries entries to add ($rows people, the rest containers and role groups)"
-
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 mail_rate=
 for mode in $modes; do
@@ -212,3 +291,5 @@ t1=$(date +%s.%N)
 curl_rate=$(awk -v n="$mail_n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 printf 'curl per message: %s messages/s (%s messages); ldapenroll, one connection: %s messages/s; ratio %s (target >= 5)\n' \
 	"$curl_rate" "$mail_n" "$mail_rate" "$(ratio "$mail_rate" "$curl_rate")"
+
+steady
