@@ -231,7 +231,21 @@ flavor_in_use() {
     printf '%s\n' "${WANT[flavor]:-${saved:-openldap}}"
 }
 
+# The servers of the other flavours are not everyday packages: as root,
+# missing ones are installed (contrib/scripts/install-deps.sh) rather than
+# only named.
+install_flavour_packages() { # PROGRAM
+    PATH="$PATH:/usr/sbin:/sbin" command -v "$1" >/dev/null && return 0
+    [[ $(id -u) == 0 && -x $SCRIPT_DIR/../scripts/install-deps.sh ]] || return 0
+    info "sandbox: $1 is missing; installing the Debian packages of contrib/scripts/install-deps.sh"
+    "$SCRIPT_DIR/../scripts/install-deps.sh" >&2 || die "installing the packages failed"
+}
+
 require_server_tools() {
+    case $(flavor_in_use) in
+        389ds) install_flavour_packages ns-slapd ;;
+        ad) install_flavour_packages samba ;;
+    esac
     case $(flavor_in_use) in
         389ds) require_389ds_tools && return ;;
         ad) require_ad_tools && return ;;
