@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -111,4 +112,41 @@ int digest_file(const char *path, char hex[65])
 int crypto_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+/* One AES-256-GCM pass; seal (enc) or open. */
+static int aead(int enc, const unsigned char *key, const unsigned char *nonce, const void *ad, size_t adlen,
+		const void *in, size_t len, unsigned char *out, unsigned char *tag)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n, ok;
+
+	if (!c || len > INT_MAX || adlen > INT_MAX) {
+		EVP_CIPHER_CTX_free(c);
+		return -1;
+	}
+	ok = EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, AEAD_NONCE, NULL) == 1 &&
+	     EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc) == 1 &&
+	     (!adlen || EVP_CipherUpdate(c, NULL, &n, ad, (int)adlen) == 1) &&
+	     (!len || EVP_CipherUpdate(c, out, &n, in, (int)len) == 1) &&
+	     (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, AEAD_TAG, tag) == 1) &&
+	     EVP_CipherFinal_ex(c, out + len, &n) == 1 &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, AEAD_TAG, tag) == 1);
+	EVP_CIPHER_CTX_free(c);
+	if (!ok && !enc)
+		secure_wipe(out, len); /* nothing unauthenticated is left behind */
+	return ok ? 0 : -1;
+}
+
+int aead_seal(const unsigned char key[AEAD_KEY], const unsigned char nonce[AEAD_NONCE], const void *ad, size_t adlen,
+	      const void *in, size_t len, unsigned char *out, unsigned char tag[AEAD_TAG])
+{
+	return aead(1, key, nonce, ad, adlen, in, len, out, tag);
+}
+
+int aead_open(const unsigned char key[AEAD_KEY], const unsigned char nonce[AEAD_NONCE], const void *ad, size_t adlen,
+	      const void *in, size_t len, const unsigned char tag[AEAD_TAG], unsigned char *out)
+{
+	return aead(0, key, nonce, ad, adlen, in, len, out, (unsigned char *)tag);
 }

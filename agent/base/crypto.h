@@ -1,5 +1,5 @@
-/* Randomness and message digests: the only module that uses OpenSSL's
- * random generator and digests. Passwords, salts and job ids draw from
+/* Randomness, message digests and authenticated encryption: the only
+ * module that uses OpenSSL's random generator, digests and ciphers. Passwords, salts and job ids draw from
  * random_bytes(); password hashes and the digests that jobs and plans record
  * (of the config and the source) come from the digest functions. */
 #ifndef LDAPENROLL_CRYPTO_H
@@ -37,5 +37,18 @@ int digest_file(const char *path, char hex[65]);
 
 /* Compares n bytes in constant time; true when equal. */
 int crypto_equal(const void *a, const void *b, size_t n);
+
+/* AES-256-GCM with a 12-byte nonce and a 16-byte tag. aead_seal encrypts
+ * len bytes of in to out (len bytes) and writes the tag; aead_open
+ * decrypts and checks the tag, writing to out only what it returns as
+ * authentic. Both authenticate ad as well. Return 0, or -1 (open: forged,
+ * or another key; both: no memory). */
+#define AEAD_KEY 32
+#define AEAD_NONCE 12
+#define AEAD_TAG 16
+int aead_seal(const unsigned char key[AEAD_KEY], const unsigned char nonce[AEAD_NONCE], const void *ad, size_t adlen,
+	      const void *in, size_t len, unsigned char *out, unsigned char tag[AEAD_TAG]);
+int aead_open(const unsigned char key[AEAD_KEY], const unsigned char nonce[AEAD_NONCE], const void *ad, size_t adlen,
+	      const void *in, size_t len, const unsigned char tag[AEAD_TAG], unsigned char *out);
 
 #endif

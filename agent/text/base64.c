@@ -29,6 +29,42 @@ void base64_encode(struct buf *out, const void *data, size_t len)
 	}
 }
 
+void base64url_encode(struct buf *out, const void *data, size_t len)
+{
+	size_t start = out->len, i;
+
+	base64_encode(out, data, len);
+	if (out->failed)
+		return;
+	for (i = start; i < out->len; i++)
+		out->data[i] = out->data[i] == '+' ? '-' : out->data[i] == '/' ? '_' : out->data[i];
+	while (out->len > start && out->data[out->len - 1] == '=')
+		buf_truncate(out, out->len - 1);
+}
+
+int base64url_decode(struct buf *out, const char *s, size_t len)
+{
+	struct buf std = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (len % 4 == 1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '+' || c == '/' || c == '=')
+			goto out;
+		buf_addc(&std, c == '-' ? '+' : c == '_' ? '/' : c);
+	}
+	while (std.len % 4)
+		buf_addc(&std, '=');
+	if (!std.failed)
+		rc = base64_decode(out, buf_str(&std), std.len);
+out:
+	buf_release(&std);
+	return rc;
+}
+
 static int val(char c)
 {
 	if (c >= 'A' && c <= 'Z')

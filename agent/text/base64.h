@@ -13,5 +13,10 @@ void base64_encode(struct buf *out, const void *data, size_t len);
 /* Decodes standard base64 (padding required, no whitespace). Returns 0 or
  * -1 on invalid input. */
 int base64_decode(struct buf *out, const char *s, size_t len);
+/* The URL and file name safe alphabet (RFC 4648 section 5: '-' and '_'),
+ * without padding: what goes into a link. The decoder refuses anything
+ * else, padding included. */
+void base64url_encode(struct buf *out, const void *data, size_t len);
+int base64url_decode(struct buf *out, const char *s, size_t len);
 
 #endif

@@ -1,7 +1,8 @@
 /* agent/text: pure text, no I/O (the fuzz targets live here). It owns the
  * template language (template.c), DN and filter escaping (dn.c, filter.c),
- * email addresses (address.c), base64, the MIME encoders (mime.c) and LDIF
- * lines (ldif.c). It may use agent/base, and libldap's string helpers that
+ * email addresses (address.c), base64, the MIME encoders (mime.c), LDIF
+ * lines (ldif.c) and set-password link tokens (linktoken.c, sealed with
+ * base's AEAD). It may use agent/base, and libldap's string helpers that
  * open no session.
  *
  * The {Placeholder|filter} language used for DNs, attribute values, role
