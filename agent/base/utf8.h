@@ -21,5 +21,7 @@ size_t utf8_validate(const char *s, size_t len);
 size_t utf8_chars(const char *s, size_t len);
 /* True when every byte is ASCII. */
 int is_ascii(const char *s, size_t len);
+/* The value of a hexadecimal digit (either case), or -1. */
+int hex_digit(char c);
 
 #endif

@@ -4,17 +4,11 @@
 #include <string.h>
 
 #include "agent/base/oom.h"
+#include "agent/base/utf8.h"
 
 static int is_hex(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return (c | 0x20) - 'a' + 10;
+	return hex_digit(c) >= 0;
 }
 
 static char lower(char c)
@@ -98,7 +92,7 @@ static int parse_ava(const char **p, struct ava *a)
 		while (*s && *s != ',' && *s != '+') {
 			if (*s == '\\') {
 				if (is_hex(s[1]) && is_hex(s[2])) {
-					buf_addc(&a->value, (char)(hex_val(s[1]) * 16 + hex_val(s[2])));
+					buf_addc(&a->value, (char)(hex_digit(s[1]) * 16 + hex_digit(s[2])));
 					s += 3;
 				} else if (s[1] && (unsigned char)s[1] >= 0x20) {
 					buf_addc(&a->value, s[1]);

@@ -3,21 +3,13 @@
 #include <string.h>
 
 #include "agent/base/secure.h"
+#include "agent/base/utf8.h"
 #include "agent/text/base64.h"
 
 #define VERSION 1
 #define HEADER 2            /* version, key id */
 #define TOKEN_MAX 4096      /* decoded bytes: a DN and a password fit many times over */
 static const char ad_text[] = "ldapenroll set-password link v1";
-
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
 
 int link_keys_parse(const char *text, size_t len, struct link_keys *out, unsigned *line, const char **why)
 {
@@ -57,8 +49,8 @@ int link_keys_parse(const char *text, size_t len, struct link_keys *out, unsigne
 				return -1;
 			}
 		for (k = 0; k < AEAD_KEY; k++) {
-			int hi = j + 2 * k + 1 < end ? hexv(text[j + 2 * k]) : -1;
-			int lo = hi >= 0 ? hexv(text[j + 2 * k + 1]) : -1;
+			int hi = j + 2 * k + 1 < end ? hex_digit(text[j + 2 * k]) : -1;
+			int lo = hi >= 0 ? hex_digit(text[j + 2 * k + 1]) : -1;
 			if (lo < 0) {
 				*why = "a key is 64 hexadecimal digits (32 random bytes)";
 				link_keys_wipe(out);

@@ -284,15 +284,6 @@ static int valid_type(const char *s)
 	}
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /* Turning a DN template's tokens into AVAs, one character or placeholder
  * at a time. */
 struct dn_builder {
@@ -391,8 +382,8 @@ static int dn_value_char(struct dn_builder *B, const char *text, size_t len, siz
 
 	if (c == '\\') {
 		char e = *k + 1 < len ? text[*k + 1] : '\0';
-		if (hexv(e) >= 0 && *k + 2 < len && hexv(text[*k + 2]) >= 0) {
-			char v = (char)(hexv(e) * 16 + hexv(text[*k + 2]));
+		if (hex_digit(e) >= 0 && *k + 2 < len && hex_digit(text[*k + 2]) >= 0) {
+			char v = (char)(hex_digit(e) * 16 + hex_digit(text[*k + 2]));
 			/* The literal is a C string: a NUL would end it. */
 			if (!v)
 				return fail(B->err, off, "\\00 (NUL) cannot be part of a DN value");
