@@ -48,6 +48,10 @@ static int set_defaults(struct config *c)
 	c->passwords.min_classes = 3;
 	c->passwords.must_change = 1;
 	c->passwords.hash = PW_SSHA512;
+	c->passwords.link_ttl_s = 3ul * 24 * 3600;
+	c->serve.connections = 64;
+	c->serve.per_ip = 8;
+	c->serve.timeout_ms = 30000;
 	c->notify.smtp.starttls = TLS_REQUIRED;
 	c->notify.smtp.timeout_ms = 30000;
 	c->notify.messages[0] = MSG_WELCOME;
@@ -247,6 +251,9 @@ void config_free(struct config *c)
 	}
 	free(c->roles.map);
 	tmpl_free(c->roles.default_role);
+	free(c->passwords.link_url);
+	free(c->passwords.link_key_file);
+	free(c->serve.listen);
 	free(c->notify.smtp.url);
 	free(c->notify.smtp.ca_file);
 	free(c->notify.smtp.username);

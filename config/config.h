@@ -26,6 +26,7 @@ enum ldap_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 enum absent_policy { ABSENT_KEEP, ABSENT_DISABLE };
 enum unknown_role { UNKNOWN_REJECT, UNKNOWN_DEFAULT };
 enum pw_hash { PW_SSHA, PW_SSHA256, PW_SSHA512 };
+enum pw_delivery { DELIVER_MAIL, DELIVER_LINK };
 enum msg_kind { MSG_WELCOME, MSG_USERNAME, MSG_PASSWORD, MSG_KINDS };
 
 #define PW_LOWER 1u
@@ -149,6 +150,21 @@ struct cfg_passwords {
 	unsigned min_classes;
 	int must_change;
 	enum pw_hash hash;
+	/* passwords.delivery: mail sends the temporary password itself; link
+	 * sends a set-password link that expires and carries it sealed (see
+	 * agent/text/linktoken.h), and `ldapenroll serve` is the page. */
+	enum pw_delivery delivery;
+	unsigned long link_ttl_s;   /* passwords.link_ttl, default 3 days */
+	char *link_url;             /* the page's address; the token is appended as ?token= */
+	char *link_key_file;        /* owner-only: "ID HEX" lines, the first seals */
+};
+
+/* ldapenroll serve: where the set-password page listens, and its limits. */
+struct cfg_serve {
+	char *listen;               /* "127.0.0.1:8480" (an IPv4 or [IPv6] address and a port) */
+	unsigned connections;       /* at once, in all */
+	unsigned per_ip;            /* at once, from one address */
+	unsigned timeout_ms;        /* an idle connection is closed after this */
 };
 
 /* One message template: a subject and a body. */
@@ -208,6 +224,7 @@ struct config {
 	struct cfg_roles roles;
 	struct cfg_passwords passwords;
 	struct cfg_notify notify;
+	struct cfg_serve serve;
 	struct cfg_limits limits;
 	char *state_dir;
 	unsigned long keep_jobs_s;  /* state.keep_jobs; 0: keep every job */
@@ -230,6 +247,9 @@ void config_free(struct config *cfg);
 /* Names for enum values, as written in the file. */
 const char *msg_kind_name(enum msg_kind k);
 const char *pw_hash_name(enum pw_hash h);
+/* The template file name of a message kind: "password", or in link mode
+ * "password-link" (the link-mode messages mention no password). */
+const char *msg_template_name(const struct config *cfg, enum msg_kind k);
 
 /* Resolves a path from the config file relative to the config's directory;
  * the result is a heap string the caller frees. */

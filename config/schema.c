@@ -370,13 +370,15 @@ static void policy_entry(struct loader *L, const char *key, const struct ynode *
 		get_uint(L, v, path, 0, 4, &p->min_classes);
 }
 
-static const char *const passwords_keys[] = {"length", "classes", "policy", "must_change", "hash", NULL};
+static const char *const passwords_keys[] = {"length", "classes", "policy", "must_change", "hash", "delivery",
+					      "link_ttl", "link_url", "link_key_file", NULL};
 
 static void passwords_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			    void *ctx)
 {
 	static const char *const classes[] = {"lower", "upper", "digit", "symbol", NULL};
 	static const char *const hashes[] = {"ssha", "ssha256", "ssha512", NULL};
+	static const char *const deliveries[] = {"mail", "link", NULL};
 	struct cfg_passwords *p = ctx;
 	int e;
 
@@ -405,6 +407,35 @@ static void passwords_entry(struct loader *L, const char *key, const struct ynod
 	} else if (strcmp(key, "hash") == 0) {
 		if ((e = get_enum(L, v, path, hashes)) >= 0)
 			p->hash = (enum pw_hash)e;
+	} else if (strcmp(key, "delivery") == 0) {
+		if ((e = get_enum(L, v, path, deliveries)) >= 0)
+			p->delivery = (enum pw_delivery)e;
+	} else if (strcmp(key, "link_ttl") == 0) {
+		get_period(L, v, path, NULL, &p->link_ttl_s);
+	} else if (strcmp(key, "link_url") == 0) {
+		free(p->link_url);
+		p->link_url = get_word(L, v, path);
+	} else if (strcmp(key, "link_key_file") == 0) {
+		free(p->link_key_file);
+		p->link_key_file = get_word(L, v, path);
+	}
+}
+
+static const char *const serve_keys[] = {"listen", "connections", "per_ip", "timeout", NULL};
+
+static void serve_entry(struct loader *L, const char *key, const struct ynode *v, const char *path, void *ctx)
+{
+	struct cfg_serve *s = ctx;
+
+	if (strcmp(key, "listen") == 0) {
+		free(s->listen);
+		s->listen = get_word(L, v, path);
+	} else if (strcmp(key, "connections") == 0) {
+		get_uint(L, v, path, 1, 10000, &s->connections);
+	} else if (strcmp(key, "per_ip") == 0) {
+		get_uint(L, v, path, 1, 10000, &s->per_ip);
+	} else if (strcmp(key, "timeout") == 0) {
+		get_duration(L, v, path, 1000, 600000, &s->timeout_ms);
 	}
 }
 
@@ -525,7 +556,7 @@ static void state_entry(struct loader *L, const char *key, const struct ynode *v
 }
 
 const char *const config_top_keys[] = {"directory", "source", "accounts", "people", "roles", "passwords",
-				       "notify", "limits", "state_dir", "state", NULL};
+				       "notify", "limits", "state_dir", "state", "serve", NULL};
 
 void config_top_entry(struct loader *L, const char *key, const struct ynode *v, const char *path, void *ctx)
 {
@@ -564,5 +595,7 @@ void config_top_entry(struct loader *L, const char *key, const struct ynode *v, 
 		c->state_dir = get_word(L, v, path);
 	} else if (strcmp(key, "state") == 0) {
 		each_entry(L, v, path, state_keys, state_entry, c);
+	} else if (strcmp(key, "serve") == 0) {
+		each_entry(L, v, path, serve_keys, serve_entry, &c->serve);
 	}
 }

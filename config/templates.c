@@ -75,8 +75,13 @@ static int parse_template(struct loader *L, const char *name, const char *raw, s
 	const char *t, *nl, *body;
 	size_t i, bad, errors = L->n_errors;
 
+	int link = L->cfg->passwords.delivery == DELIVER_LINK;
+	enum tmpl_builtin secret = link ? TB_LINK : TB_PASSWORD;
+
+	/* The password message carries the password, or in link mode the
+	 * link; no other message carries either. */
 	if (kind == MSG_PASSWORD)
-		builtins |= TB_BIT(TB_PASSWORD);
+		builtins |= link ? TB_BIT(TB_LINK) | TB_BIT(TB_LINK_EXPIRES) : TB_BIT(TB_PASSWORD);
 	bad = utf8_validate(raw, rawlen);
 	if (bad < rawlen) {
 		file_error(L, name, raw, bad, "invalid UTF-8");
@@ -116,13 +121,16 @@ static int parse_template(struct loader *L, const char *name, const char *raw, s
 			buf_release(&text);
 			return -1;
 		}
-		/* A subject travels in headers that servers log: no password. */
-		out->subject = compile_part(L, name, t, s, (size_t)(nl - t) - s, builtins & ~TB_BIT(TB_PASSWORD));
+		/* A subject travels in headers that servers log: no password,
+		 * no link. */
+		out->subject = compile_part(L, name, t, s, (size_t)(nl - t) - s, builtins & ~TB_BIT(secret));
 	}
 	body = nl + 2;
 	out->body = compile_part(L, name, t, (size_t)(body - t), strlen(body), builtins);
-	if (out->body && kind == MSG_PASSWORD && !tmpl_uses_builtin(out->body, TB_PASSWORD))
-		file_error(L, name, t, (size_t)(body - t), "the password message does not contain {password}");
+	if (out->body && kind == MSG_PASSWORD && !tmpl_uses_builtin(out->body, secret))
+		file_error(L, name, t, (size_t)(body - t),
+			   link ? "the password message does not contain {link} (passwords.delivery: link)"
+				: "the password message does not contain {password}");
 	buf_release(&text);
 	return L->n_errors == errors ? 0 : -1;
 }
@@ -190,7 +198,7 @@ static int read_file(const char *path, struct buf *out)
 
 static void load_from_dir(struct loader *L, enum msg_kind kind, int required)
 {
-	const char *dir = L->cfg->notify.templates, *kname = msg_kind_name(kind);
+	const char *dir = L->cfg->notify.templates, *kname = msg_template_name(L->cfg, kind);
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	struct dirent *de;
 	DIR *d;
@@ -228,7 +236,7 @@ out:
 
 static void load_builtin(struct loader *L, enum msg_kind kind)
 {
-	const char *kname = msg_kind_name(kind);
+	const char *kname = msg_template_name(L->cfg, kind);
 	struct buf name = BUF_INIT;
 	size_t i;
 

@@ -12,6 +12,7 @@
 #include "agent/base/diag.h"
 #include "agent/text/dn.h"
 #include "agent/base/secret_file.h"
+#include "agent/text/linktoken.h"
 #include "config/config_internal.h"
 
 static void resolve(struct loader *L, char **path)
@@ -290,6 +291,102 @@ static void validate_passwords(struct loader *L)
 			      p->length);
 }
 
+/* An http(s) URL with no query or fragment (one is appended), no spaces.
+ * Plain http:// only to this machine: the link carries a password. */
+static void check_link_url(struct loader *L, const char *url)
+{
+	const char *host;
+
+	if (strncmp(url, "https://", 8) == 0) {
+		host = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		host = url + 7;
+		if (strncmp(host, "127.0.0.1", 9) != 0 && strncmp(host, "localhost", 9) != 0 &&
+		    strncmp(host, "[::1]", 5) != 0) {
+			load_error_at(L, "passwords.link_url",
+				      "'%s': links carry a password, so they must be https:// (plain http:// only to 127.0.0.1 or localhost)",
+				      url);
+			return;
+		}
+	} else {
+		load_error_at(L, "passwords.link_url", "'%s' is not an https:// URL", url);
+		return;
+	}
+	if (!*host || *host == '/' || strpbrk(url, " \t\r\n\"<>?#'"))
+		load_error_at(L, "passwords.link_url",
+			      "'%s': expected the page's address with a host, without ?query or #fragment (the token is appended as ?token=...)",
+			      url);
+}
+
+/* The key file: owner-only, and keys that parse. The keys are wiped at
+ * once: whoever seals or opens a token reads the file again. */
+static void check_link_keys(struct loader *L, const char *path)
+{
+	struct link_keys keys;
+	struct diag d;
+
+	diag_init(&d);
+	if (link_keys_load(path, &keys, &d) < 0)
+		load_error_at(L, "passwords.link_key_file", "%s", d.msg);
+	link_keys_wipe(&keys);
+}
+
+static void validate_delivery(struct loader *L)
+{
+	struct config *c = L->cfg;
+	struct cfg_passwords *p = &c->passwords;
+	size_t i;
+	int password_message = 0;
+
+	resolve(L, &p->link_key_file);
+	if (p->delivery == DELIVER_MAIL) {
+		if (p->link_url)
+			load_error_at(L, "passwords.link_url", "used only with passwords.delivery: link");
+		if (p->link_key_file)
+			load_error_at(L, "passwords.link_key_file", "used only with passwords.delivery: link");
+		return;
+	}
+	if (strcmp(c->directory.flavour->name, "openldap") != 0)
+		load_error_at(L, "passwords.delivery",
+			      "link needs flavor: openldap (the set-password page changes the password with the RFC 3062 password modify and reads the ppolicy answer; flavor %s is not supported)",
+			      c->directory.flavour->name);
+	if (!p->must_change)
+		load_error_at(L, "passwords.must_change",
+			      "passwords.delivery: link needs must_change: true (the page finds unused links by pwdReset)");
+	if (!p->link_url)
+		load_error_at(L, "passwords.delivery", "link needs passwords.link_url (the set-password page's address)");
+	else
+		check_link_url(L, p->link_url);
+	if (!p->link_key_file)
+		load_error_at(L, "passwords.delivery",
+			      "link needs passwords.link_key_file (owner-only, a line \"1 HEX\" with HEX from: openssl rand -hex 32)");
+	else
+		check_link_keys(L, p->link_key_file);
+	if (p->link_ttl_s < 600 || p->link_ttl_s > 90ul * 86400)
+		load_error_at(L, "passwords.link_ttl", "%lus is out of range: links live 10m to 90d", p->link_ttl_s);
+	for (i = 0; i < c->notify.n_messages; i++)
+		password_message |= c->notify.messages[i] == MSG_PASSWORD;
+	if (!c->notify.enabled)
+		load_error_at(L, "passwords.delivery", "link sends the link by mail: configure notify");
+	else if (!password_message)
+		load_error_at(L, "notify.messages", "passwords.delivery: link sends the link in the password message: list password");
+}
+
+static void validate_serve(struct loader *L)
+{
+	const char *l = L->cfg->serve.listen, *colon;
+	char *end;
+	unsigned long port;
+
+	if (!l)
+		return;
+	colon = strrchr(l, ':');
+	port = colon ? strtoul(colon + 1, &end, 10) : 0;
+	if (!colon || colon == l || !colon[1] || *end || port == 0 || port > 65535 ||
+	    (l[0] == '[' && colon[-1] != ']'))
+		load_error_at(L, "serve.listen", "'%s': expected ADDRESS:PORT, such as 127.0.0.1:8480 or [::1]:8480", l);
+}
+
 static void validate_notify(struct loader *L)
 {
 	struct cfg_notify *n = &L->cfg->notify;
@@ -358,6 +455,8 @@ void config_validate(struct loader *L)
 		default_list(&c->accounts.object_classes, "organizationalUnit");
 	validate_passwords(L);
 	validate_notify(L);
+	validate_delivery(L);
+	validate_serve(L);
 	resolve(L, &c->state_dir);
 	validate_source(L);
 }

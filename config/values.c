@@ -14,6 +14,14 @@ const char *msg_kind_name(enum msg_kind k)
 	return k < MSG_KINDS ? names[k] : "?";
 }
 
+const char *msg_template_name(const struct config *cfg, enum msg_kind k)
+{
+	static const char *const link[] = {"welcome-link", "username-link", "password-link"};
+	if (cfg->passwords.delivery == DELIVER_LINK && k < MSG_KINDS)
+		return link[k];
+	return msg_kind_name(k);
+}
+
 const char *pw_hash_name(enum pw_hash h)
 {
 	static const char *const names[] = {"ssha", "ssha256", "ssha512"};

@@ -223,6 +223,11 @@ static int connect_steps(const char *uri, const struct cfg_ldap_conn *c, const s
 			goto fail;
 		}
 	}
+	if (!pw) {
+		/* The caller binds itself. */
+		*out = ld;
+		return 0;
+	}
 	cred.bv_val = c->bind_dn ? pw->data : NULL;
 	cred.bv_len = c->bind_dn ? pw->len : 0;
 	rc = ldap_sasl_bind_s(ld, c->bind_dn ? c->bind_dn : "", LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
@@ -866,4 +871,95 @@ int dir_code_is_transient(int code)
 const char *dir_code_text(int code)
 {
 	return ldap_err2string(code);
+}
+
+/* --- a person changing their own password ------------------------------- */
+
+/* Waits for the result of msgid and parses it: the code, the server's text
+ * and the ppolicy response control's error. Returns the code, or -1 when
+ * no result came. */
+static int self_result(LDAP *ld, int msgid, unsigned timeout_ms, struct self_change *out)
+{
+	struct timeval tv = tv_of(timeout_ms);
+	LDAPMessage *msg = NULL;
+	LDAPControl **ctrls = NULL, *pp;
+	char *text = NULL;
+	int err = -1, rc;
+	ber_int_t expire, grace;
+	LDAPPasswordPolicyError pperr;
+
+	if (msgid < 0 || (rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &msg)) <= 0) {
+		snprintf(out->text, sizeof out->text, "no answer within %u ms", timeout_ms);
+		ldap_msgfree(msg);
+		return -1;
+	}
+	if (ldap_parse_result(ld, msg, &err, NULL, &text, NULL, &ctrls, 1) != LDAP_SUCCESS) {
+		snprintf(out->text, sizeof out->text, "the answer could not be parsed");
+		return -1;
+	}
+	snprintf(out->text, sizeof out->text, "%s (%d)%s%s", ldap_err2string(err), err, text && *text ? ": " : "",
+		 text ? text : "");
+	if ((pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, ctrls, NULL)) &&
+	    ldap_parse_passwordpolicy_control(ld, pp, &expire, &grace, &pperr) == LDAP_SUCCESS &&
+	    pperr != PP_noError)
+		out->pp_error = (int)pperr;
+	ldap_controls_free(ctrls);
+	ldap_memfree(text);
+	out->code = err;
+	return err;
+}
+
+void dir_change_own_password(const struct cfg_ldap_conn *c, const char *dn, const char *old, size_t oldlen,
+			     const char *new_pw, size_t newlen, struct self_change *out)
+{
+	struct buf err = BUF_INIT;
+	LDAPControl *pp = NULL, *ctrls[2] = {NULL, NULL};
+	struct berval user = {strlen(dn), (char *)dn}, oldbv = {oldlen, (char *)old}, newbv = {newlen, (char *)new_pw};
+	enum failure why = F_DOWN;
+	LDAP *ld = NULL;
+	size_t i;
+	int msgid = -1, rc = ST_SERVER;
+
+	memset(out, 0, sizeof *out);
+	out->outcome = SELF_UNREACHABLE;
+	out->pp_error = -1;
+	for (i = 0; i < c->uris.n && rc < 0 && why != F_REFUSED && why != F_TRUST; i++) {
+		buf_reset(&err);
+		rc = connect_one(c->uris.items[i], c, NULL, &ld, &err, &why);
+	}
+	if (rc < 0) {
+		snprintf(out->text, sizeof out->text, "%s", buf_str(&err));
+		buf_release(&err);
+		return;
+	}
+	buf_release(&err);
+	if (ldap_control_create(LDAP_CONTROL_PASSWORDPOLICYREQUEST, 0, NULL, 0, &pp) != LDAP_SUCCESS) {
+		snprintf(out->text, sizeof out->text, "out of memory");
+		goto done;
+	}
+	ctrls[0] = pp;
+	/* The temporary password binds while it is the person's password. */
+	if (ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, &oldbv, ctrls, NULL, &msgid) != LDAP_SUCCESS)
+		msgid = -1;
+	rc = self_result(ld, msgid, c->timeout_ms, out);
+	if (rc != LDAP_SUCCESS) {
+		out->outcome = rc == LDAP_INVALID_CREDENTIALS ? SELF_OLD_REFUSED : rc < 0 ? SELF_UNREACHABLE : SELF_REFUSED;
+		goto done;
+	}
+	/* A bind that must change its password answers with
+	 * changeAfterReset; the connection may only change it. */
+	out->pp_error = -1;
+	msgid = -1;
+	if (ldap_passwd(ld, &user, &oldbv, &newbv, ctrls, NULL, &msgid) != LDAP_SUCCESS)
+		msgid = -1;
+	rc = self_result(ld, msgid, c->timeout_ms, out);
+	out->outcome = rc == LDAP_SUCCESS		? SELF_CHANGED
+		       : rc == LDAP_INVALID_CREDENTIALS ? SELF_OLD_REFUSED
+		       : rc == LDAP_CONSTRAINT_VIOLATION ? SELF_POLICY
+		       : rc < 0				? SELF_UNREACHABLE
+							: SELF_REFUSED;
+done:
+	if (pp)
+		ldap_control_free(pp);
+	ldap_unbind_ext_s(ld, NULL, NULL);
 }

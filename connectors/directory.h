@@ -108,6 +108,36 @@ int dir_code_is_transient(int code);
 /* The text of a result code. */
 const char *dir_code_text(int code);
 
+/* --- a person changing their own password (the set-password page) ------
+
+ * Connects without the service account, binds as dn with the old password
+ * and the password policy request control, then sends the RFC 3062
+ * password modify (old, new) with the control again: the directory's own
+ * policy judges the new password and clears pwdReset. Nothing is kept. */
+enum self_outcome {
+	SELF_CHANGED,
+	SELF_OLD_REFUSED,   /* 49: the old password no longer binds (used, or replaced) */
+	SELF_POLICY,        /* 19: the policy refused the new one (pp_error says why) */
+	SELF_REFUSED,       /* any other result code */
+	SELF_UNREACHABLE,   /* no server answered, or none could be trusted */
+};
+
+/* The ppolicy errors (draft-behera-ldap-password-policy) the page explains. */
+#define DIR_PP_INSUFFICIENT_QUALITY 5
+#define DIR_PP_TOO_SHORT 6
+#define DIR_PP_TOO_YOUNG 7
+#define DIR_PP_IN_HISTORY 8
+
+struct self_change {
+	enum self_outcome outcome;
+	int code;           /* the result code of the step that ended it */
+	int pp_error;       /* the ppolicy error of that step, or -1 */
+	char text[512];     /* the server's words (never a password) */
+};
+
+void dir_change_own_password(const struct cfg_ldap_conn *c, const char *dn, const char *old, size_t oldlen,
+			     const char *new_pw, size_t newlen, struct self_change *out);
+
 /* Result codes the engine tests for, without including ldap.h. */
 #define DIR_SUCCESS 0
 #define DIR_NO_SUCH_ATTRIBUTE 16

@@ -34,6 +34,7 @@ PACKAGES = [
     (re.compile(r'^(ldap|lber|ldif)\.h$'), 'LDAP'),
     (re.compile(r'^curl/'), 'CURL'),
     (re.compile(r'^yaml\.h$'), 'YAML'),
+    (re.compile(r'^microhttpd\.h$'), 'MHD'),
 ]
 # libldap functions that open no session: filter escaping, LDIF, freeing.
 LDAP_PURE = re.compile(r'^(ldap_bv2escaped_filter_value\w*|ldif_\w+|ber_memfree\w*|ber_bvfree\w*)$')

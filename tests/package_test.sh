@@ -30,7 +30,7 @@ dpkg-deb -I "$deb" >"$work/info"
 grep -q '^ Package: ldapenroll$' "$work/info" || fail "the package is not called ldapenroll"
 grep -q "^ Version: $version\$" "$work/info" || fail "the package version is not $version"
 depends=$(sed -n 's/^ Depends: //p' "$work/info")
-for dep in libldap-2.5-0 libcurl4 libssl3 libyaml-0-2; do
+for dep in libldap-2.5-0 libcurl4 libssl3 libyaml-0-2 libmicrohttpd12; do
 	case ", $depends," in *", $dep"[,\ ]*) ;; *) fail "Depends lacks $dep: $depends" ;; esac
 done
 root=$work/root
@@ -44,6 +44,7 @@ while read -r lib; do
 	libcurl*) want=libcurl4 ;;
 	libssl*|libcrypto*) want=libssl3 ;;
 	libyaml*) want=libyaml-0-2 ;;
+	libmicrohttpd*) want=libmicrohttpd12 ;;
 	libc.so*|libm.so*|ld-linux*|libasan*|libubsan*|libgcc_s*|libstdc++*) continue ;;
 	*) fail "the program needs $lib, which no dependency of the package names" ;;
 	esac

@@ -46,6 +46,13 @@ void testhook_point(const char *point)
 	}
 }
 
+time_t testhook_now(void)
+{
+	const char *v = getenv("LDAPENROLL_TEST_CLOCK_AHEAD");
+
+	return time(NULL) + (v ? (time_t)atol(v) : 0);
+}
+
 int testhook_random_broken(void)
 {
 	const char *v = getenv("LDAPENROLL_TEST_FAIL_RANDOM");

@@ -16,9 +16,14 @@
  *   LDAPENROLL_TEST_UNANSWERED=DN        a write to DN is never sent and never
  *       answered, as by a server that takes it and then says nothing.
  *   LDAPENROLL_TEST_BUSY=DN:N            the first N writes to DN are answered
- *       "busy" (51) without reaching the server (slapd never says busy). */
+ *       "busy" (51) without reaching the server (slapd never says busy).
+ *   LDAPENROLL_TEST_CLOCK_AHEAD=SECONDS  the clock of the set-password page
+ *       and of `jobs` runs that far ahead, so that links are seen expired
+ *       without waiting. */
 #ifndef LDAPENROLL_TESTHOOK_H
 #define LDAPENROLL_TESTHOOK_H
+
+#include <time.h>
 
 #ifdef LDAPENROLL_TEST_HOOKS
 void testhook_point(const char *point);
@@ -28,6 +33,8 @@ int testhook_journal_write_fails(void);
 enum testhook_write { TESTHOOK_SEND, TESTHOOK_UNANSWERED, TESTHOOK_BUSY };
 /* What becomes of a write to dn (compared without case). */
 enum testhook_write testhook_write(const char *dn);
+/* The time, as far ahead as LDAPENROLL_TEST_CLOCK_AHEAD says. */
+time_t testhook_now(void);
 #define TESTHOOKS_BUILT 1
 #else
 static inline void testhook_point(const char *point)
@@ -47,6 +54,10 @@ static inline enum testhook_write testhook_write(const char *dn)
 {
 	(void)dn;
 	return TESTHOOK_SEND;
+}
+static inline time_t testhook_now(void)
+{
+	return time(NULL);
 }
 #define TESTHOOKS_BUILT 0
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{"reset-passwords", CMD_RESET_PASSWORDS},
 	{"notify", CMD_NOTIFY},
 	{"jobs", CMD_JOBS},
+	{"serve", CMD_SERVE},
 };
 
 const char *command_name(enum command cmd)
@@ -142,14 +143,21 @@ static const char *const command_help[] = {
 	[CMD_NOTIFY] =
 		"Usage: ldapenroll [global options] notify --job ID [--all] [--apply]\n"
 		"                  [--format F] [--output FILE] [--force-limits N]\n"
+		"       ldapenroll [global options] notify --not-activated [--older-than PERIOD]\n"
+		"                  [--apply] [--format F] [--output FILE] [--force-limits N]\n"
 		"\n"
 		"Sends the messages of an earlier job again, with a fresh temporary password\n"
 		"(none is ever stored), to the people of that job who still hold a temporary\n"
 		"password or whose messages failed or never went out; --all includes everyone\n"
-		"of the job. The re-send is a job itself.\n"
+		"of the job. With passwords.delivery: link the fresh password travels in a\n"
+		"fresh link, and the older links stop working. The re-send is a job itself.\n"
 		"\n"
 		"  --job ID            the job to send again (see ldapenroll jobs)\n"
 		"  --all               also the people who changed their password\n"
+		"  --not-activated     across all jobs: everyone whose latest password (or\n"
+		"                      link) is older than --older-than and still unchanged\n"
+		"  --older-than P      a period such as 3d (s, m, h, d); default\n"
+		"                      passwords.link_ttl (3d)\n"
 		JOB_OPTIONS
 		"  --force-limits N    go past limits.max_reset when at most N passwords are\n"
 		"                      reset\n",
@@ -166,6 +174,17 @@ static const char *const command_help[] = {
 		"                      except those whose people still wait for messages;\n"
 		"                      with --apply they are deleted (every --apply run\n"
 		"                      does that at its start)\n",
+	[CMD_SERVE] =
+		"Usage: ldapenroll [global options] serve\n"
+		"\n"
+		"Serves the set-password page that the links of passwords.delivery: link\n"
+		"open, on serve.listen (127.0.0.1:8480 by default), until SIGINT or SIGTERM.\n"
+		"Put it behind the site's HTTPS reverse proxy at passwords.link_url. Opening a\n"
+		"link changes nothing; the form's POST binds as the person with the\n"
+		"temporary password the link carries and changes it to the chosen one (RFC\n"
+		"3062), so the directory's password policy judges it. serve needs no\n"
+		"directory credential, only the link keys, and records each password set in\n"
+		"the state directory (activations.jsonl) for jobs to show.\n",
 };
 
 void cli_usage(FILE *f, enum command cmd)
@@ -188,7 +207,9 @@ void cli_usage(FILE *f, enum command cmd)
 		      "  reset-passwords --scope S    reset passwords (all, all-except, without-role,\n"
 		      "                               selected; --password-file for a given one)\n"
 		      "  notify --job ID [--all]      send a job's messages again\n"
+		      "  notify --not-activated       send again to whoever has not set a password\n"
 		      "  jobs [ID] [--manual]         list jobs, or show one\n"
+		      "  serve                        the set-password page (passwords.delivery: link)\n"
 		      "\n"
 		      "Global options:\n"
 		      "  -c, --config FILE      the config (default ./ldapenroll.yaml, then\n"
@@ -238,6 +259,27 @@ static int parse_count(const char *s, long *out, struct diag *d)
 	return 0;
 }
 
+/* --older-than: 3d, 12h, 90m, 600s. */
+static int parse_period(const char *s, long *out, struct diag *d)
+{
+	static const struct {
+		char unit;
+		long s;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	char *end;
+	long v;
+	size_t i;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	for (i = 0; !errno && end != s && v >= 0 && v <= 36500 * 24L && i < sizeof units / sizeof *units; i++)
+		if (end[0] == units[i].unit && !end[1]) {
+			*out = v * units[i].s;
+			return 0;
+		}
+	return diag_set(d, ST_INPUT, "--older-than: '%s' is not a period such as 3d (units s, m, h, d)", s);
+}
+
 enum {
 	OPT_LOG_FORMAT = 256,
 	OPT_STATE_DIR,
@@ -256,6 +298,8 @@ enum {
 	OPT_PRUNE,
 	OPT_STRICT,
 	OPT_SUMMARY,
+	OPT_NOT_ACTIVATED,
+	OPT_OLDER_THAN,
 	OPT_HELP,
 };
 
@@ -350,6 +394,8 @@ static const struct {
 	{OPT_PASSWORD_FILE, C(CMD_RESET_PASSWORDS)},
 	{OPT_JOB, C(CMD_NOTIFY)},
 	{OPT_ALL, C(CMD_NOTIFY)},
+	{OPT_NOT_ACTIVATED, C(CMD_NOTIFY)},
+	{OPT_OLDER_THAN, C(CMD_NOTIFY)},
 	{OPT_MANUAL, C(CMD_JOBS)},
 	{OPT_PRUNE, C(CMD_JOBS)},
 	{OPT_STRICT, C(CMD_CHECK) | C(CMD_SYNC) | C(CMD_APPLY)},
@@ -398,8 +444,14 @@ static int check_command(struct options *c, const char *name, struct diag *d)
 			return diag_set(d, ST_INPUT, "reset-passwords: --scope %s takes no --users (it names nobody)",
 					c->scope);
 	}
-	if (c->cmd == CMD_NOTIFY && !c->job)
-		return diag_set(d, ST_INPUT, "notify: --job ID is required (see ldapenroll jobs)");
+	if (c->cmd == CMD_NOTIFY && !c->job && !c->not_activated)
+		return diag_set(d, ST_INPUT, "notify: --job ID or --not-activated is required (see ldapenroll jobs)");
+	if (c->cmd == CMD_NOTIFY && c->job && c->not_activated)
+		return diag_set(d, ST_INPUT, "notify: --job and --not-activated cannot be combined");
+	if (c->older_than_s >= 0 && !c->not_activated)
+		return diag_set(d, ST_INPUT, "notify: --older-than goes with --not-activated");
+	if (c->not_activated && c->all)
+		return diag_set(d, ST_INPUT, "notify: --all goes with --job (--not-activated is who has not changed their password)");
 	if (c->cmd == CMD_APPLY && !c->plan_file)
 		return diag_set(d, ST_INPUT, "apply: the plan file is required (saved with sync --format json --output FILE)");
 	if (c->manual && !c->job)
@@ -430,6 +482,8 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		{"prune", no_argument, NULL, OPT_PRUNE},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"summary", no_argument, NULL, OPT_SUMMARY},
+		{"not-activated", no_argument, NULL, OPT_NOT_ACTIVATED},
+		{"older-than", required_argument, NULL, OPT_OLDER_THAN},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -473,6 +527,11 @@ static int parse_command(int argc, char **argv, struct options *c, struct diag *
 		case OPT_PRUNE: c->prune = 1; break;
 		case OPT_STRICT: c->strict = 1; break;
 		case OPT_SUMMARY: c->summary = 1; break;
+		case OPT_NOT_ACTIVATED: c->not_activated = 1; break;
+		case OPT_OLDER_THAN:
+			if ((rc = parse_period(optarg, &c->older_than_s, d)) < 0)
+				return rc;
+			break;
 		case OPT_HELP:
 		case 'h':
 			c->help = 1;
@@ -504,6 +563,7 @@ int cli_parse(int argc, char **argv, struct options *c, struct diag *d)
 
 	memset(c, 0, sizeof *c);
 	c->force_limits = -1;
+	c->older_than_s = -1;
 	c->log_format = LOG_FORMAT_AUTO;
 	opterr = 0;
 	optind = 1;

@@ -9,6 +9,7 @@
  * entries, found by the attribute that holds the source key. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connectors/csv.h"
 #include "agent/state/jobs.h"
@@ -105,6 +106,78 @@ static int read_job_people(struct run *r, struct job **job, struct listed **out,
 	return 0;
 }
 
+/* notify --not-activated: across the jobs, oldest first, each person's
+ * latest password-setting job; those whose latest is older than the
+ * cut-off. Later jobs replace earlier ones: a person sent a fresh link
+ * yesterday is not sent another. The jobs stay open (the list points into
+ * them) until cmd_admin ends. */
+struct job_set {
+	struct job **v;
+	size_t n;
+};
+
+static int read_not_activated(struct run *r, struct job_set *jobs, struct listed **out, size_t *n)
+{
+	long older = r->opt->older_than_s >= 0 ? r->opt->older_than_s : (long)r->cfg->passwords.link_ttl_s;
+	time_t cutoff = time(NULL) - older;
+	struct hmap latest;
+	char **ids = NULL;
+	size_t n_ids = 0, i, k, pos;
+	const char *key;
+	void *value;
+	int rc;
+
+	*n = 0;
+	if ((rc = jobs_ids(r->cfg->state_dir, &ids, &n_ids, &r->d)) < 0)
+		return rc;
+	hmap_init(&latest, HMAP_ICASE);
+	jobs->v = calloc(n_ids ? n_ids : 1, sizeof *jobs->v);
+	*out = NULL;
+	if (!jobs->v) {
+		rc = diag_set(&r->d, ST_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n_ids; i++) {
+		struct job *j;
+		if ((rc = job_read(r->cfg->state_dir, ids[i], &j, &r->d)) < 0)
+			goto out;
+		jobs->v[jobs->n++] = j;
+		for (k = 0; k < j->n_people; k++) {
+			const struct job_person *p = &j->people[k];
+			if (p->password && hmap_set(&latest, p->key ? p->key : p->dn, (void *)p) < 0) {
+				rc = diag_set(&r->d, ST_FAIL, "out of memory");
+				goto out;
+			}
+		}
+	}
+	if (!(*out = calloc(latest.size ? latest.size : 1, sizeof **out))) {
+		rc = diag_set(&r->d, ST_FAIL, "out of memory");
+		goto out;
+	}
+	for (pos = 0; hmap_next(&latest, &pos, &key, &value);) {
+		const struct job_person *p = value;
+		const struct job *j = NULL;
+		for (i = 0; i < jobs->n && !j; i++)
+			if (p >= jobs->v[i]->people && p < jobs->v[i]->people + jobs->v[i]->n_people)
+				j = jobs->v[i];
+		if (!j || !j->started || job_time(j->started) > cutoff)
+			continue;
+		(*out)[*n].key = p->key;
+		(*out)[*n].dn = p->dn;
+		(*out)[*n].job = j->id;
+		(*out)[*n].unconfirmed = job_person_unconfirmed(p);
+		(*n)++;
+	}
+	log_info("%zu people got their latest password more than %lds ago (in %zu jobs)", *n, older, jobs->n);
+	rc = 0;
+out:
+	for (i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	hmap_release(&latest);
+	return rc;
+}
+
 /* --password-file: owner-only, the whole content (less a final newline)
  * is the password, and it must pass the policy. */
 static int read_default_password(struct run *r, struct buf *pw)
@@ -140,6 +213,8 @@ int cmd_admin(struct run *r)
 	struct buf pw = BUF_INIT, source = BUF_INIT;
 	struct listed *listed = NULL;
 	struct job *job = NULL;
+	struct job_set jobs = {0};
+	size_t i;
 	int rc;
 
 	in.cfg = r->cfg;
@@ -162,7 +237,11 @@ int cmd_admin(struct run *r)
 		goto out;
 	if (opt->users && (rc = read_users(r, &listed, &in.n_listed)) < 0)
 		goto out;
-	if (opt->cmd == CMD_NOTIFY) {
+	if (opt->cmd == CMD_NOTIFY && opt->not_activated) {
+		if ((rc = read_not_activated(r, &jobs, &listed, &in.n_listed)) < 0)
+			goto out;
+		buf_printf(&source, "the jobs (--not-activated)");
+	} else if (opt->cmd == CMD_NOTIFY) {
 		if ((rc = read_job_people(r, &job, &listed, &in.n_listed)) < 0)
 			goto out;
 		buf_printf(&source, "job %s", opt->job);
@@ -182,7 +261,7 @@ int cmd_admin(struct run *r)
 	in.listed = listed;
 	in.default_password = pw.len > 0;
 	in.all = opt->all;
-	in.job = opt->job;
+	in.job = opt->job ? opt->job : "(several)";
 	in.source = buf_str(&source);
 	if ((rc = plan_admin(&in, &r->plan, &r->d)) < 0)
 		goto out;
@@ -206,5 +285,8 @@ out:
 	buf_release(&source);
 	free(listed);
 	job_free(job);
+	for (i = 0; i < jobs.n; i++)
+		job_free(jobs.v[i]);
+	free(jobs.v);
 	return rc;
 }

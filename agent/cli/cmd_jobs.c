@@ -1,6 +1,7 @@
 /* jobs [ID] [--manual] [--format text|json|csv]: the jobs of the state
  * directory, one job with its counts and what became of each person (also
  * while it runs), or the people who need to be told by other means. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "agent/state/jobs.h"
 #include "agent/base/json.h"
 #include "agent/base/oom.h"
+#include "agent/base/testhook.h"
 #include "agent/cli/commands.h"
 
 /* A CSV cell. Text a spreadsheet would run as a formula (= + - @, tab, CR)
@@ -36,9 +38,95 @@ static void csv_cell(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-static const char *manual_reason(const struct job_person *p)
+/* What a job's reader knows beyond its journal: who set a password
+ * through a link since (serve's record), and the time now. */
+struct view {
+	struct hmap activated;  /* DN -> time (intptr_t) */
+	struct arena arena;
+	time_t now;
+	char why[192];          /* manual_reason's words for an expired link */
+};
+
+/* When the person set a password through a link, after this job gave
+ * them one; 0 when they have not (as far as serve recorded). */
+static time_t activated_at(const struct view *v, const struct job *j, const struct job_person *p)
 {
-	return p->manual;
+	time_t t = p->dn ? (time_t)(intptr_t)hmap_get(&v->activated, p->dn) : 0;
+	return t && t >= job_time(j->started) ? t : 0;
+}
+
+/* The expiry of the newest link sent to the person in this job, or 0. */
+static long long link_expiry(const struct job_person *p)
+{
+	long long e = 0;
+	size_t k;
+
+	for (k = 0; k < p->n_messages; k++)
+		if (p->messages[k].link_expires > e && strcmp(p->messages[k].status, "sent") == 0)
+			e = p->messages[k].link_expires;
+	return e;
+}
+
+static void iso_time(long long t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(out, 32, "?");
+}
+
+static const char *manual_reason(struct view *v, const struct job *j, const struct job_person *p)
+{
+	long long e = link_expiry(p);
+	char when[32];
+
+	if (p->manual)
+		return p->manual;
+	if (e && e < v->now && !activated_at(v, j, p)) {
+		iso_time(e, when);
+		snprintf(v->why, sizeof v->why, "the set-password link expired at %s unused", when);
+		return v->why;
+	}
+	return NULL;
+}
+
+/* The link line of a person: activated, waiting or expired. */
+static void link_text(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)
+{
+	long long e = link_expiry(p);
+	time_t a = activated_at(v, j, p);
+	char when[32];
+
+	if (!e)
+		return;
+	if (a) {
+		iso_time(a, when);
+		buf_printf(b, "      link: password set at %s\n", when);
+	} else {
+		iso_time(e, when);
+		buf_printf(b, "      link: %s %s, no password set yet\n", e < v->now ? "expired at" : "valid until", when);
+	}
+}
+
+static void link_json(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)
+{
+	long long e = link_expiry(p);
+	time_t a = activated_at(v, j, p);
+	char when[32];
+
+	if (!e)
+		return;
+	iso_time(e, when);
+	buf_printf(b, ",\"link\":{\"expires\":\"%s\",\"state\":\"%s\"", when,
+		   a ? "activated" : e < v->now ? "expired" : "waiting");
+	if (a) {
+		iso_time(a, when);
+		buf_printf(b, ",\"activated\":\"%s\"", when);
+	}
+	buf_addc(b, '}');
 }
 
 static void counts_json(struct buf *b, const struct job *j)
@@ -156,7 +244,7 @@ static int list_jobs(struct run *r, const char *state_dir)
 	return rc;
 }
 
-static void person_json(struct buf *b, const struct job_person *p)
+static void person_json(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)
 {
 	size_t k;
 
@@ -198,15 +286,17 @@ static void person_json(struct buf *b, const struct job_person *p)
 		json_add_member_str(b, "error", m->error);
 		buf_addc(b, '}');
 	}
-	buf_printf(b, "],\"manual\":%s", manual_reason(p) ? "true" : "false");
-	if (manual_reason(p)) {
+	buf_addc(b, ']');
+	link_json(b, v, j, p);
+	buf_printf(b, ",\"manual\":%s", manual_reason(v, j, p) ? "true" : "false");
+	if (manual_reason(v, j, p)) {
 		buf_addc(b, ',');
-		json_add_member_str(b, "manual_reason", manual_reason(p));
+		json_add_member_str(b, "manual_reason", manual_reason(v, j, p));
 	}
 	buf_printf(b, ",\"waiting_for_mail\":%s}", job_person_pending(p) ? "true" : "false");
 }
 
-static void person_text(struct buf *b, const struct job_person *p)
+static void person_text(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)
 {
 	size_t k;
 
@@ -226,8 +316,9 @@ static void person_text(struct buf *b, const struct job_person *p)
 			buf_printf(b, ": %s", m->error);
 		buf_addc(b, '\n');
 	}
-	if (manual_reason(p))
-		buf_printf(b, "      needs manual notification: %s\n", manual_reason(p));
+	link_text(b, v, j, p);
+	if (manual_reason(v, j, p))
+		buf_printf(b, "      needs manual notification: %s\n", manual_reason(v, j, p));
 	else if (job_person_pending(p))
 		buf_adds(b, "      waiting for mail: the next run sends a fresh password\n");
 }
@@ -254,12 +345,14 @@ static void next_step(struct buf *b, const struct job *j, const struct job_perso
 			   j->id);
 	else if (!p->email)
 		buf_printf(b, "add their address to the source, then: ldapenroll notify --job %s", j->id);
+	else if (!p->manual && link_expiry(p))
+		buf_printf(b, "send a fresh link: ldapenroll notify --job %s --apply (or notify --not-activated --apply)", j->id);
 	else
 		buf_printf(b, "configure notify, then: ldapenroll notify --job %s", j->id);
 }
 
 /* jobs ID --manual: who must be told by other means, why, and how. */
-static void manual_list(struct buf *b, const struct job *j, enum out_format format)
+static void manual_list(struct buf *b, struct view *v, const struct job *j, enum out_format format)
 {
 	struct buf step = BUF_INIT;
 	size_t i, shown = 0;
@@ -270,7 +363,7 @@ static void manual_list(struct buf *b, const struct job *j, enum out_format form
 		buf_printf(b, "{\"id\":\"%s\",\"manual\":[", j->id);
 	for (i = 0; i < j->n_people; i++) {
 		const struct job_person *p = &j->people[i];
-		if (!manual_reason(p))
+		if (!manual_reason(v, j, p))
 			continue;
 		next_step(&step, j, p);
 		if (format == OUT_CSV) {
@@ -280,7 +373,7 @@ static void manual_list(struct buf *b, const struct job *j, enum out_format form
 			buf_addc(b, ',');
 			csv_cell(b, p->email);
 			buf_addc(b, ',');
-			csv_cell(b, manual_reason(p));
+			csv_cell(b, manual_reason(v, j, p));
 			buf_addc(b, ',');
 			csv_cell(b, server_reply(p));
 			buf_addc(b, ',');
@@ -294,14 +387,14 @@ static void manual_list(struct buf *b, const struct job *j, enum out_format form
 			buf_addc(b, ',');
 			json_add_member_str(b, "email", p->email);
 			buf_addc(b, ',');
-			json_add_member_str(b, "reason", manual_reason(p));
+			json_add_member_str(b, "reason", manual_reason(v, j, p));
 			buf_addc(b, ',');
 			json_add_member_str(b, "reply", server_reply(p));
 			buf_addc(b, ',');
 			json_add_member_str(b, "next_step", buf_str(&step));
 			buf_addc(b, '}');
 		} else {
-			buf_printf(b, "%s  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "", manual_reason(p));
+			buf_printf(b, "%s  %s  %s\n", p->key ? p->key : "-", p->dn ? p->dn : "", manual_reason(v, j, p));
 			if (server_reply(p))
 				buf_printf(b, "    the server said: %s\n", server_reply(p));
 			buf_printf(b, "    next: %s\n", buf_str(&step));
@@ -315,7 +408,7 @@ static void manual_list(struct buf *b, const struct job *j, enum out_format form
 		buf_adds(b, "Nobody in this job needs manual notification.\n");
 }
 
-static void job_json(struct buf *b, const struct job *j)
+static void job_json(struct buf *b, struct view *v, const struct job *j)
 {
 	size_t i;
 
@@ -334,7 +427,7 @@ static void job_json(struct buf *b, const struct job *j)
 	buf_adds(b, ",\"people\":[");
 	for (i = 0; i < j->n_people; i++) {
 		buf_adds(b, i ? ",\n" : "\n");
-		person_json(b, &j->people[i]);
+		person_json(b, v, j, &j->people[i]);
 	}
 	buf_adds(b, "],\"rejected\":[");
 	for (i = 0; i < j->n_rejected; i++) {
@@ -347,7 +440,7 @@ static void job_json(struct buf *b, const struct job *j)
 	buf_adds(b, "]}\n");
 }
 
-static void job_csv(struct buf *b, const struct job *j)
+static void job_csv(struct buf *b, struct view *v, const struct job *j)
 {
 	size_t i, k;
 
@@ -367,14 +460,14 @@ static void job_csv(struct buf *b, const struct job *j)
 		buf_addc(b, ',');
 		csv_cell(b, buf_str(&msgs));
 		buf_addc(b, ',');
-		csv_cell(b, manual_reason(p));
+		csv_cell(b, manual_reason(v, j, p));
 		buf_addc(b, '\n');
 		buf_release(&acts);
 		buf_release(&msgs);
 	}
 }
 
-static void job_text(struct buf *b, const struct job *j)
+static void job_text(struct buf *b, struct view *v, const struct job *j)
 {
 	size_t i;
 
@@ -389,6 +482,22 @@ static void job_text(struct buf *b, const struct job *j)
 		   j->msg_pending, j->msg_skipped);
 	if (j->not_enforced)
 		buf_printf(b, "  %zu people whose password change the directory will not force\n", j->not_enforced);
+	{
+		size_t links = 0, set = 0, expired = 0;
+		for (i = 0; i < j->n_people; i++) {
+			long long e = link_expiry(&j->people[i]);
+			if (!e)
+				continue;
+			links++;
+			if (activated_at(v, j, &j->people[i]))
+				set++;
+			else if (e < v->now)
+				expired++;
+		}
+		if (links)
+			buf_printf(b, "  links: %zu sent, %zu used to set a password, %zu waiting, %zu expired unused\n", links,
+				   set, links - set - expired, expired);
+	}
 	for (i = 0; i < j->n_rejected; i++)
 		buf_printf(b, "  rejected line %u%s%s%s: %s\n", j->rejected[i].line, j->rejected[i].key ? " (" : "",
 			   j->rejected[i].key ? j->rejected[i].key : "", j->rejected[i].key ? ")" : "",
@@ -396,7 +505,7 @@ static void job_text(struct buf *b, const struct job *j)
 	if (j->n_people)
 		buf_adds(b, "people:\n");
 	for (i = 0; i < j->n_people; i++)
-		person_text(b, &j->people[i]);
+		person_text(b, v, j, &j->people[i]);
 	if (j->bad_lines)
 		buf_printf(b, "  (%zu unreadable journal lines skipped)\n", j->bad_lines);
 }
@@ -409,20 +518,30 @@ static int show_job(struct run *r, const char *state_dir, const char *id)
 	struct job *j;
 	int rc;
 
+	struct view v;
+
 	if ((rc = job_read(state_dir, id, &j, &r->d)) < 0)
 		return rc;
+	hmap_init(&v.activated, HMAP_ICASE);
+	arena_init(&v.arena);
+	v.now = testhook_now();
+	if ((rc = activations_load(state_dir, &v.activated, &v.arena, &r->d)) < 0)
+		goto out;
 	if (r->opt->manual)
-		manual_list(&b, j, r->opt->format);
+		manual_list(&b, &v, j, r->opt->format);
 	else if (r->opt->format == OUT_JSON)
-		job_json(&b, j);
+		job_json(&b, &v, j);
 	else if (r->opt->format == OUT_CSV)
-		job_csv(&b, j);
+		job_csv(&b, &v, j);
 	else
-		job_text(&b, j);
+		job_text(&b, &v, j);
 	if (oom_count() != oom_before)
 		rc = diag_set(&r->d, ST_FAIL, "out of memory showing job %s", id);
 	else
 		fwrite(buf_str(&b), 1, b.len, stdout);
+out:
+	hmap_release(&v.activated);
+	arena_release(&v.arena);
 	buf_release(&b);
 	job_free(j);
 	return rc;

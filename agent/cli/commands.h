@@ -1,6 +1,6 @@
 /* agent/cli: the command line. It owns argv parsing (cli.c), the table of
  * commands (dispatch.c) and each command's own steps (cmd_*.c); it may use
- * agent/run and, through it, every layer below. main.c is the only place
+ * agent/run and agent/web (serve) and, through them, every layer below. main.c is the only place
  * that calls exit().
  *
  * Each command runs on a struct run whose config is loaded (except `jobs
@@ -15,6 +15,8 @@
 int cmd_check(struct run *r);
 int cmd_sync(struct run *r);
 int cmd_jobs(struct run *r);
+/* serve: the set-password page (cmd_serve.c). */
+int cmd_serve(struct run *r);
 int cmd_admin(struct run *r);
 int cmd_apply(struct run *r);
 

@@ -11,6 +11,7 @@ static int (*const handlers[])(struct run *r) = {
 	[CMD_RESET_PASSWORDS] = cmd_admin,
 	[CMD_NOTIFY] = cmd_admin,
 	[CMD_JOBS] = cmd_jobs,
+	[CMD_SERVE] = cmd_serve,
 };
 
 int run_command(const struct options *opt)

@@ -14,6 +14,7 @@
 #include "agent/base/testhook.h"
 #include "agent/notify/message.h"
 #include "agent/base/crypto.h"
+#include "agent/text/linktoken.h"
 
 const char *msg_status_name(enum msg_status s)
 {
@@ -31,10 +32,11 @@ struct sender {
 	char domain[256];      /* of the sender, for Message-IDs */
 	int stop;              /* the mail phase stopped: the status */
 	char stop_why[512];
+	struct link_keys keys; /* link delivery: the keys that seal the links */
 };
 
 static void record(struct sender *S, const struct plan_action *act, enum msg_kind kind, enum msg_status st,
-		   int attempts, const char *error, const char *message_id)
+		   int attempts, const char *error, const char *message_id, int64_t link_expires)
 {
 	struct buf b = BUF_INIT;
 
@@ -57,6 +59,8 @@ static void record(struct sender *S, const struct plan_action *act, enum msg_kin
 		buf_addc(&b, ',');
 		json_add_member_str(&b, "message_id", message_id);
 	}
+	if (link_expires)
+		buf_printf(&b, ",\"link_expires\":%lld", (long long)link_expires);
 	buf_addc(&b, '}');
 	/* Written at once: a message known to be sent must not be sent
 	 * again because the program died before the record reached the file. */
@@ -86,6 +90,24 @@ static void message_id(struct sender *S, const struct plan_action *act, enum msg
 	}
 	hex[16] = '\0';
 	snprintf(out, size, "%s.%s.%s@%s", journal_id(S->j), hex, msg_kind_name(kind), S->domain);
+}
+
+/* Link delivery: the link that carries the password, sealed, and its
+ * expiry in the person's language. link is a secret buffer. Returns 0, or
+ * -1 with the reason in d. */
+static int make_link(struct sender *S, const struct plan_action *act, const char *password, int64_t expires,
+		     struct buf *link, struct buf *expires_text, struct diag *d)
+{
+	struct link_claims c = {expires, journal_id(S->j), act->dn, password, act->locale ? act->locale : ""};
+
+	buf_adds(link, S->cfg->passwords.link_url);
+	buf_adds(link, "?token=");
+	if (link_token_seal(&S->keys, &c, link, d) < 0)
+		return -1;
+	link_expiry_text(expires, act->locale, expires_text);
+	if (link->failed || expires_text->failed)
+		return diag_set(d, ST_FAIL, "out of memory");
+	return 0;
 }
 
 static void env_for(struct sender *S, const struct plan_action *act, const char *password, struct tmpl_env *env)
@@ -159,7 +181,8 @@ static void notify_person(struct sender *S, size_t i)
 		enum msg_kind kind = act->messages[k];
 		const struct msg_template *t = message_pick(n->tmpl[kind], n->n_tmpl[kind], act->locale);
 		struct message_headers h = {n->from, n->reply_to, buf_str(&name), act->email, NULL, time(NULL)};
-		struct buf msg = BUF_SECRET_INIT;
+		struct buf msg = BUF_SECRET_INIT, link = BUF_SECRET_INIT, expires_text = BUF_INIT;
+		int64_t expires = 0;
 		struct tmpl_env env;
 		struct diag d;
 		char id[384], error[DIAG_MSG_MAX + 64] = "";
@@ -179,7 +202,7 @@ static void notify_person(struct sender *S, size_t i)
 		if (S->stop || worst == MSG_FAILED) {
 			record(S, act, kind, S->stop ? MSG_PENDING : MSG_SKIPPED, 0,
 			       S->stop ? "the mail phase stopped before this message" : "an earlier message to this address was refused",
-			       NULL);
+			       NULL, 0);
 			if (S->stop)
 				worst = worst == MSG_FAILED ? MSG_FAILED : MSG_PENDING;
 			continue;
@@ -188,18 +211,30 @@ static void notify_person(struct sender *S, size_t i)
 		h.message_id = id;
 		env_for(S, act, password, &env);
 		diag_init(&d);
-		if (!t) {
+		if (kind == MSG_PASSWORD && n->enabled && S->cfg->passwords.delivery == DELIVER_LINK) {
+			expires = (int64_t)h.date + (int64_t)S->cfg->passwords.link_ttl_s;
+			if (make_link(S, act, password, expires, &link, &expires_text, &d) == 0) {
+				env.builtins[TB_LINK] = buf_str(&link);
+				env.builtins[TB_LINK_EXPIRES] = buf_str(&expires_text);
+			}
+		}
+		if (d.status) {
 			st = MSG_FAILED;
-			snprintf(error, sizeof error, "no %s template", msg_kind_name(kind));
+			snprintf(error, sizeof error, "%s", d.msg);
+		} else if (!t) {
+			st = MSG_FAILED;
+			snprintf(error, sizeof error, "no %s template", msg_template_name(S->cfg, kind));
 		} else if (message_build(t, &env, &h, &msg, &d) < 0) {
 			st = MSG_FAILED;
 			snprintf(error, sizeof error, "%s", d.msg);
 		} else {
 			st = send_one(S, act, kind, buf_str(&msg), msg.len, &attempts, error, sizeof error);
 		}
-		/* The message held the password. */
+		/* The message held the password (or the link that holds it). */
 		buf_release(&msg);
-		record(S, act, kind, st, attempts, st == MSG_SENT ? NULL : error, id);
+		buf_release(&link);
+		buf_release(&expires_text);
+		record(S, act, kind, st, attempts, st == MSG_SENT ? NULL : error, id, st == MSG_SENT ? expires : 0);
 		if (st == MSG_FAILED)
 			log_warn("%s message to %s failed: %s", msg_kind_name(kind), act->email, error);
 		if (st != MSG_SENT && worst != MSG_FAILED)
@@ -218,7 +253,7 @@ static void notify_person(struct sender *S, size_t i)
 int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore *passwords, struct journal *j,
 	       struct notify_report *rep, struct diag *d)
 {
-	struct sender S = {cfg, plan, passwords, j, rep, NULL, "", 0, ""};
+	struct sender S = {.cfg = cfg, .plan = plan, .passwords = passwords, .j = j, .rep = rep};
 	struct buf name = BUF_INIT, addr = BUF_INIT;
 	struct progress progress;
 	const char *why, *at;
@@ -238,6 +273,9 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore
 		goto out;
 	}
 	snprintf(S.domain, sizeof S.domain, "%s", at + 1);
+	if (cfg->passwords.delivery == DELIVER_LINK &&
+	    (rc = link_keys_load(cfg->passwords.link_key_file, &S.keys, d)) < 0)
+		goto out;
 	if ((rc = smtp_open(&S.smtp, &cfg->notify.smtp, buf_str(&addr), d)) < 0)
 		goto out;
 	log_info("sending the messages of %zu people through %s", people, cfg->notify.smtp.url);
@@ -255,6 +293,7 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore
 		rc = diag_set(d, S.stop, "the mail phase stopped: %s; the directory changes stand, and %zu people wait for their messages (a later run sends them)",
 			      S.stop_why, rep->people_pending);
 out:
+	link_keys_wipe(&S.keys);
 	smtp_close(S.smtp);
 	buf_release(&name);
 	buf_release(&addr);

@@ -187,7 +187,7 @@ static void plan_listed(struct admin *A)
 				A->B.p->n_unchanged++;
 				continue;
 			}
-			add_reset(A, e, 0, pb_printf(&A->B, "re-sending the messages of job %s", in->job));
+			add_reset(A, e, 0, pb_printf(&A->B, "re-sending the messages of job %s", l->job ? l->job : in->job));
 			continue;
 		}
 		/* Someone sync disabled is disabled again by an administrator:

@@ -21,6 +21,7 @@ struct listed {
 	const char *key;
 	unsigned line;        /* in the --users file; 0 for a job's people */
 	const char *dn;       /* a job's people: their DN then */
+	const char *job;      /* a job's people: the job that set their password (NULL: admin_input.job) */
 	int unconfirmed;      /* a job's people: messages failed or pending */
 };
 

@@ -16,6 +16,7 @@ enum command {
 	CMD_RESET_PASSWORDS,
 	CMD_NOTIFY,
 	CMD_JOBS,
+	CMD_SERVE,
 };
 
 enum out_format { OUT_TEXT, OUT_JSON, OUT_LDIF, OUT_CSV };
@@ -43,6 +44,8 @@ struct options {
 	const char *password_file; /* reset-passwords --password-file */
 	const char *job;          /* notify --job / jobs ID */
 	int all;                  /* notify --all */
+	int not_activated;        /* notify --not-activated: across jobs */
+	long older_than_s;        /* notify --older-than PERIOD; -1 when not given */
 	int manual;               /* jobs ID --manual */
 	int prune;                /* jobs --prune */
 	char cmd_line[48];        /* "sync --apply": how the run lock names its holder */

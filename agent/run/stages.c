@@ -79,7 +79,8 @@ out:
 /* The attributes the planner compares. */
 static const char **directory_attrs(const struct config *cfg)
 {
-	size_t n = 0, i, max = 8 + cfg->people.update.n + cfg->people.n_attrs;
+	size_t n = 0, i, max = 8 + cfg->people.update.n + 2 * cfg->people.n_attrs;
+	int locale = cfg->notify.locale ? tmpl_single_column(cfg->notify.locale) : -1;
 	const char **a = calloc(max + 1, sizeof *a);
 
 	if (!a)
@@ -97,6 +98,12 @@ static const char **directory_attrs(const struct config *cfg)
 		a[n++] = cfg->people.update.items[i];
 	for (i = 0; i < cfg->people.n_attrs; i++)
 		if (strcasecmp(cfg->people.attrs[i].name, "mail") == 0)
+			a[n++] = cfg->people.attrs[i].name;
+	/* Messages sent from the directory alone (enable, notify --job) are
+	 * in the language the entry keeps, when notify.locale is a column
+	 * that an attribute holds. */
+	for (i = 0; locale >= 0 && i < cfg->people.n_attrs; i++)
+		if (tmpl_single_column(cfg->people.attrs[i].value) == locale)
 			a[n++] = cfg->people.attrs[i].name;
 	a[n] = NULL;
 	return a;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,7 @@ static void on_message(struct job *j, const struct json *rec)
 	m->status = keep(j, status);
 	m->error = keep(j, json_get_str(rec, "error"));
 	m->attempts = (int)json_get_int_or(rec, "attempts", 0, INT_MAX, 0);
+	m->link_expires = json_get_int_or(rec, "link_expires", 0, LONG_MAX, 0);
 	if (strcmp(status, "sent") == 0)
 		j->msg_sent++;
 	else if (strcmp(status, "failed") == 0)
@@ -415,6 +417,74 @@ void pending_apply_job(struct hmap *pending, struct arena *arena, const struct j
 			hmap_set(pending, key, NULL);
 		}
 	}
+}
+
+time_t job_time(const char *iso)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof tm);
+	if (!iso || !(end = strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm)) || *end)
+		return 0;
+	return timegm(&tm);
+}
+
+int activation_record(const char *state_dir, const char *job, const char *dn, time_t when, struct diag *d)
+{
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	int fd, rc = 0;
+
+	buf_printf(&path, "%s/activations.jsonl", state_dir);
+	buf_printf(&b, "{\"time\":%lld,", (long long)when);
+	json_add_member_str(&b, "job", job);
+	buf_addc(&b, ',');
+	json_add_member_str(&b, "dn", dn);
+	buf_adds(&b, "}\n");
+	if (b.failed || path.failed) {
+		rc = diag_set(d, ST_FAIL, "out of memory");
+	} else if ((fd = open(buf_str(&path), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		rc = diag_set(d, ST_FAIL, "%s: %s", buf_str(&path), strerror(errno));
+	} else {
+		/* One write of one line: appends from several processes do not
+		 * interleave. */
+		if (write(fd, b.data, b.len) != (ssize_t)b.len)
+			rc = diag_set(d, ST_FAIL, "%s: %s", buf_str(&path), strerror(errno ? errno : EIO));
+		if (close(fd) < 0 && !rc)
+			rc = diag_set(d, ST_FAIL, "%s: %s", buf_str(&path), strerror(errno));
+	}
+	buf_release(&b);
+	buf_release(&path);
+	return rc;
+}
+
+int activations_load(const char *state_dir, struct hmap *by_dn, struct arena *arena, struct diag *d)
+{
+	char path[4200], err[128];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s/activations.jsonl", state_dir);
+	if (!(f = fopen(path, "r")))
+		return errno == ENOENT ? 0 : diag_set(d, ST_FAIL, "%s: %s", path, strerror(errno));
+	while ((len = getline(&line, &cap, f)) > 0) {
+		struct json *rec = json_parse(line, (size_t)len, err, sizeof err);
+		const char *dn = json_get_str(rec, "dn");
+		long when = json_get_int_or(rec, "time", 0, LONG_MAX, 0);
+		char *k;
+
+		if (dn && when && (k = arena_strdup(arena, dn)) && hmap_set(by_dn, k, (void *)(intptr_t)when) < 0)
+			rc = diag_set(d, ST_FAIL, "out of memory");
+		json_free(rec);
+	}
+	if (ferror(f))
+		rc = diag_set(d, ST_FAIL, "reading %s: %s", path, strerror(errno ? errno : EIO));
+	free(line);
+	fclose(f);
+	return rc;
 }
 
 int pending_load(const char *state_dir, struct hmap *pending, struct arena *arena, struct diag *d)

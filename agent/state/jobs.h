@@ -22,6 +22,7 @@ struct job_action {
 struct job_message {
 	const char *kind, *to, *status, *error;
 	int attempts;
+	long long link_expires; /* link delivery: when the link it carried expires, or 0 */
 };
 
 struct job_person {
@@ -67,6 +68,9 @@ struct job {
 int job_read(const char *state_dir, const char *id, struct job **out, struct diag *d);
 void job_free(struct job *j);
 
+/* A job's "started" time (2026-12-03T10:00:00Z) as a time, or 0. */
+time_t job_time(const char *iso);
+
 /* The ids of all jobs, oldest first (ids sort by time). The caller frees
  * each and the array. */
 int jobs_ids(const char *state_dir, char ***ids, size_t *n, struct diag *d);
@@ -86,6 +90,18 @@ int pending_load(const char *state_dir, struct hmap *pending, struct arena *aren
 int pending_save(const char *state_dir, const struct hmap *pending, const char *through_id, struct diag *d);
 /* Applies one job's outcomes to the pending set. */
 void pending_apply_job(struct hmap *pending, struct arena *arena, const struct job *j);
+
+/* --- activations: passwords set through a link ---------------------------
+
+ * `ldapenroll serve` appends one line to state_dir/activations.jsonl for
+ * each password a person sets through a link: the time, the DN and the job
+ * that issued the link. The directory remains the authority (pwdReset);
+ * this record lets `jobs` say who activated without asking it. */
+int activation_record(const char *state_dir, const char *job, const char *dn, time_t when, struct diag *d);
+/* DN -> the time of the latest activation (a time_t as intptr_t; the DNs
+ * in arena). A missing file is no activation; unreadable lines are
+ * skipped. */
+int activations_load(const char *state_dir, struct hmap *by_dn, struct arena *arena, struct diag *d);
 
 /* --- retention (state.keep_jobs) --------------------------------------- */
 

@@ -1,7 +1,9 @@
 #include "agent/text/linktoken.h"
 
 #include <string.h>
+#include <time.h>
 
+#include "agent/base/secret_file.h"
 #include "agent/base/secure.h"
 #include "agent/base/utf8.h"
 #include "agent/text/base64.h"
@@ -79,6 +81,52 @@ int link_keys_parse(const char *text, size_t len, struct link_keys *out, unsigne
 void link_keys_wipe(struct link_keys *keys)
 {
 	secure_wipe(keys, sizeof *keys);
+}
+
+int link_keys_load(const char *path, struct link_keys *out, struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	const char *why;
+	unsigned line;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = secret_file_read(path, &text, d)) < 0) {
+		diag_prefix(d, "passwords.link_key_file: ");
+		buf_release_secret(&text);
+		return rc;
+	}
+	rc = 0;
+	if (link_keys_parse(text.data ? text.data : "", text.len, out, &line, &why) < 0)
+		rc = diag_set(d, ST_INPUT, "%s:%u: %s", path, line, why);
+	buf_release_secret(&text);
+	return rc;
+}
+
+void link_expiry_text(int64_t when, const char *locale, struct buf *out)
+{
+	static const char *const en[] = {"January", "February", "March", "April", "May", "June", "July",
+					 "August", "September", "October", "November", "December"};
+	static const char *const de[] = {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
+					 "August", "September", "Oktober", "November", "Dezember"};
+	static const char *const fr[] = {"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+					 "août", "septembre", "octobre", "novembre", "décembre"};
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm)) {
+		buf_adds(out, "?");
+		return;
+	}
+	if (locale && strncmp(locale, "de", 2) == 0 && (!locale[2] || locale[2] == '_' || locale[2] == '-'))
+		buf_printf(out, "%d. %s %d, %02d:%02d UTC", tm.tm_mday, de[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+			   tm.tm_min);
+	else if (locale && strncmp(locale, "fr", 2) == 0 && (!locale[2] || locale[2] == '_' || locale[2] == '-'))
+		buf_printf(out, "%d %s %d à %02d:%02d UTC", tm.tm_mday, fr[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+			   tm.tm_min);
+	else
+		buf_printf(out, "%d %s %d, %02d:%02d UTC", tm.tm_mday, en[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+			   tm.tm_min);
 }
 
 const char *link_status_text(enum link_status s)

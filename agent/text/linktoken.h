@@ -40,6 +40,13 @@ struct link_keys {
  * in *line). */
 int link_keys_parse(const char *text, size_t len, struct link_keys *out, unsigned *line, const char **why);
 void link_keys_wipe(struct link_keys *keys);
+/* Reads and parses an owner-only key file. Returns 0, or a negative status
+ * with the reason (file:line) in d. */
+int link_keys_load(const char *path, struct link_keys *out, struct diag *d);
+
+/* The expiry as people read it, in UTC, in the language of locale ("de",
+ * "fr_FR"; others get English): "7 December 2026, 14:05 UTC". */
+void link_expiry_text(int64_t when, const char *locale, struct buf *out);
 
 struct link_claims {
 	int64_t expires;        /* seconds since the epoch */

@@ -51,7 +51,8 @@ static const char *const builtin_names[TB_COUNT] = {
 	[TB_DN] = "dn",               [TB_USERNAME] = "username",
 	[TB_PASSWORD] = "password",   [TB_LOGIN_URL] = "login_url",
 	[TB_FIRST_NAME] = "first_name", [TB_LAST_NAME] = "last_name",
-	[TB_ACCOUNT] = "account",
+	[TB_ACCOUNT] = "account",     [TB_LINK] = "link",
+	[TB_LINK_EXPIRES] = "link_expires",
 };
 
 static const char *const filter_names[] = {"lower", "upper", "ascii", "initial"};

@@ -44,6 +44,8 @@ enum tmpl_builtin {
 	TB_FIRST_NAME,
 	TB_LAST_NAME,
 	TB_ACCOUNT,
+	TB_LINK,          /* the set-password link (link delivery) */
+	TB_LINK_EXPIRES,  /* when it expires, in the person's language */
 	TB_COUNT
 };
 

@@ -7,6 +7,9 @@
   mailbox.py DIR to RCPT               their decoded To headers, one per line
   mailbox.py DIR password RCPT FILE    the temporary password of the newest
                                        password message to RCPT, into FILE (0600)
+  mailbox.py DIR link RCPT             the set-password link of the newest message
+                                       to RCPT that has one
+  mailbox.py DIR bodies RCPT           the decoded bodies, each ended by a line "--"
   mailbox.py DIR check RCPT            parse every message to RCPT strictly and
                                        check the rules the agent promises
   mailbox.py DIR passwords DOMAIN      for everyone @DOMAIN who got a password
@@ -46,7 +49,14 @@ def password_of(raw):
         return None
     body = msg.get_content()
     m = re.search(r"^    (\S+)\s*$", body, re.M)
+    if m and "?token=" in m.group(1):
+        return None  # a set-password link, not a password
     return m.group(1) if m and "{password}" not in body else None
+
+
+def link_of(raw):
+    m = re.search(r"(https?://\S+\?token=[A-Za-z0-9_-]+)", parse(raw).get_content())
+    return m.group(1) if m else None
 
 
 def check(raw):
@@ -97,6 +107,18 @@ def main():
                 return 0
         print("no password message to " + rcpt, file=sys.stderr)
         return 1
+    elif what == "link":
+        for _, raw in reversed(found):
+            link = link_of(raw)
+            if link:
+                print(link)
+                return 0
+        print("no message with a link to " + rcpt, file=sys.stderr)
+        return 1
+    elif what == "bodies":
+        for _, raw in found:
+            print(parse(raw).get_content())
+            print("--")
     elif what == "passwords":
         newest, count = {}, {}
         for env, raw in found:  # oldest first: the last one seen is the newest

@@ -596,9 +596,9 @@ static void person_pending_crash_between_messages(void **state)
 static void person_pending_by_hand(void **state)
 {
 	struct job_message m[3] = {
-		{"welcome", "a@example.com", "sent", NULL, 1},
-		{"username", "a@example.com", "sent", NULL, 1},
-		{"password", "a@example.com", "pending", "timeout", 3},
+		{"welcome", "a@example.com", "sent", NULL, 1, 0},
+		{"username", "a@example.com", "sent", NULL, 1, 0},
+		{"password", "a@example.com", "pending", "timeout", 3, 0},
 	};
 	struct job_person p;
 
