@@ -100,6 +100,11 @@ static void free_marks(struct hmap *m)
 
 int config_load(const char *path, struct config **out, struct strlist *errors)
 {
+	return config_load_for(path, 0, out, errors);
+}
+
+int config_load_for(const char *path, unsigned flags, struct config **out, struct strlist *errors)
+{
 	struct config *c = calloc(1, sizeof *c);
 	struct loader L = {0};
 	struct buf text = BUF_INIT;
@@ -116,6 +121,7 @@ int config_load(const char *path, struct config **out, struct strlist *errors)
 	}
 	L.cfg = c;
 	L.errors = errors;
+	L.flags = flags;
 	oom_before = oom_count();
 	hmap_init(&L.columns, 0);
 	hmap_init(&L.marks, 0);

@@ -242,6 +242,11 @@ struct config {
  * ST_INPUT is returned. */
 struct diag;
 int config_load(const char *path, struct config **out, struct strlist *errors);
+/* The same for a program that needs less of the config than a run:
+ * CONFIG_PAGE (ldapenroll serve) does not look for the service's secret
+ * files (the bind and SMTP passwords), which the page never reads. */
+#define CONFIG_PAGE 1u
+int config_load_for(const char *path, unsigned flags, struct config **out, struct strlist *errors);
 void config_free(struct config *cfg);
 
 /* Names for enum values, as written in the file. */

@@ -14,6 +14,7 @@ struct loader {
 	struct config *cfg;
 	struct strlist *errors;
 	size_t n_errors;
+	unsigned flags;         /* CONFIG_PAGE */
 	struct hmap columns;    /* column name -> slot + 1 */
 	struct hmap marks;      /* key path -> struct cfg_mark *, for later checks */
 	/* While compiling a template: the key and position that name columns. */

@@ -88,7 +88,8 @@ static void check_conn(struct loader *L, const char *section, struct cfg_ldap_co
 	check_dn(L, key, c->bind_dn);
 	snprintf(key, sizeof key, "%s.bind_password_file", section);
 	resolve(L, &c->bind_password_file);
-	check_secret(L, key, c->bind_password_file);
+	if (!(L->flags & CONFIG_PAGE))
+		check_secret(L, key, c->bind_password_file);
 	if (c->bind_dn && !c->bind_password_file && !getenv(c->password_env)) {
 		snprintf(key, sizeof key, "%s.bind_dn", section);
 		load_error_at(L, key, "no bind password: set %s.bind_password_file or the environment variable %s",
@@ -404,7 +405,8 @@ static void validate_notify(struct loader *L)
 	resolve(L, &n->smtp.ca_file);
 	check_readable_file(L, "notify.smtp.ca_file", n->smtp.ca_file);
 	resolve(L, &n->smtp.password_file);
-	check_secret(L, "notify.smtp.password_file", n->smtp.password_file);
+	if (!(L->flags & CONFIG_PAGE))
+		check_secret(L, "notify.smtp.password_file", n->smtp.password_file);
 	if (n->smtp.username && !n->smtp.password_file)
 		load_error_at(L, "notify.smtp.username", "needs notify.smtp.password_file");
 	if (!n->smtp.username && n->smtp.password_file)

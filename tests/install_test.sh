@@ -23,12 +23,17 @@ for f in usr/bin/ldapenroll usr/share/man/man1/ldapenroll.1 usr/share/man/man5/l
 	usr/share/ldapenroll/templates/welcome.txt usr/share/ldapenroll/templates/password.de.txt \
 	usr/share/doc/ldapenroll/examples/ldapenroll.yaml usr/share/doc/ldapenroll/examples/production.yaml \
 	usr/share/doc/ldapenroll/examples/ldapenroll.cron usr/lib/systemd/system/ldapenroll.service \
-	usr/lib/systemd/system/ldapenroll.timer usr/lib/sysusers.d/ldapenroll.conf; do
+	usr/lib/systemd/system/ldapenroll.timer usr/lib/sysusers.d/ldapenroll.conf \
+	usr/lib/systemd/system/ldapenroll-serve.service usr/share/ldapenroll/templates/password-link.txt; do
 	[ -e "$dest/$f" ] || fail "$f is not installed"
 done
 unit=$dest/usr/lib/systemd/system/ldapenroll.service
 grep -q '^ExecStart=/usr/bin/ldapenroll -c /etc/ldapenroll/ldapenroll.yaml ' "$unit" || fail "the unit does not run /usr/bin/ldapenroll"
 grep -q '^LoadCredential=bind.secret:/etc/ldapenroll/bind.secret' "$unit" || fail "the unit loads no bind credential"
+serve_unit=$dest/usr/lib/systemd/system/ldapenroll-serve.service
+grep -q '^ExecStart=/usr/bin/ldapenroll -c /etc/ldapenroll/ldapenroll.yaml --log-format logfmt serve$' "$serve_unit" ||
+	fail "the serve unit does not run /usr/bin/ldapenroll ... serve"
+! grep -q 'bind.secret\|smtp.secret' "$serve_unit" || fail "the serve unit is given a credential it never needs"
 
 # The manual pages render without warnings.
 for page in "$dest"/usr/share/man/man1/ldapenroll.1 "$dest"/usr/share/man/man5/ldapenroll.yaml.5; do

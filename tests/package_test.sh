@@ -56,7 +56,8 @@ grep -q '^libldap' "$work/needed" || fail "the program does not link libldap (ob
 for f in usr/share/man/man1/ldapenroll.1 usr/share/man/man5/ldapenroll.yaml.5 \
 	usr/share/ldapenroll/templates/welcome.txt usr/share/doc/ldapenroll/examples/ldapenroll.yaml \
 	usr/share/doc/ldapenroll/examples/production.yaml usr/lib/systemd/system/ldapenroll.service \
-	usr/lib/systemd/system/ldapenroll.timer usr/lib/sysusers.d/ldapenroll.conf; do
+	usr/lib/systemd/system/ldapenroll.timer usr/lib/sysusers.d/ldapenroll.conf \
+	usr/lib/systemd/system/ldapenroll-serve.service; do
 	[ -e "$root/$f" ] || fail "the package lacks /$f"
 done
 
@@ -95,8 +96,11 @@ grep -q '^ExecStart=/usr/bin/ldapenroll ' "$root/usr/lib/systemd/system/ldapenro
 	fail "the packaged unit does not run /usr/bin/ldapenroll"
 sed "s|^ExecStart=/usr/bin/ldapenroll |ExecStart=$bin |" "$root/usr/lib/systemd/system/ldapenroll.service" \
 	>"$units/ldapenroll.service"
+sed "s|^ExecStart=/usr/bin/ldapenroll |ExecStart=$bin |" "$root/usr/lib/systemd/system/ldapenroll-serve.service" \
+	>"$units/ldapenroll-serve.service"
 cp "$root/usr/lib/systemd/system/ldapenroll.timer" "$units/"
-systemd-analyze verify --man=no "$units/ldapenroll.service" "$units/ldapenroll.timer" >"$work/verify" 2>&1 ||
+systemd-analyze verify --man=no "$units/ldapenroll.service" "$units/ldapenroll.timer" "$units/ldapenroll-serve.service" \
+	>"$work/verify" 2>&1 ||
 	fail "systemd-analyze verify failed: $(cat "$work/verify")"
 [ ! -s "$work/verify" ] || fail "systemd-analyze verify warns: $(cat "$work/verify")"
 echo "ok: package $(basename "$deb") (Depends: $depends)"

@@ -63,7 +63,8 @@ int run_load_config(struct run *r)
 	if (!path)
 		return diag_set(&r->d, ST_INPUT,
 				"no config: give -c FILE, or create ./ldapenroll.yaml or /etc/ldapenroll/ldapenroll.yaml");
-	rc = config_load(path, &r->cfg, &errors);
+	/* serve reads no service secret: it need not be given one. */
+	rc = config_load_for(path, r->opt->cmd == CMD_SERVE ? CONFIG_PAGE : 0, &r->cfg, &errors);
 	for (i = 0; i < errors.n; i++)
 		log_error("%s", errors.items[i]);
 	if (rc == ST_FAIL) {

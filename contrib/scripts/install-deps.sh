@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what ldapenroll needs to build and to be tested, from Debian 12's
 # packages: the compiler and cmake, the libraries, and for the tests a real
-# slapd, 389 Directory Server and Samba AD DC, the OpenLDAP tools and the
-# SMTP server. Run as root; does nothing
+# slapd, 389 Directory Server and Samba AD DC, the OpenLDAP tools, the
+# SMTP server, and headless Chromium with Selenium for the set-password page. Run as root; does nothing
 # when everything is already installed.
 set -euo pipefail
 
 packages=(
 	build-essential cmake pkg-config
-	libldap-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcmocka-dev
+	libldap-dev libcurl4-openssl-dev libssl-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	slapd ldap-utils python3-aiosmtpd openssl curl man-db groff-base
 	systemd binutils 389-ds-base
 	samba-ad-dc samba-ad-provision socat iproute2
+	chromium chromium-driver python3-selenium fonts-liberation
 )
 
 missing=()

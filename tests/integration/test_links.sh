@@ -9,48 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 setup_base
 
-# A policy of this test's own, with a history: the page must say "used
-# before" too.
-POLICY="cn=links-policy,$BASE"
-ldif <<LDIF
-dn: $POLICY
-objectClass: organizationalRole
-objectClass: pwdPolicy
-cn: links-policy
-pwdAttribute: userPassword
-pwdMustChange: TRUE
-pwdAllowUserChange: TRUE
-pwdSafeModify: FALSE
-pwdCheckQuality: 1
-pwdMinLength: 8
-pwdInHistory: 3
-LDIF
-
-cat >"$WORK/users.csv" <<'CSV'
-FirstName,LastName,Email,Username,Account,Role,LanguageLocaleKey
-Ada,Lovelace,ada@links.example,ada,Acme,,en_US
-Bernd,Brot,bernd@links.example,bernd,Acme,,de_DE
-Chloe,Martin,chloe@links.example,chloe,Acme,,fr_FR
-CSV
-umask 077
-printf '# link keys\n1 %s\n' "$(openssl rand -hex 32)" >"$WORK/link.keys"
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-URL="http://127.0.0.1:$PORT/set-password"
-write_config "$WORK/le.yaml" "$WORK/users.csv" "$(notify_yaml)
-  locale: \"{LanguageLocaleKey}\"
-passwords:
-  delivery: link
-  link_url: $URL
-  link_key_file: $WORK/link.keys
-  link_ttl: 3d
-  policy: { min_length: 12, min_classes: 3 }
-serve:
-  listen: 127.0.0.1:$PORT
-  per_ip: 4"
-# The language kept in the entry: re-sent messages (read from the
-# directory, not the CSV) are in it too.
-sed -i -e "s|password_policy: .*|password_policy: $POLICY|" \
-	-e 's|^    mail: "{Email}"|    mail: "{Email}"\n    preferredLanguage: "{LanguageLocaleKey}"|' "$WORK/le.yaml"
+. "$(dirname "$0")/links_lib.sh"
 
 # --- config errors name the key ----------------------------------------
 sed 's|link_url: .*|link_url: http://portal.example.com/set-password|' "$WORK/le.yaml" >"$WORK/bad.yaml"
@@ -98,22 +57,7 @@ TOKEN_ADA=$(sed 's/.*token=//' "$WORK/link-ada")
 ! grep -rqF -- "$TOKEN_ADA" "$WORK/state" "$WORK/err" "$WORK/out" || fail "a token was written down"
 
 # --- serve ---------------------------------------------------------------
-"$LDAPENROLL_BIN" --log-format text -c "$WORK/le.yaml" serve 2>"$WORK/serve.log" &
-SERVE_PID=$!
-stop_serve() {
-	kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" || true
-}
-on_exit() {
-	local rc=$?
-	stop_serve
-	(exit $rc)
-	cleanup
-}
-trap on_exit EXIT
-for i in $(seq 100); do
-	curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-	sleep 0.1
-done
+start_serve
 
 # get URL [CURL ARGS...]: the status in $STATUS, the page in $WORK/page,
 # the headers in $WORK/headers.
@@ -207,10 +151,12 @@ expect_in "$WORK/page" "This link was already used"
 # Expired: a second page whose clock runs three days and a minute ahead
 # (a hook of test builds), and jobs with that clock list the link for
 # manual follow-up.
-if "$LDAPENROLL_BIN" -V | grep -q "fault injection hooks"; then
+if ! "$LDAPENROLL_BIN" -V | grep -q "fault injection hooks"; then
+	echo "note: expiry not checked: $LDAPENROLL_BIN has no test hooks" >&2
+else
 	AHEAD=$((3 * 86400 + 60))
-	PORT2=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	sed "s|listen: 127.0.0.1:$PORT|listen: 127.0.0.1:$PORT2|" "$WORK/le.yaml" >"$WORK/ahead.yaml"
+	PORT2=$(free_port)
+	sed "s|listen: 127.0.0.1:$PORT|listen: 127.0.0.1:$PORT2|" "$WORK/serve.yaml" >"$WORK/ahead.yaml"
 	LDAPENROLL_TEST_CLOCK_AHEAD=$AHEAD "$LDAPENROLL_BIN" -c "$WORK/ahead.yaml" --log-format text serve \
 		2>"$WORK/serve2.log" &
 	pid2=$!
