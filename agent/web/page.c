@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "agent/base/utf8.h"
+
 enum {
 	S_TITLE, S_INTRO, S_NEW, S_CONFIRM, S_BUTTON, S_HINT_LEN, S_HINT_CLASSES, S_VALID_UNTIL,
 	S_PROBLEM, S_EMPTY, S_MISMATCH, S_TOO_SHORT, S_QUALITY, S_HISTORY, S_REFUSED,
@@ -296,4 +298,43 @@ void page_render(const struct page *p, struct buf *out)
 		}
 	}
 	buf_adds(out, "</main>\n</body>\n</html>\n");
+}
+
+int form_value(const char *body, size_t len, const char *name, struct buf *out)
+{
+	const char *p = body ? body : "", *end = p + (body ? len : 0);
+	size_t nlen = strlen(name);
+	int found = 0;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *f_end = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(f_end - p));
+
+		if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+			const char *v;
+			if (found++)
+				return -1;
+			for (v = eq + 1; v < f_end; v++) {
+				if (*v == '+') {
+					buf_addc(out, ' ');
+				} else if (*v == '%') {
+					int hi = v + 2 < f_end ? hex_digit(v[1]) : -1, lo = hi >= 0 ? hex_digit(v[2]) : -1;
+					if (lo < 0)
+						return -1;
+					buf_addc(out, (char)(hi << 4 | lo));
+					v += 2;
+				} else {
+					buf_addc(out, *v);
+				}
+			}
+		}
+		p = f_end + 1;
+	}
+	if (out->failed)
+		return -1;
+	/* What a browser sends is UTF-8 (the form says so); no NUL. */
+	if (found && (utf8_validate(out->data ? out->data : "", out->len) != out->len ||
+		      memchr(out->data ? out->data : "", '\0', out->len)))
+		return -1;
+	return found;
 }

@@ -5,6 +5,8 @@
 #ifndef LDAPENROLL_PAGE_H
 #define LDAPENROLL_PAGE_H
 
+#include <stddef.h>
+
 #include "agent/base/buf.h"
 
 enum page_kind {
@@ -46,6 +48,13 @@ void page_render(const struct page *p, struct buf *out);
 /* The page's language: the token's (a locale such as "de_DE"), else the
  * first supported one of an Accept-Language header, else English. */
 const char *page_language(const char *token_locale, const char *accept_language);
+
+/* The value of field name in an application/x-www-form-urlencoded body,
+ * decoded ('+' and %XX) and appended to out, a secret buffer: every copy of
+ * a password is in a buffer that is wiped (which MHD's post processor
+ * would not promise). Returns 1 when present, 0 when not, -1 when it is
+ * present twice, badly encoded, not UTF-8 or holds a NUL. */
+int form_value(const char *body, size_t len, const char *name, struct buf *out);
 
 /* The stylesheet the page links to (style.css, beside the page). */
 extern const char page_css[];

@@ -76,51 +76,6 @@ static enum MHD_Result respond_page(struct MHD_Connection *c, unsigned status, c
 	return ret;
 }
 
-static int hex_value(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* The value of field name in an application/x-www-form-urlencoded body,
- * decoded into out (a secret buffer). Returns 1 when present, 0 when
- * not, -1 when it is badly encoded or present twice. (Parsed here rather
- * than with MHD's post processor so that every copy of a password is in a
- * buffer this program wipes.) */
-static int form_field(const struct buf *body, const char *name, struct buf *out)
-{
-	const char *p = body->data ? body->data : "", *end = p + body->len;
-	size_t nlen = strlen(name);
-	int found = 0;
-
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p)), *f_end = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(f_end - p));
-
-		if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
-			const char *v;
-			if (found++)
-				return -1;
-			for (v = eq + 1; v < f_end; v++) {
-				if (*v == '+') {
-					buf_addc(out, ' ');
-				} else if (*v == '%') {
-					int hi = v + 2 < f_end ? hex_value(v[1]) : -1, lo = hi >= 0 ? hex_value(v[2]) : -1;
-					if (lo < 0)
-						return -1;
-					buf_addc(out, (char)(hi << 4 | lo));
-					v += 2;
-				} else {
-					buf_addc(out, *v);
-				}
-			}
-		}
-		p = f_end + 1;
-	}
-	if (out->failed)
-		return -1;
-	return found;
-}
-
 static unsigned status_of(enum link_status s)
 {
 	return s == LINK_EXPIRED ? MHD_HTTP_GONE : MHD_HTTP_BAD_REQUEST;
@@ -194,9 +149,9 @@ static enum MHD_Result set_password(struct server *S, struct MHD_Connection *c, 
 		log_info("set-password: a %s request refused", rq->too_large ? "too large" : "non-form");
 		return ret;
 	}
-	t = form_field(&rq->body, "token", &token);
-	a = form_field(&rq->body, "password", &pw);
-	b = form_field(&rq->body, "confirm", &confirm);
+	t = form_value(rq->body.data, rq->body.len, "token", &token);
+	a = form_value(rq->body.data, rq->body.len, "password", &pw);
+	b = form_value(rq->body.data, rq->body.len, "confirm", &confirm);
 	if (t == 1)
 		s = link_token_open(&S->keys, token.data, token.len, (int64_t)testhook_now(), &claims, &store);
 	describe_token(s, &claims, accept, &p, &expires);

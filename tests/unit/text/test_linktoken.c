@@ -229,6 +229,27 @@ static void key_files(void **state)
 	link_keys_wipe(&k);
 }
 
+/* The expiry as the message and the page show it, per language, in UTC. */
+static void expiry_text(void **state)
+{
+	static const struct {
+		const char *locale, *text;
+	} cases[] = {
+		{"de_DE", "7. Dezember 2026, 14:05 UTC"}, {"de", "7. Dezember 2026, 14:05 UTC"},
+		{"fr-FR", "7 décembre 2026 à 14:05 UTC"}, {"en_US", "7 December 2026, 14:05 UTC"},
+		{NULL, "7 December 2026, 14:05 UTC"},       {"fry", "7 December 2026, 14:05 UTC"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct buf b = BUF_INIT;
+		link_expiry_text(1796652300, cases[i].locale, &b); /* 2026-12-07T14:05:00Z */
+		assert_string_equal(buf_str(&b), cases[i].text);
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +260,7 @@ int main(void)
 		cmocka_unit_test(truncated_and_garbage),
 		cmocka_unit_test(rotation),
 		cmocka_unit_test(key_files),
+		cmocka_unit_test(expiry_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
