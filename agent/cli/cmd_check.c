@@ -55,6 +55,12 @@ static void print_summary(FILE *f, const struct config *c)
 	fprintf(f, "  passwords: %u characters, {%s}, %s\n", c->passwords.length,
 		c->passwords.hash == PW_SSHA ? "SSHA" : c->passwords.hash == PW_SSHA256 ? "SSHA256" : "SSHA512",
 		c->passwords.must_change ? "must be changed at first login" : "no forced change");
+	if (c->passwords.delivery == DELIVER_LINK) {
+		unsigned long ttl = c->passwords.link_ttl_s;
+		fprintf(f, "  delivery: set-password links to %s, valid %lu%s; the page: ldapenroll serve on %s\n",
+			c->passwords.link_url, ttl % 86400 ? ttl % 3600 ? ttl / 60 : ttl / 3600 : ttl / 86400,
+			ttl % 86400 ? ttl % 3600 ? "m" : "h" : "d", c->serve.listen ? c->serve.listen : "127.0.0.1:8480");
+	}
 	if (c->notify.enabled) {
 		fprintf(f, "  notify: %s, from %s, messages", c->notify.smtp.url, c->notify.from);
 		for (i = 0; i < c->notify.n_messages; i++) {

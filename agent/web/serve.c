@@ -344,14 +344,13 @@ int serve_run(const struct config *cfg, struct diag *d)
 	interrupt_catch();
 	daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 					  (v6 ? MHD_USE_IPv6 : 0),
-				  0, NULL, NULL, handle, &S, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  0, NULL, NULL, handle, &S, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)sv->connections,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)sv->per_ip,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((sv->timeout_ms + 999) / 1000),
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-				  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				  MHD_OPTION_END);
+				  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
 	if (!daemon) {
 		link_keys_wipe(&S.keys);
 		return diag_set(d, ST_SERVER, "serve: cannot listen on %s: %s", listen, strerror(errno ? errno : EADDRINUSE));

@@ -442,6 +442,10 @@ new_secret() { # FILE: random password, mode 0600, no trailing newline
     (umask 077 && openssl rand -base64 18 | tr '+/' '-_' | tr -d '\n' >"$1")
 }
 
+new_link_keys() { # FILE: one set-password link key (passwords.link_key_file), mode 0600
+    (umask 077 && printf '1 %s\n' "$(openssl rand -hex 32)" >"$1")
+}
+
 # Ports are chosen below the kernel's ephemeral range so that the client
 # connections of a benchmark cannot occupy them between runs.
 pick_free_ports() { # COUNT -> COUNT distinct free ports, one per line
@@ -1106,6 +1110,7 @@ create_sandbox() {
     new_secret "$SECRETS/admin.secret"
     new_secret "$SECRETS/bind.secret"
     new_secret "$SECRETS/smtp.secret"
+    new_link_keys "$SECRETS/link.keys"
     make_tls
     if is_389ds; then make_389ds; elif is_ad; then make_ad; else make_ldap; fi
     save_conf # last: its presence means "complete"
@@ -1243,6 +1248,7 @@ env_lines() {
         LDAPENROLL_SANDBOX_SMTP_USER "$SMTP_USER"
         LDAPENROLL_SANDBOX_SMTP_PASSWORD_FILE "$SECRETS/smtp.secret"
         LDAPENROLL_SANDBOX_MAILDIR "$MAILDIR"
+        LDAPENROLL_SANDBOX_LINK_KEYS "$SECRETS/link.keys"
         LDAPTLS_CACERT "$CA_PEM"
     )
     if ((CFG[providers] > 1)); then
