@@ -126,6 +126,12 @@ static int parse_template(struct loader *L, const char *name, const char *raw, s
 		out->subject = compile_part(L, name, t, s, (size_t)(nl - t) - s, builtins & ~TB_BIT(secret));
 	}
 	body = nl + 2;
+	if (link && strstr(t, "{password}")) {
+		file_error(L, name, t, (size_t)(strstr(t, "{password}") - t),
+			   "{password} in a message of passwords.delivery: link, which mails no password (the password message has {link})");
+		buf_release(&text);
+		return -1;
+	}
 	out->body = compile_part(L, name, t, (size_t)(body - t), strlen(body), builtins);
 	if (out->body && kind == MSG_PASSWORD && !tmpl_uses_builtin(out->body, secret))
 		file_error(L, name, t, (size_t)(body - t),

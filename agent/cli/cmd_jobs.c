@@ -78,54 +78,63 @@ static void iso_time(long long t, char out[32])
 		snprintf(out, 32, "?");
 }
 
+/* A person's link in this job: when it expires, whether and when they set
+ * a password with it, and in one word. Returns 0 when no link reached them. */
+struct link_view {
+	long long expires;
+	time_t activated;
+	const char *state;      /* "activated", "expired" or "waiting" */
+	char expires_text[32], activated_text[32];
+};
+
+static int link_of(const struct view *v, const struct job *j, const struct job_person *p, struct link_view *l)
+{
+	memset(l, 0, sizeof *l);
+	if (!(l->expires = link_expiry(p)))
+		return 0;
+	l->activated = activated_at(v, j, p);
+	l->state = l->activated ? "activated" : l->expires < v->now ? "expired" : "waiting";
+	iso_time(l->expires, l->expires_text);
+	if (l->activated)
+		iso_time(l->activated, l->activated_text);
+	return 1;
+}
+
 static const char *manual_reason(struct view *v, const struct job *j, const struct job_person *p)
 {
-	long long e = link_expiry(p);
-	char when[32];
+	struct link_view l;
 
 	if (p->manual)
 		return p->manual;
-	if (e && e < v->now && !activated_at(v, j, p)) {
-		iso_time(e, when);
-		snprintf(v->why, sizeof v->why, "the set-password link expired at %s unused", when);
+	if (link_of(v, j, p, &l) && strcmp(l.state, "expired") == 0) {
+		snprintf(v->why, sizeof v->why, "the set-password link expired at %s unused", l.expires_text);
 		return v->why;
 	}
 	return NULL;
 }
 
-/* The link line of a person: activated, waiting or expired. */
 static void link_text(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)
 {
-	long long e = link_expiry(p);
-	time_t a = activated_at(v, j, p);
-	char when[32];
+	struct link_view l;
 
-	if (!e)
+	if (!link_of(v, j, p, &l))
 		return;
-	if (a) {
-		iso_time(a, when);
-		buf_printf(b, "      link: password set at %s\n", when);
-	} else {
-		iso_time(e, when);
-		buf_printf(b, "      link: %s %s, no password set yet\n", e < v->now ? "expired at" : "valid until", when);
-	}
+	if (l.activated)
+		buf_printf(b, "      link: password set at %s\n", l.activated_text);
+	else
+		buf_printf(b, "      link: %s %s, no password set yet\n", l.expires < v->now ? "expired at" : "valid until",
+			   l.expires_text);
 }
 
 static void link_json(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)
 {
-	long long e = link_expiry(p);
-	time_t a = activated_at(v, j, p);
-	char when[32];
+	struct link_view l;
 
-	if (!e)
+	if (!link_of(v, j, p, &l))
 		return;
-	iso_time(e, when);
-	buf_printf(b, ",\"link\":{\"expires\":\"%s\",\"state\":\"%s\"", when,
-		   a ? "activated" : e < v->now ? "expired" : "waiting");
-	if (a) {
-		iso_time(a, when);
-		buf_printf(b, ",\"activated\":\"%s\"", when);
-	}
+	buf_printf(b, ",\"link\":{\"expires\":\"%s\",\"state\":\"%s\"", l.expires_text, l.state);
+	if (l.activated)
+		buf_printf(b, ",\"activated\":\"%s\"", l.activated_text);
 	buf_addc(b, '}');
 }
 
@@ -484,15 +493,13 @@ static void job_text(struct buf *b, struct view *v, const struct job *j)
 		buf_printf(b, "  %zu people whose password change the directory will not force\n", j->not_enforced);
 	{
 		size_t links = 0, set = 0, expired = 0;
+		struct link_view l;
 		for (i = 0; i < j->n_people; i++) {
-			long long e = link_expiry(&j->people[i]);
-			if (!e)
+			if (!link_of(v, j, &j->people[i], &l))
 				continue;
 			links++;
-			if (activated_at(v, j, &j->people[i]))
-				set++;
-			else if (e < v->now)
-				expired++;
+			set += l.activated != 0;
+			expired += strcmp(l.state, "expired") == 0;
 		}
 		if (links)
 			buf_printf(b, "  links: %zu sent, %zu used to set a password, %zu waiting, %zu expired unused\n", links,

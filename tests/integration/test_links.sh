@@ -29,7 +29,7 @@ printf 'Subject: Hi\n\n{username}\n' >"$WORK/tpl/username-link.txt"
 sed "s|^  locale:|  templates: $WORK/tpl\n  locale:|" "$WORK/le.yaml" >"$WORK/bad.yaml"
 le -c "$WORK/bad.yaml" check
 expect_rc 2
-expect_in "$ERR" "password-link.txt:3:16: {password} is not available here"
+expect_in "$ERR" "password-link.txt:3:16: {password} in a message of passwords.delivery: link, which mails no password"
 
 le -c "$WORK/le.yaml" check
 expect_rc 0
