@@ -60,6 +60,7 @@ static int set_defaults(struct config *c)
 	c->notify.n_messages = 3;
 	c->notify.retries = 3;
 	c->notify.retry_delay_ms = 2000;
+	c->notify.connections = 1;
 	c->limits.max_disable = 50;
 	c->limits.max_disable_percent = 10;
 	c->limits.max_create = 100000;

@@ -197,6 +197,7 @@ struct cfg_notify {
 	struct tmpl *locale;        /* NULL: no locale variants */
 	unsigned retries;
 	unsigned retry_delay_ms;
+	unsigned connections;       /* SMTP connections used at once (1 to 16) */
 	/* Loaded templates per kind: the plain variant first, then locale ones. */
 	struct msg_template *tmpl[MSG_KINDS];
 	size_t n_tmpl[MSG_KINDS];

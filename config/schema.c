@@ -471,7 +471,7 @@ static void smtp_entry(struct loader *L, const char *key, const struct ynode *v,
 }
 
 static const char *const notify_keys[] = {"smtp", "from", "reply_to", "login_url", "messages",
-					  "templates", "locale", "retries", "retry_delay", NULL};
+					  "templates", "locale", "retries", "retry_delay", "connections", NULL};
 
 static void notify_entry(struct loader *L, const char *key, const struct ynode *v, const char *path,
 			 void *ctx)
@@ -522,6 +522,8 @@ static void notify_entry(struct loader *L, const char *key, const struct ynode *
 		get_uint(L, v, path, 0, 20, &n->retries);
 	} else if (strcmp(key, "retry_delay") == 0) {
 		get_duration(L, v, path, 0, 600000, &n->retry_delay_ms);
+	} else if (strcmp(key, "connections") == 0) {
+		get_uint(L, v, path, 1, 16, &n->connections);
 	}
 }
 

@@ -1,6 +1,8 @@
 #include "agent/notify/notify.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,12 +30,51 @@ struct sender {
 	struct pwstore *passwords;
 	struct journal *j;
 	struct notify_report *rep;
-	struct smtp *smtp;
 	char domain[256];      /* of the sender, for Message-IDs */
 	int stop;              /* the mail phase stopped: the status */
 	char stop_why[512];
 	struct link_keys keys; /* link delivery: the keys that seal the links */
+	/* notify.connections > 1: one thread per connection, each taking the
+	 * next person; the journal, the counts, the progress and stop are
+	 * shared under the lock. */
+	int threads;
+	pthread_mutex_t lock;
+	size_t next;
+	struct progress progress;
 };
+
+static void lock(struct sender *S)
+{
+	if (S->threads > 1)
+		pthread_mutex_lock(&S->lock);
+}
+
+static void unlock(struct sender *S)
+{
+	if (S->threads > 1)
+		pthread_mutex_unlock(&S->lock);
+}
+
+/* Stops the mail phase (the first reason stays). */
+static void stop(struct sender *S, int status, const char *why)
+{
+	lock(S);
+	if (!S->stop) {
+		S->stop = status;
+		snprintf(S->stop_why, sizeof S->stop_why, "%s", why);
+	}
+	unlock(S);
+}
+
+static int stopped(struct sender *S)
+{
+	int st;
+
+	lock(S);
+	st = S->stop;
+	unlock(S);
+	return st;
+}
 
 static void record(struct sender *S, const struct plan_action *act, enum msg_kind kind, enum msg_status st,
 		   int attempts, const char *error, const char *message_id, int64_t link_expires)
@@ -64,9 +105,9 @@ static void record(struct sender *S, const struct plan_action *act, enum msg_kin
 	buf_addc(&b, '}');
 	/* Written at once: a message known to be sent must not be sent
 	 * again because the program died before the record reached the file. */
+	lock(S);
 	journal_append_buf(S->j, &b);
 	journal_flush(S->j);
-	buf_release(&b);
 	testhook_point("message");
 	switch (st) {
 	case MSG_SENT: S->rep->sent++; break;
@@ -74,6 +115,8 @@ static void record(struct sender *S, const struct plan_action *act, enum msg_kin
 	case MSG_PENDING: S->rep->pending++; break;
 	case MSG_SKIPPED: S->rep->skipped++; break;
 	}
+	unlock(S);
+	buf_release(&b);
 }
 
 /* <job.key-digest.kind@sender-domain>: unique per job, person and kind, and
@@ -129,22 +172,22 @@ static void env_for(struct sender *S, const struct plan_action *act, const char 
 }
 
 /* One message, with retries. Returns its status. */
-static enum msg_status send_one(struct sender *S, const struct plan_action *act, enum msg_kind kind,
-				const char *data, size_t len, int *attempts, char *error, size_t errsize)
+static enum msg_status send_one(struct sender *S, struct smtp *smtp, const struct plan_action *act,
+				enum msg_kind kind, const char *data, size_t len, int *attempts, char *error,
+				size_t errsize)
 {
 	const struct cfg_notify *n = &S->cfg->notify;
 	unsigned delay = n->retry_delay_ms;
 	struct smtp_result res;
 
 	for (*attempts = 1;; (*attempts)++) {
-		smtp_send(S->smtp, act->email, data, len, &res);
+		smtp_send(smtp, act->email, data, len, &res);
 		if (res.cls == SMTP_SENT)
 			return MSG_SENT;
 		snprintf(error, errsize, "%s%s", res.text,
 			 res.unknown ? " (the server may have it: the final reply was lost)" : "");
 		if (res.cls == SMTP_AUTH || res.cls == SMTP_TLS) {
-			S->stop = ST_SERVER;
-			snprintf(S->stop_why, sizeof S->stop_why, "%s", res.text);
+			stop(S, ST_SERVER, res.text);
 			return MSG_PENDING;
 		}
 		if (res.cls == SMTP_PERMANENT)
@@ -152,10 +195,8 @@ static enum msg_status send_one(struct sender *S, const struct plan_action *act,
 		if (*attempts > (int)n->retries) {
 			/* No answer at all, every time: the server is down, and
 			 * the others would only wait for it too. */
-			if (res.code == 0) {
-				S->stop = ST_SERVER;
-				snprintf(S->stop_why, sizeof S->stop_why, "%s", res.text);
-			}
+			if (res.code == 0)
+				stop(S, ST_SERVER, res.text);
 			return MSG_PENDING;
 		}
 		log_warn("%s to %s: %s; trying again in %u ms", msg_kind_name(kind), act->email, res.text, delay);
@@ -164,7 +205,7 @@ static enum msg_status send_one(struct sender *S, const struct plan_action *act,
 	}
 }
 
-static void notify_person(struct sender *S, size_t i)
+static void notify_person(struct sender *S, struct smtp *smtp, size_t i)
 {
 	const struct plan_action *act = &S->plan->actions[i];
 	const struct cfg_notify *n = &S->cfg->notify;
@@ -189,21 +230,23 @@ static void notify_person(struct sender *S, size_t i)
 		int attempts = 0;
 		enum msg_status st;
 
+		int halted;
+
 		/* A message whose outcome cannot be journaled is not sent. */
+		lock(S);
 		if (!S->stop && !journal_ok(S->j)) {
 			S->stop = ST_FAIL;
 			snprintf(S->stop_why, sizeof S->stop_why, "%s", journal_error(S->j));
 		}
-		if (!S->stop && interrupt_status()) {
-			S->stop = interrupt_status();
-			snprintf(S->stop_why, sizeof S->stop_why, "interrupted by %s",
-				 S->stop == ST_SIGINT ? "SIGINT" : "SIGTERM");
-		}
-		if (S->stop || worst == MSG_FAILED) {
-			record(S, act, kind, S->stop ? MSG_PENDING : MSG_SKIPPED, 0,
-			       S->stop ? "the mail phase stopped before this message" : "an earlier message to this address was refused",
+		unlock(S);
+		if (interrupt_status())
+			stop(S, interrupt_status(), interrupt_status() == ST_SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM");
+		halted = stopped(S);
+		if (halted || worst == MSG_FAILED) {
+			record(S, act, kind, halted ? MSG_PENDING : MSG_SKIPPED, 0,
+			       halted ? "the mail phase stopped before this message" : "an earlier message to this address was refused",
 			       NULL, 0);
-			if (S->stop)
+			if (halted)
 				worst = worst == MSG_FAILED ? MSG_FAILED : MSG_PENDING;
 			continue;
 		}
@@ -228,7 +271,7 @@ static void notify_person(struct sender *S, size_t i)
 			st = MSG_FAILED;
 			snprintf(error, sizeof error, "%s", d.msg);
 		} else {
-			st = send_one(S, act, kind, buf_str(&msg), msg.len, &attempts, error, sizeof error);
+			st = send_one(S, smtp, act, kind, buf_str(&msg), msg.len, &attempts, error, sizeof error);
 		}
 		/* The message held the password (or the link that holds it). */
 		buf_release(&msg);
@@ -241,13 +284,93 @@ static void notify_person(struct sender *S, size_t i)
 			worst = st;
 	}
 	buf_release(&name);
+	lock(S);
 	if (worst == MSG_SENT)
 		S->rep->people_done++;
 	else if (worst == MSG_FAILED)
 		S->rep->people_failed++;
 	else
 		S->rep->people_pending++;
+	progress_step(&S->progress, 1);
+	unlock(S);
 	pwstore_clear(S->passwords, i);
+}
+
+static int to_notify(const struct sender *S, size_t i)
+{
+	const struct plan_action *act = &S->plan->actions[i];
+	return pwstore_has(S->passwords, i) && act->n_messages && act->email;
+}
+
+/* One connection's worker: the next person nobody has taken, until none
+ * is left. Each person's messages go over one connection, in order. */
+struct worker {
+	struct sender *S;
+	struct smtp *smtp;
+	pthread_t thread;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct sender *S = w->S;
+
+	for (;;) {
+		size_t i;
+		lock(S);
+		while (S->next < S->plan->n_actions && !to_notify(S, S->next))
+			S->next++;
+		i = S->next++;
+		unlock(S);
+		if (i >= S->plan->n_actions)
+			break;
+		notify_person(S, w->smtp, i);
+	}
+	return NULL;
+}
+
+/* Opens the connections (up to notify.connections; at most one per
+ * person) and sends over all of them, one thread each when more than one.
+ * Returns 0, or a negative status when not even one could be prepared. */
+static int send_all(struct sender *S, const char *from, size_t people, struct diag *d)
+{
+	const struct config *cfg = S->cfg;
+	size_t n = cfg->notify.connections ? cfg->notify.connections : 1, k, started;
+	struct worker *w;
+	int rc = 0;
+
+	if (n > people)
+		n = people;
+	if (!(w = calloc(n, sizeof *w)))
+		return diag_set(d, ST_FAIL, "out of memory");
+	for (k = 0; k < n; k++) {
+		w[k].S = S;
+		if ((rc = smtp_open(&w[k].smtp, &cfg->notify.smtp, from, d)) < 0)
+			break;
+	}
+	if (k == 0)
+		goto out;
+	rc = 0;
+	n = k;
+	S->threads = (int)n;
+	if (n == 1) {
+		work(&w[0]);
+		goto out;
+	}
+	pthread_mutex_init(&S->lock, NULL);
+	for (started = 0; started < n; started++)
+		if (pthread_create(&w[started].thread, NULL, work, &w[started]) != 0)
+			break;
+	if (!started)
+		work(&w[0]); /* no thread at all: this one does it */
+	for (k = 0; k < started; k++)
+		pthread_join(w[k].thread, NULL);
+	pthread_mutex_destroy(&S->lock);
+out:
+	for (k = 0; k < n; k++)
+		smtp_close(w[k].smtp);
+	free(w);
+	return rc;
 }
 
 int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore *passwords, struct journal *j,
@@ -255,7 +378,6 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore
 {
 	struct sender S = {.cfg = cfg, .plan = plan, .passwords = passwords, .j = j, .rep = rep};
 	struct buf name = BUF_INIT, addr = BUF_INIT;
-	struct progress progress;
 	const char *why, *at;
 	size_t i, people = 0;
 	int rc;
@@ -264,7 +386,7 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore
 	if (!cfg->notify.enabled || !passwords)
 		return 0;
 	for (i = 0; i < plan->n_actions; i++)
-		if (pwstore_has(passwords, i) && plan->actions[i].n_messages && plan->actions[i].email)
+		if (to_notify(&S, i))
 			people++;
 	if (!people)
 		return 0;
@@ -276,25 +398,19 @@ int notify_run(const struct config *cfg, const struct plan *plan, struct pwstore
 	if (cfg->passwords.delivery == DELIVER_LINK &&
 	    (rc = link_keys_load(cfg->passwords.link_key_file, &S.keys, d)) < 0)
 		goto out;
-	if ((rc = smtp_open(&S.smtp, &cfg->notify.smtp, buf_str(&addr), d)) < 0)
+	log_info("sending the messages of %zu people through %s%s", people, cfg->notify.smtp.url,
+		 cfg->notify.connections > 1 ? " (several connections)" : "");
+	progress_start(&S.progress, "mail", "people", people);
+	rc = send_all(&S, buf_str(&addr), people, d);
+	progress_end(&S.progress);
+	if (rc < 0)
 		goto out;
-	log_info("sending the messages of %zu people through %s", people, cfg->notify.smtp.url);
-	progress_start(&progress, "mail", "people", people);
-	for (i = 0; i < plan->n_actions; i++) {
-		const struct plan_action *act = &plan->actions[i];
-		if (pwstore_has(passwords, i) && act->n_messages && act->email) {
-			notify_person(&S, i);
-			progress_step(&progress, 1);
-		}
-	}
-	progress_end(&progress);
 	journal_sync(j, NULL);
 	if (S.stop)
 		rc = diag_set(d, S.stop, "the mail phase stopped: %s; the directory changes stand, and %zu people wait for their messages (a later run sends them)",
 			      S.stop_why, rep->people_pending);
 out:
 	link_keys_wipe(&S.keys);
-	smtp_close(S.smtp);
 	buf_release(&name);
 	buf_release(&addr);
 	return rc;
