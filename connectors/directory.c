@@ -376,13 +376,19 @@ static int lscope(enum ldap_scope s)
 	return s == SCOPE_BASE ? LDAP_SCOPE_BASE : s == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
 }
 
-/* Copies an LDAP entry into the list. Values are NUL-terminated copies; a
- * value holding a NUL byte is cut there (no attribute we read is binary). */
+/* Copies an LDAP entry into the list, in one go: the values straight from
+ * libldap's buffers into the list's arena (entry_set_attrs shares what
+ * equals the previous entry's). */
 static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
 {
+	enum { MAX_ATTRS = 64 };
+	struct entry_attr_in in[MAX_ATTRS];
+	struct berval **vals[MAX_ATTRS];
+	char *names[MAX_ATTRS];
 	BerElement *ber = NULL;
 	char *dn = ldap_get_dn(ld, msg), *a;
 	struct entry *e;
+	size_t n = 0, i, k;
 	int rc = 0;
 
 	if (!dn)
@@ -392,31 +398,41 @@ static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
 	if (!e)
 		return -1;
 	for (a = ldap_first_attribute(ld, msg, &ber); a && rc == 0; a = ldap_next_attribute(ld, msg, ber)) {
-		struct berval **vals = ldap_get_values_len(ld, msg, a);
-		size_t n = vals ? (size_t)ldap_count_values_len(vals) : 0, i;
-		const char **v = calloc(n ? n : 1, sizeof *v);
-		char **copies = calloc(n ? n : 1, sizeof *copies);
+		struct berval **v = ldap_get_values_len(ld, msg, a);
+		size_t nv = v ? (size_t)ldap_count_values_len(v) : 0;
+		const char **ptrs = calloc(nv ? nv : 1, sizeof *ptrs);
+		size_t *lens = calloc(nv ? nv : 1, sizeof *lens);
 
-		if (!v || !copies)
+		if (n == MAX_ATTRS || !ptrs || !lens) {
+			/* More attributes than the program ever asks for. */
+			free(ptrs);
+			free(lens);
+			ldap_value_free_len(v);
+			ldap_memfree(a);
 			rc = -1;
-		for (i = 0; i < n && rc == 0; i++) {
-			copies[i] = strndup(vals[i]->bv_val, vals[i]->bv_len);
-			if (!copies[i])
-				rc = -1;
-			v[i] = copies[i];
+			a = NULL;
+			break;
 		}
-		if (rc == 0)
-			rc = entry_add_attr(out, e, a, v, n);
-		for (i = 0; i < n && copies; i++)
-			free(copies[i]);
-		free(copies);
-		free(v);
-		ldap_value_free_len(vals);
-		ldap_memfree(a);
+		for (k = 0; k < nv; k++) {
+			ptrs[k] = v[k]->bv_val;
+			lens[k] = v[k]->bv_len;
+		}
+		in[n] = (struct entry_attr_in){a, strlen(a), ptrs, lens, nv};
+		names[n] = a;
+		vals[n] = v;
+		n++;
 	}
 	if (a)
 		ldap_memfree(a);
 	ber_free(ber, 0);
+	if (rc == 0)
+		rc = entry_set_attrs(out, e, in, n);
+	for (i = 0; i < n; i++) {
+		free((void *)in[i].values);
+		free((void *)in[i].lens);
+		ldap_value_free_len(vals[i]);
+		ldap_memfree(names[i]);
+	}
 	return rc;
 }
 

@@ -53,14 +53,12 @@ void entry_list_init(struct entry_list *l, struct arena *a)
 	l->v = NULL;
 	l->n = l->alloc = 0;
 	l->arena = a;
+	l->shared = 0;
 }
 
 void entry_list_release(struct entry_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].attrs);
+	/* The attribute arrays are in the arena. */
 	free(l->v);
 	l->v = NULL;
 	l->n = l->alloc = 0;
@@ -91,11 +89,14 @@ struct entry *entry_list_add(struct entry_list *l, const char *dn)
 int entry_add_attr(struct entry_list *l, struct entry *e, const char *name, const char *const *values,
 		   size_t n)
 {
-	struct entry_attr *t = realloc(e->attrs, (e->n_attrs + 1) * sizeof *t), *a;
+	/* Rare (post-read entries, tests): a new array each time. */
+	struct entry_attr *t = arena_alloc(l->arena, (e->n_attrs + 1) * sizeof *t), *a;
 	size_t i;
 
 	if (!t)
 		return -1;
+	if (e->n_attrs)
+		memcpy(t, e->attrs, e->n_attrs * sizeof *t);
 	e->attrs = t;
 	a = &t[e->n_attrs];
 	a->name = arena_strdup(l->arena, name);
@@ -107,5 +108,70 @@ int entry_add_attr(struct entry_list *l, struct entry *e, const char *name, cons
 		if (!(a->values[i] = arena_strdup(l->arena, values[i])))
 			return -1;
 	e->n_attrs++;
+	return 0;
+}
+
+/* kept (a C string) equals the len bytes at s, which hold no NUL. */
+static int same(const char *kept, const char *s, size_t len)
+{
+	return strncmp(kept, s, len) == 0 && kept[len] == '\0';
+}
+
+/* The previous entry's attribute of that name, at index i or elsewhere. */
+static const struct entry_attr *previous_attr(const struct entry *prev, size_t i, const char *name, size_t len)
+{
+	size_t k;
+
+	if (!prev)
+		return NULL;
+	if (i < prev->n_attrs && same(prev->attrs[i].name, name, len))
+		return &prev->attrs[i];
+	for (k = 0; k < prev->n_attrs; k++)
+		if (same(prev->attrs[k].name, name, len))
+			return &prev->attrs[k];
+	return NULL;
+}
+
+int entry_set_attrs(struct entry_list *l, struct entry *e, const struct entry_attr_in *in, size_t n)
+{
+	const struct entry *prev = e > l->v ? e - 1 : NULL;
+	struct entry_attr *t = arena_alloc(l->arena, (n ? n : 1) * sizeof *t);
+	size_t i, k;
+
+	if (!t)
+		return -1;
+	e->attrs = t;
+	e->n_attrs = 0;
+	for (i = 0; i < n; i++) {
+		size_t name_len = strnlen(in[i].name, in[i].name_len);
+		const struct entry_attr *p = previous_attr(prev, i, in[i].name, name_len);
+		struct entry_attr *a = &t[i];
+		int all = p && p->n == in[i].n;
+
+		a->name = p ? p->name : arena_strndup(l->arena, in[i].name, name_len);
+		a->n = in[i].n;
+		for (k = 0; all && k < in[i].n; k++)
+			all = same(p->values[k], in[i].values[k], strnlen(in[i].values[k], in[i].lens[k]));
+		if (all) {
+			/* The same values as the entry before: the same array. */
+			a->values = p->values;
+			l->shared += a->n;
+		} else {
+			a->values = arena_alloc(l->arena, (in[i].n ? in[i].n : 1) * sizeof *a->values);
+			for (k = 0; a->values && k < in[i].n; k++) {
+				const char *pv = p && k < p->n ? p->values[k] : NULL;
+				size_t len = strnlen(in[i].values[k], in[i].lens[k]);
+				if (pv && same(pv, in[i].values[k], len)) {
+					a->values[k] = pv;
+					l->shared++;
+				} else if (!(a->values[k] = arena_strndup(l->arena, in[i].values[k], len))) {
+					return -1;
+				}
+			}
+		}
+		if (!a->name || !a->values)
+			return -1;
+		e->n_attrs++;
+	}
 	return 0;
 }

@@ -37,12 +37,26 @@ const char *entry_first(const struct entry *e, const char *name);
  * case when icase is set). */
 int entry_has_value(const struct entry *e, const char *name, const char *value, int icase);
 
-/* A growable list of entries whose strings live in an arena: what a
- * directory read fills. */
+/* A growable list of entries whose strings and attribute arrays live in
+ * an arena: what a directory read fills. A large read repeats itself from
+ * entry to entry (the same attribute names in the same order, the same
+ * objectClass values, the same policy DN): what equals the previous
+ * entry's is shared, not copied again. */
 struct entry_list {
 	struct entry *v;
 	size_t n, alloc;
 	struct arena *arena;
+	size_t shared;       /* values (and names) taken from the previous entry */
+};
+
+/* One attribute as read off the wire: values with their lengths (a value
+ * is cut at a NUL byte; none the program reads is binary). */
+struct entry_attr_in {
+	const char *name;
+	size_t name_len;
+	const char *const *values;
+	const size_t *lens;
+	size_t n;
 };
 
 void entry_list_init(struct entry_list *l, struct arena *a);
@@ -52,5 +66,8 @@ struct entry *entry_list_add(struct entry_list *l, const char *dn);
 /* Adds an attribute with n values (copied) to e. */
 int entry_add_attr(struct entry_list *l, struct entry *e, const char *name, const char *const *values,
 		   size_t n);
+/* Sets all of e's attributes at once (e has none yet), sharing names and
+ * values with the previous entry of the list where they are equal. */
+int entry_set_attrs(struct entry_list *l, struct entry *e, const struct entry_attr_in *in, size_t n);
 
 #endif

@@ -1,0 +1,115 @@
+/* Unit tests for agent/base/record.c: entries set in one go keep every
+ * value, share what equals the previous entry's (names, single values,
+ * whole value arrays), cut values at a NUL, and are found by name without
+ * case. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "agent/base/arena.h"
+#include "agent/base/record.h"
+
+#define IN(name, ...)                                                                                          \
+	{                                                                                                      \
+		name, sizeof name - 1, (const char *const[]){__VA_ARGS__}, NULL,                               \
+			sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)                      \
+	}
+
+/* Fills the lengths of in from its values. */
+static void lengths(struct entry_attr_in *in, size_t n, size_t lens[][8])
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < in[i].n; k++)
+			lens[i][k] = strlen(in[i].values[k]);
+		in[i].lens = lens[i];
+	}
+}
+
+static void sharing(void **state)
+{
+	struct arena a;
+	struct entry_list l;
+	struct entry *e1, *e2, *e3;
+	struct entry_attr_in p1[] = {IN("objectClass", "inetOrgPerson", "person", "top"), IN("cn", "Ann Lee"),
+				     IN("pwdPolicySubentry", "cn=portal,ou=policies,dc=example,dc=com")};
+	struct entry_attr_in p2[] = {IN("objectClass", "inetOrgPerson", "person", "top"), IN("cn", "Bob Ray"),
+				     IN("pwdPolicySubentry", "cn=portal,ou=policies,dc=example,dc=com")};
+	/* Another order, another objectClass list that starts alike. */
+	struct entry_attr_in p3[] = {IN("cn", "Bob Ray"), IN("objectClass", "inetOrgPerson", "person"),
+				     IN("mail", "cy@example.com")};
+	size_t lens1[3][8], lens2[3][8], lens3[3][8];
+
+	(void)state;
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	lengths(p1, 3, lens1);
+	lengths(p2, 3, lens2);
+	lengths(p3, 3, lens3);
+	e1 = entry_list_add(&l, "uid=ann,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e1, p1, 3), 0);
+	e2 = entry_list_add(&l, "uid=bob,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e2, p2, 3), 0);
+	e1 = &l.v[0]; /* the list may have moved */
+	assert_string_equal(entry_first(e2, "CN"), "Bob Ray");
+	assert_true(entry_has_value(e2, "objectclass", "person", 0));
+	/* The same names, the same objectClass array, the same policy DN. */
+	assert_ptr_equal(e1->attrs[0].name, e2->attrs[0].name);
+	assert_ptr_equal(e1->attrs[0].values, e2->attrs[0].values);
+	assert_ptr_equal(entry_first(e1, "pwdPolicySubentry"), entry_first(e2, "pwdPolicySubentry"));
+	assert_ptr_not_equal(entry_first(e1, "cn"), entry_first(e2, "cn"));
+	assert_int_equal(l.shared, 4);
+
+	e3 = entry_list_add(&l, "uid=cy,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e3, p3, 3), 0);
+	e2 = &l.v[1];
+	assert_int_equal(e3->n_attrs, 3);
+	assert_string_equal(entry_attr(e3, "objectClass")->values[1], "person");
+	assert_int_equal(entry_attr(e3, "objectClass")->n, 2);
+	assert_ptr_equal(entry_attr(e3, "objectClass")->values[0], entry_attr(e2, "objectClass")->values[0]);
+	assert_ptr_equal(entry_first(e3, "cn"), entry_first(e2, "cn")); /* same value, other position */
+	assert_string_equal(entry_first(e3, "mail"), "cy@example.com");
+	assert_null(entry_first(e3, "pwdPolicySubentry"));
+	entry_list_release(&l);
+	arena_release(&a);
+}
+
+static void nul_and_empty(void **state)
+{
+	struct arena a;
+	struct entry_list l;
+	struct entry *e;
+	const char *vals[] = {"ab\0cd", "x"};
+	size_t lens[] = {5, 1};
+	struct entry_attr_in in[] = {{"description", 11, vals, lens, 2}, {"member", 6, NULL, NULL, 0}};
+
+	(void)state;
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	e = entry_list_add(&l, "cn=g,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e, in, 2), 0);
+	assert_string_equal(entry_first(e, "description"), "ab");
+	assert_int_equal(entry_attr(e, "member")->n, 0);
+	assert_null(entry_first(e, "member"));
+	/* The next entry's "ab\0zz" is "ab" too: shared. */
+	vals[0] = "ab\0zz";
+	e = entry_list_add(&l, "cn=h,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e, in, 2), 0);
+	assert_ptr_equal(l.v[0].attrs[0].values, l.v[1].attrs[0].values);
+	entry_list_release(&l);
+	arena_release(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sharing),
+		cmocka_unit_test(nul_and_empty),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
