@@ -26,11 +26,12 @@ pwdMinLength: 8
 pwdInHistory: 3
 LDIF
 
-cat >"$WORK/users.csv" <<'CSV'
+# Addresses of this test's own: the tests share the SMTP server's mailbox.
+cat >"$WORK/users.csv" <<CSV
 FirstName,LastName,Email,Username,Account,Role,LanguageLocaleKey
-Ada,Lovelace,ada@links.example,ada,Acme,,en_US
-Bernd,Brot,bernd@links.example,bernd,Acme,,de_DE
-Chloe,Martin,chloe@links.example,chloe,Acme,,fr_FR
+Ada,Lovelace,ada@$TEST_NAME.example,ada,Acme,,en_US
+Bernd,Brot,bernd@$TEST_NAME.example,bernd,Acme,,de_DE
+Chloe,Martin,chloe@$TEST_NAME.example,chloe,Acme,,fr_FR
 CSV
 umask 077
 printf '# link keys\n1 %s\n' "$(openssl rand -hex 32)" >"$WORK/link.keys"

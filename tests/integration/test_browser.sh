@@ -16,7 +16,7 @@ done
 
 le -c "$WORK/le.yaml" sync --apply
 expect_rc 0
-$MAILBOX "$LDAPENROLL_SANDBOX" link ada@links.example >"$WORK/link" || fail "no link was mailed to ada"
+$MAILBOX "$LDAPENROLL_SANDBOX" link "ada@$TEST_NAME.example" >"$WORK/link" || fail "no link was mailed to ada"
 start_serve
 
 # Chromium wants a writable home for its profile.
