@@ -33,6 +33,32 @@ void arena_release(struct arena *a)
 	arena_init(a);
 }
 
+void arena_reset(struct arena *a)
+{
+	struct arena_chunk *keep = a->head, *c, *next;
+
+	if (!keep)
+		return;
+	for (c = keep->next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	keep->next = NULL;
+	keep->used = 0;
+	a->total = 0;
+}
+
+int arena_owns(const struct arena *a, const void *p)
+{
+	const struct arena_chunk *c;
+	const unsigned char *b = p;
+
+	for (c = a->head; c && b; c = c->next)
+		if (b >= c->data && b < c->data + c->used)
+			return 1;
+	return 0;
+}
+
 void arena_release_secret(struct arena *a)
 {
 	struct arena_chunk *c;

@@ -20,6 +20,12 @@ void arena_release(struct arena *a);
 /* The same for an arena that held secrets: every byte used is wiped first. */
 void arena_release_secret(struct arena *a);
 
+/* Forgets everything allocated, keeping the newest chunk for reuse: for a
+ * scratch arena that holds one item at a time (a row being planned). */
+void arena_reset(struct arena *a);
+/* Whether p points into memory the arena handed out. */
+int arena_owns(const struct arena *a, const void *p);
+
 /* Returns n bytes aligned for any type, or NULL when memory is exhausted. */
 void *arena_alloc(struct arena *a, size_t n);
 /* Zeroed variant, with overflow check on count * size. */

@@ -54,6 +54,11 @@ struct planner {
 	 * while the row is planned. A million-row plan stays compact. */
 	struct hmap interned;
 	struct buf scratch, row_ndn, parent_ndn;
+	/* What a row renders (its DN, its attribute values and lists) lives
+	 * here while the row is planned, and moves to the plan only when an
+	 * action keeps it (persist_row): a run where little changes keeps
+	 * nothing per unchanged person. */
+	struct arena row;
 };
 
 static const char ambiguous;
@@ -238,6 +243,7 @@ struct row {
 	size_t n_attrs;
 	const char **values;   /* rendered people.attributes, by index ("" = empty) */
 	int active;
+	int persisted;         /* dn, values and attrs are in the plan's arena */
 };
 
 static const char *field(const struct row *r, int slot)
@@ -269,11 +275,58 @@ static const char *render_interned(struct planner *P, const struct tmpl *t, cons
 }
 
 /* Renders t into a copy of its own in the plan. */
-static const char *render(struct planner *P, const struct tmpl *t, const struct tmpl_env *env, const char **why)
+/* The same, copied into the row's arena. */
+static const char *render_row(struct planner *P, const struct tmpl *t, const struct tmpl_env *env, const char **why)
 {
 	const char *s = render_scratch(P, t, env, why);
+	char *c = s ? arena_strdup(&P->row, s) : NULL;
 
-	return s ? adup(P, s) : NULL;
+	if (s && !c)
+		P->B.oom = 1;
+	return c;
+}
+
+/* s where it stays for the plan: a copy when it is the row's. */
+static const char *keep_str(struct planner *P, const char *s)
+{
+	return s && arena_owns(&P->row, s) ? adup(P, s) : s;
+}
+
+/* Moves what the row rendered into the plan's arena, once: an action is
+ * about to keep it. Returns 0, or -1 when memory ran out. */
+static int persist_row(struct planner *P, struct row *r)
+{
+	size_t n_values = P->cfg->people.n_attrs + 1, i, k;
+	const char **values;
+	struct plan_attr *attrs;
+
+	if (r->persisted)
+		return 0;
+	r->persisted = 1;
+	r->dn = keep_str(P, r->dn);
+	values = arena_calloc(P->a, n_values, sizeof *values);
+	attrs = arena_calloc(P->a, r->n_attrs ? r->n_attrs : 1, sizeof *attrs);
+	if (!values || !attrs || !r->dn)
+		return P->B.oom = 1, -1;
+	for (i = 0; i < n_values; i++)
+		values[i] = keep_str(P, r->values[i]);
+	for (k = 0; k < r->n_attrs; k++) {
+		const struct plan_attr *a = &r->attrs[k];
+		attrs[k] = *a;
+		if (a->values >= r->values && a->values < r->values + n_values) {
+			attrs[k].values = values + (a->values - r->values);
+		} else if (arena_owns(&P->row, a->values)) {
+			const char **v = arena_alloc(P->a, (a->n ? a->n : 1) * sizeof *v);
+			if (!v)
+				return P->B.oom = 1, -1;
+			for (i = 0; i < a->n; i++)
+				v[i] = keep_str(P, a->values[i]);
+			attrs[k].values = v;
+		}
+	}
+	r->values = values;
+	r->attrs = attrs;
+	return P->B.oom ? -1 : 0;
 }
 
 static const char *check_key(struct planner *P, const char *key)
@@ -381,7 +434,9 @@ static const char *keep_value(struct planner *P, const struct row *r, const stru
 	for (i = 0; i < n; i++)
 		if (r->values[i] && strcmp(r->values[i], v) == 0)
 			return r->values[i];
-	return adup(P, v);
+	if (!(f = arena_strdup(&P->row, v)))
+		P->B.oom = 1;
+	return f;
 }
 
 /* Renders people.attributes; returns a reject reason or NULL. */
@@ -394,8 +449,8 @@ static const char *render_attributes(struct planner *P, struct row *r)
 
 	/* values[i] is attribute i's value, and also the one-value list the
 	 * entry's attribute points at: no list of its own per value. */
-	r->values = arena_calloc(P->a, pp->n_attrs + 1, sizeof *r->values);
-	r->attrs = arena_calloc(P->a, pp->n_attrs + 2, sizeof *r->attrs);
+	r->values = arena_calloc(&P->row, pp->n_attrs + 1, sizeof *r->values);
+	r->attrs = arena_calloc(&P->row, pp->n_attrs + 2, sizeof *r->attrs);
 	if (!r->values || !r->attrs)
 		return P->B.oom = 1, NULL;
 	r->attrs[n].name = "objectClass";
@@ -421,7 +476,7 @@ static const char *render_attributes(struct planner *P, struct row *r)
 			rdn_found = 1;
 			if (strcasecmp(v, rdn_value) != 0) {
 				/* The naming value must be in the entry too. */
-				const char **two = arena_alloc(P->a, 2 * sizeof *two);
+				const char **two = arena_alloc(&P->row, 2 * sizeof *two);
 				if (!two)
 					return P->B.oom = 1, NULL;
 				two[0] = v;
@@ -472,8 +527,10 @@ static int is_active(struct planner *P, struct row *r)
 }
 
 /* Fills the fields every action on this person shares. */
-static void person_action(struct planner *P, struct plan_action *act, const struct row *r)
+static void person_action(struct planner *P, struct plan_action *act, struct row *r)
 {
+	if (persist_row(P, r) < 0)
+		return;
 	act->dn = r->dn;
 	act->key = r->key;
 	act->line = r->rec->line;
@@ -502,14 +559,14 @@ static void plan_messages(struct planner *P, struct plan_action *act)
 	pb_messages(&P->B, P->cfg, act, P->cfg->notify.messages, P->cfg->notify.n_messages);
 }
 
-static void plan_update(struct planner *P, const struct row *r, const struct entry *e)
+static void plan_update(struct planner *P, struct row *r, const struct entry *e)
 {
 	const struct cfg_people *pp = &P->cfg->people;
-	struct plan_change *ch;
+	struct plan_change *ch, *kept;
 	struct plan_action *act;
 	size_t i, j, n = 0;
 
-	ch = arena_calloc(P->a, pp->update.n ? pp->update.n : 1, sizeof *ch);
+	ch = arena_calloc(&P->row, pp->update.n ? pp->update.n : 1, sizeof *ch);
 	if (!ch) {
 		P->B.oom = 1;
 		return;
@@ -536,17 +593,23 @@ static void plan_update(struct planner *P, const struct row *r, const struct ent
 	}
 	if (!n)
 		return;
+	if (!(kept = arena_calloc(P->a, n, sizeof *kept)))
+		return (void)(P->B.oom = 1);
+	for (i = 0; i < n; i++) {
+		kept[i] = ch[i];
+		kept[i].value = keep_str(P, ch[i].value);
+	}
 	if (!(act = new_action(P, OP_UPDATE_PERSON)))
 		return;
 	person_action(P, act, r);
 	act->entry = e;
-	act->changes = ch;
+	act->changes = kept;
 	act->n_changes = n;
 	act->reason = "attributes differ from the source";
 }
 
 /* Joins the person to their role group when not a member yet. */
-static void plan_membership(struct planner *P, const struct row *r, int existing)
+static void plan_membership(struct planner *P, struct row *r, int existing)
 {
 	struct group *g;
 	struct plan_action *act;
@@ -654,7 +717,7 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 	}
 	if (cfg->roles.enabled && (why = decide_role(P, r)))
 		return reject(P, rec, r->key, why);
-	if (!(r->dn = render(P, cfg->people.dn, &r->env, &why)))
+	if (!(r->dn = render_row(P, cfg->people.dn, &r->env, &why)))
 		return reject(P, rec, r->key, why);
 	if (!(r->ndn = canon_in(P, &P->row_ndn, r->dn)))
 		return reject(P, rec, r->key, fmt(P, "the row gives an invalid DN"));
@@ -781,6 +844,8 @@ static void plan_new_person(struct planner *P, struct row *r)
 	if (!(act = new_action(P, OP_CREATE_PERSON)))
 		return;
 	person_action(P, act, r);
+	if (!r->persisted)
+		return; /* out of memory */
 	act->attrs = r->attrs;
 	act->n_attrs = r->n_attrs;
 	act->reason = "not in the directory";
@@ -793,6 +858,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 	const struct entry *ent;
 	struct row r;
 
+	arena_reset(&P->row);
 	if (read_row(P, rec, &r) < 0)
 		return;
 	ent = hmap_get(&P->by_key, r.key);
@@ -889,6 +955,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	hmap_init(&P.accounts, 0);
 	hmap_init(&P.fatal_seen, 0);
 	hmap_init(&P.interned, 0);
+	arena_init(&P.row);
 	P.p->n_records = in->n_records;
 
 	if (index_directory(&P) < 0)
@@ -920,6 +987,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	hmap_release(&P.accounts);
 	hmap_release(&P.fatal_seen);
 	hmap_release(&P.interned);
+	arena_release(&P.row);
 	buf_release(&P.fatal);
 	buf_release(&P.scratch);
 	buf_release(&P.row_ndn);
