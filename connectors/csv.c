@@ -316,6 +316,32 @@ static int add_byte(struct csv_reader *r, char c, struct diag *d)
 	return 0;
 }
 
+/* The bytes from the current position that are plain printable ASCII and
+ * end nothing: not the separator (outside quotes), a quote, a line end or
+ * another control character. They need no UTF-8 check and move the
+ * column one each, so a run of them is taken at once. */
+static size_t ascii_run(const struct csv_reader *r, int in_quotes)
+{
+	const unsigned char *p = (const unsigned char *)r->in + r->pos, *end = (const unsigned char *)r->in + r->len;
+	const unsigned char *q = p;
+
+	while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' && (in_quotes || *q != (unsigned char)r->delim))
+		q++;
+	return (size_t)(q - p);
+}
+
+/* Adds the run of n bytes at the current position; returns 0, or -1 when
+ * it would go past a limit (the byte-by-byte path then says where). */
+static int add_run(struct csv_reader *r, size_t n)
+{
+	if (n < 2 || r->u_need || r->data.len - r->offsets[r->n_fields - 1] + n > CSV_FIELD_MAX ||
+	    (r->data.cap && r->data.len + n > r->data.cap) || buf_add(&r->data, r->in + r->pos, n) < 0)
+		return -1;
+	r->pos += n;
+	r->col += (unsigned)n;
+	return 0;
+}
+
 /* source.delimiter: auto. The separator is the most frequent of ',', ';'
  * and tab outside quotes in the header line (a comma on a tie, or when
  * there is none). */
@@ -409,6 +435,8 @@ again:
 				st = AFTER_QUOTE;
 				continue;
 			}
+			if (add_run(r, ascii_run(r, 1)) == 0)
+				continue;
 			if ((rc = add_byte(r, (char)c, d)) < 0)
 				return rc;
 			advance(r);
@@ -450,6 +478,8 @@ again:
 		if (c == '"')
 			return fail_at(r, r->line, r->col, d,
 				       "quote inside an unquoted field (quote the whole field and double the quote)");
+		if (add_run(r, ascii_run(r, 0)) == 0)
+			continue;
 		if ((rc = add_byte(r, (char)c, d)) < 0)
 			return rc;
 		advance(r);

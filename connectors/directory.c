@@ -376,63 +376,60 @@ static int lscope(enum ldap_scope s)
 	return s == SCOPE_BASE ? LDAP_SCOPE_BASE : s == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
 }
 
-/* Copies an LDAP entry into the list, in one go: the values straight from
- * libldap's buffers into the list's arena (entry_set_attrs shares what
- * equals the previous entry's). */
+/* Copies an LDAP entry into the list, in one go: the DN, the names and
+ * the values are read where they lie in the message (no copy per
+ * attribute or value) and go straight into the list's arena, where
+ * entry_set_attrs shares what equals the previous entry's. */
 static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
 {
 	enum { MAX_ATTRS = 64 };
 	struct entry_attr_in in[MAX_ATTRS];
-	struct berval **vals[MAX_ATTRS];
-	char *names[MAX_ATTRS];
+	BerVarray vals[MAX_ATTRS];
 	BerElement *ber = NULL;
-	char *dn = ldap_get_dn(ld, msg), *a;
-	struct entry *e;
-	size_t n = 0, i, k;
-	int rc = 0;
+	struct berval dn, attr, *bv = NULL;
+	struct entry *e = NULL;
+	const char **ptrs = NULL;
+	size_t *lens = NULL;
+	size_t n = 0, i, k, total = 0, at = 0;
+	int rc = -1;
 
-	if (!dn)
-		return -1;
-	e = entry_list_add(out, dn);
-	ldap_memfree(dn);
-	if (!e)
-		return -1;
-	for (a = ldap_first_attribute(ld, msg, &ber); a && rc == 0; a = ldap_next_attribute(ld, msg, ber)) {
-		struct berval **v = ldap_get_values_len(ld, msg, a);
-		size_t nv = v ? (size_t)ldap_count_values_len(v) : 0;
-		const char **ptrs = calloc(nv ? nv : 1, sizeof *ptrs);
-		size_t *lens = calloc(nv ? nv : 1, sizeof *lens);
-
-		if (n == MAX_ATTRS || !ptrs || !lens) {
+	if (ldap_get_dn_ber(ld, msg, &ber, &dn) != LDAP_SUCCESS || !dn.bv_val)
+		goto out;
+	if (!(e = entry_list_add_n(out, dn.bv_val, dn.bv_len)))
+		goto out;
+	while (ldap_get_attribute_ber(ld, msg, ber, &attr, &bv) == LDAP_SUCCESS && attr.bv_val) {
+		size_t nv = 0;
+		if (n == MAX_ATTRS) {
 			/* More attributes than the program ever asks for. */
-			free(ptrs);
-			free(lens);
-			ldap_value_free_len(v);
-			ldap_memfree(a);
-			rc = -1;
-			a = NULL;
-			break;
+			ber_memfree(bv);
+			goto out;
 		}
-		for (k = 0; k < nv; k++) {
-			ptrs[k] = v[k]->bv_val;
-			lens[k] = v[k]->bv_len;
-		}
-		in[n] = (struct entry_attr_in){a, strlen(a), ptrs, lens, nv};
-		names[n] = a;
-		vals[n] = v;
-		n++;
+		while (bv && bv[nv].bv_val)
+			nv++;
+		in[n] = (struct entry_attr_in){attr.bv_val, attr.bv_len, NULL, NULL, nv};
+		vals[n++] = bv;
+		total += nv;
+		bv = NULL;
 	}
-	if (a)
-		ldap_memfree(a);
-	ber_free(ber, 0);
-	if (rc == 0)
-		rc = entry_set_attrs(out, e, in, n);
+	ptrs = malloc((total ? total : 1) * sizeof *ptrs);
+	lens = malloc((total ? total : 1) * sizeof *lens);
+	if (!ptrs || !lens)
+		goto out;
 	for (i = 0; i < n; i++) {
-		free((void *)in[i].values);
-		free((void *)in[i].lens);
-		ldap_value_free_len(vals[i]);
-		ldap_memfree(names[i]);
+		in[i].values = ptrs + at;
+		in[i].lens = lens + at;
+		for (k = 0; k < in[i].n; k++, at++) {
+			ptrs[at] = vals[i][k].bv_val;
+			lens[at] = vals[i][k].bv_len;
+		}
 	}
+	rc = entry_set_attrs(out, e, in, n);
+out:
+	for (i = 0; i < n; i++)
+		ber_memfree(vals[i]);
+	free(ptrs);
+	free(lens);
+	ber_free(ber, 0);
 	return rc;
 }
 

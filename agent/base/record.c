@@ -66,6 +66,11 @@ void entry_list_release(struct entry_list *l)
 
 struct entry *entry_list_add(struct entry_list *l, const char *dn)
 {
+	return entry_list_add_n(l, dn, strlen(dn));
+}
+
+struct entry *entry_list_add_n(struct entry_list *l, const char *dn, size_t len)
+{
 	struct entry *e;
 
 	if (l->n == l->alloc) {
@@ -77,7 +82,7 @@ struct entry *entry_list_add(struct entry_list *l, const char *dn)
 		l->alloc = na;
 	}
 	e = &l->v[l->n];
-	e->dn = arena_strdup(l->arena, dn);
+	e->dn = arena_strndup(l->arena, dn, len);
 	e->attrs = NULL;
 	e->n_attrs = 0;
 	if (!e->dn)

@@ -63,6 +63,8 @@ void entry_list_init(struct entry_list *l, struct arena *a);
 void entry_list_release(struct entry_list *l);
 /* Appends an empty entry for dn (copied); returns it or NULL. */
 struct entry *entry_list_add(struct entry_list *l, const char *dn);
+/* The same for a DN of len bytes (not NUL-terminated). */
+struct entry *entry_list_add_n(struct entry_list *l, const char *dn, size_t len);
 /* Adds an attribute with n values (copied) to e. */
 int entry_add_attr(struct entry_list *l, struct entry *e, const char *name, const char *const *values,
 		   size_t n);

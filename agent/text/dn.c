@@ -140,6 +140,37 @@ static void append_ava(struct buf *out, struct ava *a)
 	dn_escape_value(out, buf_str(&a->value), a->value.len);
 }
 
+/* A DN whose canonical form is itself lower-cased: single-valued RDNs,
+ * types of letters, digits, '-' and '.', values with nothing to unescape
+ * or escape (no quote, backslash, '+', ';', '<', '>', '=', control
+ * character, leading space or '#', trailing space) and no spaces around
+ * the separators. What a server returns and what the templates render is
+ * nearly always of this kind, and it needs no parsing. */
+static int plain_dn(const char *s)
+{
+	for (;;) {
+		const char *v;
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+			return 0;
+		while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		       *s == '.')
+			s++;
+		if (*s++ != '=' || *s == ' ' || *s == '#')
+			return 0;
+		for (v = s; *s && *s != ','; s++) {
+			unsigned char c = (unsigned char)*s;
+			if (c < 0x20 || c == 0x7f || c == '"' || c == '+' || c == ';' || c == '<' || c == '>' ||
+			    c == '\\' || c == '=')
+				return 0;
+		}
+		if (s > v && s[-1] == ' ')
+			return 0;
+		if (!*s)
+			return 1;
+		s++;
+	}
+}
+
 int dn_normalize(const char *dn, struct buf *out)
 {
 	struct ava *avas = NULL;
@@ -150,6 +181,16 @@ int dn_normalize(const char *dn, struct buf *out)
 	skip_spaces(&p);
 	if (!*p)
 		return 0;
+	if (plain_dn(dn)) {
+		size_t len = strlen(dn), k, at = out->len;
+		if (buf_grow(out, len) < 0)
+			return -1;
+		for (k = 0; k < len; k++)
+			out->data[at + k] = lower(dn[k]);
+		out->len = at + len;
+		out->data[out->len] = '\0';
+		return 0;
+	}
 	for (;;) {
 		/* Collect the AVAs of one RDN, then emit them sorted. */
 		for (;;) {

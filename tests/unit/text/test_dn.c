@@ -297,6 +297,42 @@ static void escape_never_adds_an_rdn(void **state)
 }
 
 /* The canonical form is itself a DN libldap reads to the same values. */
+/* The DNs that take the short way (nothing to parse) come out as the full
+ * parser makes them: a leading space sends the same DN the long way. */
+static void normalize_plain_dns_take_the_short_way_alike(void **state)
+{
+	static const char *const dns[] = {
+		"uid=Maria.Garcia@northwind.example,ou=Account 0001,ou=portal,dc=example,dc=com",
+		"CN=Jürgen Müller,OU=Ünits,DC=Example,DC=COM",
+		"cn=a#b,dc=x",
+		"cn=,dc=x",
+		"cn=with  two  spaces,o=x-y.z",
+		"2.5.4.3=Ann,dc=example",
+		"uid=x",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof dns / sizeof *dns; i++) {
+		struct buf a = BUF_INIT, b = BUF_INIT, spaced = BUF_INIT;
+		buf_printf(&spaced, " %s", dns[i]);
+		assert_int_equal(dn_normalize(dns[i], &a), 0);
+		assert_int_equal(dn_normalize(buf_str(&spaced), &b), 0);
+		assert_string_equal(buf_str(&a), buf_str(&b));
+		buf_release(&a);
+		buf_release(&b);
+		buf_release(&spaced);
+	}
+	/* Appends, like the long way. */
+	{
+		struct buf a = BUF_INIT;
+		buf_adds(&a, "x:");
+		assert_int_equal(dn_normalize("CN=A,DC=B", &a), 0);
+		assert_string_equal(buf_str(&a), "x:cn=a,dc=b");
+		buf_release(&a);
+	}
+}
+
 static void normalize_output_parses_with_libldap(void **state)
 {
 	static const char *const dns[] = {
@@ -635,6 +671,7 @@ int main(void)
 		cmocka_unit_test(escape_round_trips_through_libldap),
 		cmocka_unit_test(escape_never_adds_an_rdn),
 		cmocka_unit_test(normalize_output_parses_with_libldap),
+		cmocka_unit_test(normalize_plain_dns_take_the_short_way_alike),
 		cmocka_unit_test(normalize_folds_case),
 		cmocka_unit_test(normalize_ignores_spaces_around_separators),
 		cmocka_unit_test(normalize_resolves_escapes),
