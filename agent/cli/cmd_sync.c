@@ -14,7 +14,7 @@ int cmd_sync(struct run *r)
 	 * messages of earlier jobs: the apply sends them again. */
 	if (!r->opt->apply && (rc = run_load_pending(r, 0)) < 0)
 		return rc;
-	if ((rc = run_read_source(r)) < 0 || (rc = run_read_directory(r)) < 0 || (rc = run_make_plan(r, 1)) < 0)
+	if ((rc = run_read_inputs(r)) < 0 || (rc = run_make_plan(r, 1)) < 0)
 		return rc;
 	run_log_plan(r->plan);
 	if (r->opt->apply)

@@ -60,6 +60,9 @@ void run_log_error(struct run *r);
 /* stages.c */
 int run_read_source(struct run *r);
 int run_read_directory(struct run *r);
+/* Both: a CSV source is read in a thread of its own while the directory is
+ * read. Returns the source's error first, as when it was read first. */
+int run_read_inputs(struct run *r);
 /* Without the directory (offline) only the rows are checked. */
 int run_make_plan(struct run *r, int with_directory);
 /* The preview, or with status the report of what was done. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,34 +23,36 @@ static void digest_tap(void *arg, const void *data, size_t len)
 	digest_update(arg, data, len);
 }
 
-int run_read_source(struct run *r)
+/* Reads the source into r->records; problems go to d (the caller's, or a
+ * diag of the reading thread's own). */
+static int read_source(struct run *r, struct diag *d)
 {
 	unsigned long oom_before = oom_count();
-	struct source *s = source_new(r->cfg, &r->records_arena, &r->d);
+	struct source *s = source_new(r->cfg, &r->records_arena, d);
 	struct record *rec;
 	int rc;
 
 	struct digest dg = {NULL};
 
 	if (!s)
-		return r->d.status;
+		return d->status;
 	/* The name outlives the source: the plan and the report show it. */
 	if (!(r->source_name = arena_strdup(&r->records_arena, s->name))) {
 		source_close(s);
-		return diag_set(&r->d, ST_FAIL, "out of memory");
+		return diag_set(d, ST_FAIL, "out of memory");
 	}
 	if (r->cfg->source.type == SOURCE_CSV && digest_init(&dg, DIGEST_SHA256) == 0) {
 		s->tap = digest_tap;
 		s->tap_arg = &dg;
 	}
-	if ((rc = source_open(s, &r->d)) < 0)
+	if ((rc = source_open(s, d)) < 0)
 		goto out;
-	while ((rc = source_next(s, &rec, &r->d)) > 0) {
+	while ((rc = source_next(s, &rec, d)) > 0) {
 		if (r->n_records == r->alloc_records) {
 			size_t na = r->alloc_records ? r->alloc_records * 2 : 1024;
 			struct record **t = realloc(r->records, na * sizeof *t);
 			if (!t) {
-				rc = diag_set(&r->d, ST_FAIL, "out of memory reading the source");
+				rc = diag_set(d, ST_FAIL, "out of memory reading the source");
 				goto out;
 			}
 			r->records = t;
@@ -59,9 +62,9 @@ int run_read_source(struct run *r)
 	}
 	/* A row or value lost to memory could turn into a disable. */
 	if (rc == 0 && oom_count() != oom_before)
-		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the source");
+		rc = diag_set(d, ST_FAIL, "out of memory reading the source");
 	if (rc == 0 && r->n_records == 0)
-		rc = diag_set(&r->d, ST_INPUT,
+		rc = diag_set(d, ST_INPUT,
 			      "%s: no data rows; an empty source is refused, so that it can never turn into disables",
 			      s->name);
 	if (rc == 0)
@@ -73,6 +76,50 @@ out:
 	source_close(s);
 	if (dg.ctx)
 		digest_final(&dg, r->source_digest);
+	return rc;
+}
+
+int run_read_source(struct run *r)
+{
+	return read_source(r, &r->d);
+}
+
+/* The source read in a thread of its own while the directory is read:
+ * they use different cores, and neither needs the other. */
+struct source_thread {
+	struct run *r;
+	struct diag d;
+	int rc;
+};
+
+static void *source_thread(void *arg)
+{
+	struct source_thread *t = arg;
+
+	t->rc = read_source(t->r, &t->d);
+	return NULL;
+}
+
+int run_read_inputs(struct run *r)
+{
+	struct source_thread t = {r, {0, ""}, 0};
+	pthread_t thread;
+	int rc;
+
+	/* A directory source has connections of its own to make, and
+	 * connecting arms a process-wide watchdog: one after the other. */
+	if (r->cfg->source.type != SOURCE_CSV || pthread_create(&thread, NULL, source_thread, &t) != 0) {
+		if ((rc = run_read_source(r)) < 0)
+			return rc;
+		return run_read_directory(r);
+	}
+	rc = run_read_directory(r);
+	pthread_join(thread, NULL);
+	/* A bad source is what to fix first, as when it was read first. */
+	if (t.rc < 0) {
+		r->d = t.d;
+		return t.rc;
+	}
 	return rc;
 }
 
