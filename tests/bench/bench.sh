@@ -214,26 +214,32 @@ steady() {
 # The plot of (f): seconds and peak RSS against people, the agent against
 # ldapsearch, per mode (gnuplot, installed when missing).
 plot_steady() {
+	local mode
 	if ! command -v gnuplot >/dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnuplot-nox >/dev/null 2>&1 ||
 			{ echo "(no plot: gnuplot-nox could not be installed)"; return 0; }
 	fi
+	for mode in fsync nosync; do
+		awk -v m="$mode" '$2 == m' "$results/steady.dat" | sort -n >"$work/steady-$mode.dat"
+	done
 	gnuplot <<GNUPLOT
-set terminal svg size 900,420 font "sans,11"
+set terminal svg size 960,440 font "sans,11"
 set output "$results/steady.svg"
-set multiplot layout 1,2 title "ldapenroll sync (no change) vs ldapsearch -E pr=500, same subtree and attributes"
+set multiplot layout 1,2 title "ldapenroll sync (nothing to do) vs ldapsearch -E pr=500 of the same subtree and attributes"
 set key top left
 set xlabel "people in the directory"
 set format x "%.0s%c"
-set ylabel "seconds"
-plot "$results/steady.dat" using 1:(strcol(2) eq "nosync" ? \$4 : 1/0) with linespoints title "ldapenroll (nosync)", \
-     "" using 1:(strcol(2) eq "nosync" ? \$3 : 1/0) with linespoints title "ldapsearch (nosync)", \
-     "" using 1:(strcol(2) eq "fsync" ? \$4 : 1/0) with linespoints title "ldapenroll (fsync)", \
-     "" using 1:(strcol(2) eq "fsync" ? \$3 : 1/0) with linespoints title "ldapsearch (fsync)"
+set offsets graph 0.05, graph 0.05, graph 0.05, 0
+set yrange [0:*]
+set ylabel "seconds (median)"
+plot "$work/steady-fsync.dat" using 1:4 with linespoints lw 2 title "ldapenroll, fsync", \\
+     "$work/steady-fsync.dat" using 1:3 with linespoints dt 2 title "ldapsearch, fsync", \\
+     "$work/steady-nosync.dat" using 1:4 with linespoints lw 2 title "ldapenroll, no fsync", \\
+     "$work/steady-nosync.dat" using 1:3 with linespoints dt 2 title "ldapsearch, no fsync"
 set ylabel "peak RSS, MB"
-plot "$results/steady.dat" using 1:(strcol(2) eq "nosync" ? \$6 : 1/0) with linespoints title "ldapenroll", \
-     "" using 1:(strcol(2) eq "nosync" ? \$7 : 1/0) with linespoints title "ldapsearch", \
-     "" using 1:(\$1 * 600 / 1048576) with lines dashtype 2 title "600 B per person"
+plot "$work/steady-nosync.dat" using 1:6 with linespoints lw 2 title "ldapenroll", \\
+     "$work/steady-nosync.dat" using 1:7 with linespoints dt 2 title "ldapsearch", \\
+     "$work/steady-nosync.dat" using 1:(\$1 * 600 / 1048576) with lines dt 3 title "target: 600 B per person"
 unset multiplot
 GNUPLOT
 	echo "plot: $results/steady.svg (data: $results/steady.dat)"
