@@ -26,7 +26,7 @@
 struct group {
 	const char *dn, *ndn, *role;
 	const struct entry *entry; /* NULL: the group is created */
-	struct hmap members;       /* existing members, canonical DNs; built on first use */
+	struct hmap members;       /* existing members (plain or canonical DNs, no ASCII case); built on first use */
 	int members_built;
 	size_t joining;            /* people the plan adds */
 	const char *account;       /* the account of the first person joining (for the text) */
@@ -38,7 +38,7 @@ struct planner {
 	struct plan_builder B;
 	struct plan *p;      /* B.p */
 	struct arena *a;     /* its arena */
-	struct hmap by_dn;     /* canonical DN -> entry */
+	struct hmap by_dn;     /* DN -> entry: the entry's own when plain, else canonical; no ASCII case */
 	struct hmap by_key;    /* key (no case) -> person entry, or &ambiguous */
 	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
 	unsigned char *matched;
@@ -147,7 +147,9 @@ static int index_directory(struct planner *P)
 		return -1;
 	for (i = 0; i < P->in->n_entries; i++) {
 		const struct entry *e = &P->in->entries[i];
-		const char *ndn = canon(P, e->dn), *key;
+		/* by_dn compares without ASCII case: a plain DN (nearly every
+		 * one) is its own key, no canonical copy. */
+		const char *ndn = dn_is_plain(e->dn) ? e->dn : canon(P, e->dn), *key;
 		void *old;
 
 		if (!ndn)
@@ -195,7 +197,7 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 	g->ndn = ndn;
 	g->role = role;
 	g->entry = hmap_get(&P->by_dn, ndn);
-	hmap_init(&g->members, 0);
+	hmap_init(&g->members, HMAP_ICASE); /* keys: plain DNs or canonical ones */
 	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
 		P->B.oom = 1;
 		return NULL;
@@ -215,7 +217,7 @@ static int is_member(struct planner *P, struct group *g, const char *person_ndn)
 		g->members_built = 1;
 		m = entry_attr(g->entry, P->cfg->roles.member_attribute);
 		for (i = 0; m && i < m->n; i++) {
-			const char *n = canon(P, m->values[i]);
+			const char *n = dn_is_plain(m->values[i]) ? m->values[i] : canon(P, m->values[i]);
 			if (n && hmap_insert(&g->members, n, (void *)n, NULL) < 0)
 				P->B.oom = 1;
 		}
@@ -948,7 +950,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	P.p = P.B.p;
 	P.a = &P.B.p->arena;
 	P.mail_attr = config_mail_attr(in->cfg);
-	hmap_init(&P.by_dn, 0);
+	hmap_init(&P.by_dn, HMAP_ICASE); /* keys: plain DNs or canonical ones */
 	hmap_init(&P.by_key, HMAP_ICASE);
 	hmap_init(&P.keys_seen, HMAP_ICASE);
 	hmap_init(&P.groups, 0);

@@ -146,7 +146,7 @@ static void append_ava(struct buf *out, struct ava *a)
  * character, leading space or '#', trailing space) and no spaces around
  * the separators. What a server returns and what the templates render is
  * nearly always of this kind, and it needs no parsing. */
-static int plain_dn(const char *s)
+int dn_is_plain(const char *s)
 {
 	for (;;) {
 		const char *v;
@@ -181,7 +181,7 @@ int dn_normalize(const char *dn, struct buf *out)
 	skip_spaces(&p);
 	if (!*p)
 		return 0;
-	if (plain_dn(dn)) {
+	if (dn_is_plain(dn)) {
 		size_t len = strlen(dn), k, at = out->len;
 		if (buf_grow(out, len) < 0)
 			return -1;

@@ -23,6 +23,12 @@ int dn_escape_value(struct buf *out, const char *value, size_t len);
  * unspecified). The empty DN is valid and gives "". */
 int dn_normalize(const char *dn, struct buf *out);
 
+/* True for a DN whose canonical form is the DN itself with ASCII letters
+ * lower-cased (single-valued RDNs, nothing to unescape or escape, no
+ * spaces around separators): such a DN can stand for its canonical form in
+ * a table that compares without ASCII case. */
+int dn_is_plain(const char *dn);
+
 /* The parent of dn: a pointer into dn just after the first unescaped ',' (and
  * any spaces), or NULL for a single-RDN or empty DN. Borrowed. */
 const char *dn_parent(const char *dn);

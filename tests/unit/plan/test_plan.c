@@ -789,6 +789,24 @@ static void unchanged_person(void **state)
 	assert_int_equal(w->plan->n_messages, 0);
 }
 
+/* The same when the member's DN is plain (no spaces, nothing escaped) and
+ * only its case differs: such DNs are their own keys, compared without
+ * case. */
+static void unchanged_person_plain_dns_in_other_case(void **state)
+{
+	struct world *w = *state;
+	static const char *const members[] = {"UID=JDoe,OU=ACME,DC=Example,DC=Com"};
+
+	add_containers(w, 1, 1);
+	add_group(w, STANDARD_DN, members, 1);
+	add_person(w, "UID=JDOE,ou=acme,dc=EXAMPLE,dc=com", "jdoe", "John", "Doe", "John Doe", "john@example.com", NULL);
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	build_ok(w);
+	assert_int_equal(w->plan->n_actions, 0);
+	assert_int_equal(w->plan->n_unchanged, 1);
+	assert_int_equal(w->plan->n_rejected, 0);
+}
+
 static void existing_person_not_in_role_group(void **state)
 {
 	struct world *w = *state;
@@ -1054,6 +1072,7 @@ int main(void)
 		T(disabled_by_an_administrator_stays),
 		T(failed_login_lockout_is_not_disabled),
 		T(unchanged_person),
+		T(unchanged_person_plain_dns_in_other_case),
 		T(existing_person_not_in_role_group),
 		T(existing_person_role_group_missing),
 		T(absent_person_disabled),
