@@ -42,6 +42,10 @@ struct planner {
 	struct hmap by_key;    /* key (no case) -> person entry, or &ambiguous */
 	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
 	unsigned char *matched;
+	/* Per entry: the line of the row that named it (duplicate keys of
+	 * people the directory holds are found here; keys_seen keeps only the
+	 * others, so an hourly run with few new people keeps a small table). */
+	unsigned *first_line;
 	struct hmap groups;    /* canonical DN -> struct group */
 	struct group **group_list;
 	size_t n_groups;
@@ -143,7 +147,8 @@ static int index_directory(struct planner *P)
 	size_t i;
 
 	P->matched = calloc(P->in->n_entries ? P->in->n_entries : 1, 1);
-	if (!P->matched)
+	P->first_line = calloc(P->in->n_entries ? P->in->n_entries : 1, sizeof *P->first_line);
+	if (!P->matched || !P->first_line)
 		return -1;
 	for (i = 0; i < P->in->n_entries; i++) {
 		const struct entry *e = &P->in->entries[i];
@@ -691,13 +696,23 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 		return reject(P, rec, r->key, rec->error);
 	if ((why = check_key(P, r->key)))
 		return reject(P, rec, r->key, why);
-	switch (hmap_insert(&P->keys_seen, r->key, (void *)(uintptr_t)rec->line, &first)) {
-	case -1:
-		P->B.oom = 1;
-		return -1;
-	case 0:
-		reject(P, rec, r->key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
-		return -1;
+	ent = hmap_get(&P->by_key, r->key);
+	if (ent && ent != (const void *)&ambiguous) {
+		unsigned *seen = &P->first_line[entry_index(P, ent)];
+		if (*seen) {
+			reject(P, rec, r->key, fmt(P, "duplicate key, first seen on line %u", *seen));
+			return -1;
+		}
+		*seen = rec->line;
+	} else {
+		switch (hmap_insert(&P->keys_seen, r->key, (void *)(uintptr_t)rec->line, &first)) {
+		case -1:
+			P->B.oom = 1;
+			return -1;
+		case 0:
+			reject(P, rec, r->key, fmt(P, "duplicate key, first seen on line %u", (unsigned)(uintptr_t)first));
+			return -1;
+		}
 	}
 	for (i = 0; i < cfg->people.required.n; i++) {
 		const char *v = field(r, cfg->people.required_slots[i]);
@@ -982,6 +997,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 		*out = p;
 	free(P.group_list);
 	free(P.matched);
+	free(P.first_line);
 	hmap_release(&P.by_dn);
 	hmap_release(&P.by_key);
 	hmap_release(&P.keys_seen);

@@ -123,11 +123,13 @@ int run_read_inputs(struct run *r)
 	return rc;
 }
 
-/* The attributes the planner compares. */
-static const char **directory_attrs(const struct config *cfg)
+/* The attributes the planner compares (and, for the commands that send
+ * messages from the directory alone, the one that holds the language). */
+static const char **directory_attrs(const struct config *cfg, enum command cmd)
 {
 	size_t n = 0, i, max = 8 + cfg->people.update.n + 2 * cfg->people.n_attrs;
-	int locale = cfg->notify.locale ? tmpl_single_column(cfg->notify.locale) : -1;
+	int messages = cmd == CMD_ENABLE || cmd == CMD_RESET_PASSWORDS || cmd == CMD_NOTIFY;
+	int locale = messages && cfg->notify.locale ? tmpl_single_column(cfg->notify.locale) : -1;
 	const char **a = calloc(max + 1, sizeof *a);
 
 	if (!a)
@@ -185,7 +187,7 @@ int run_read_directory(struct run *r)
 
 	if ((rc = dir_connect(&r->dir, &cfg->directory.conn, &r->d)) < 0)
 		return rc;
-	if (!(attrs = directory_attrs(cfg)))
+	if (!(attrs = directory_attrs(cfg, r->opt->cmd)))
 		return diag_set(&r->d, ST_FAIL, "out of memory");
 	rc = dir_read(r->dir, cfg->directory.base, SCOPE_SUB, "(objectClass=*)", attrs, cfg->directory.page_size,
 		      &r->entries, &r->d);

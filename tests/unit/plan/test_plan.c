@@ -588,6 +588,28 @@ static void duplicate_key_without_case(void **state)
 	assert_int_equal(w->plan->counts[OP_CREATE_PERSON], 2);
 }
 
+/* The same for a person the directory holds (found through the entry, not
+ * the table of new keys). */
+static void duplicate_key_of_existing_person(void **state)
+{
+	struct world *w = *state;
+	static const char *const members[] = {JDOE_DN};
+	const struct plan_reject *r;
+
+	add_containers(w, 1, 1);
+	add_group(w, STANDARD_DN, members, 1);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", NULL);
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	add_row(w, 4, "JDoe", "Jane", "Doe", "jane@example.com", "Acme", "");
+	build_ok(w);
+	assert_int_equal(w->plan->n_rejected, 1);
+	r = rejected(w->plan, 4);
+	assert_string_equal(r->key, "JDoe");
+	assert_string_equal(r->reason, "duplicate key, first seen on line 2");
+	assert_int_equal(w->plan->n_actions, 0);
+	assert_int_equal(w->plan->n_unchanged, 1);
+}
+
 static void missing_required_value(void **state)
 {
 	struct world *w = *state;
@@ -1073,6 +1095,7 @@ int main(void)
 		T(failed_login_lockout_is_not_disabled),
 		T(unchanged_person),
 		T(unchanged_person_plain_dns_in_other_case),
+		T(duplicate_key_of_existing_person),
 		T(existing_person_not_in_role_group),
 		T(existing_person_role_group_missing),
 		T(absent_person_disabled),
