@@ -282,6 +282,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* A message that quotes a request's URL must not carry its token. */
+	{
+		char *t = strstr(msg, "token=");
+		if (t)
+			snprintf(t + 6, sizeof msg - (size_t)(t + 6 - msg), "[left out]");
+	}
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
