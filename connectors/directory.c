@@ -391,13 +391,13 @@ static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
 	const char **ptrs = NULL;
 	size_t *lens = NULL;
 	size_t n = 0, i, k, total = 0, at = 0;
-	int rc = -1;
+	int rc = -1, lrc;
 
 	if (ldap_get_dn_ber(ld, msg, &ber, &dn) != LDAP_SUCCESS || !dn.bv_val)
 		goto out;
 	if (!(e = entry_list_add_n(out, dn.bv_val, dn.bv_len)))
 		goto out;
-	while (ldap_get_attribute_ber(ld, msg, ber, &attr, &bv) == LDAP_SUCCESS && attr.bv_val) {
+	while ((lrc = ldap_get_attribute_ber(ld, msg, ber, &attr, &bv)) == LDAP_SUCCESS && attr.bv_val) {
 		size_t nv = 0;
 		if (n == MAX_ATTRS) {
 			/* More attributes than the program ever asks for. */
@@ -411,6 +411,9 @@ static int add_entry(LDAP *ld, LDAPMessage *msg, struct entry_list *out)
 		total += nv;
 		bv = NULL;
 	}
+	/* An entry that cannot be decoded to its end is not kept in part. */
+	if (lrc != LDAP_SUCCESS)
+		goto out;
 	ptrs = malloc((total ? total : 1) * sizeof *ptrs);
 	lens = malloc((total ? total : 1) * sizeof *lens);
 	if (!ptrs || !lens)
@@ -922,6 +925,16 @@ static int self_result(LDAP *ld, int msgid, unsigned timeout_ms, struct self_cha
 	return err;
 }
 
+/* What a result code of the person's bind or password change means. */
+static enum self_outcome self_outcome_of(int rc)
+{
+	return rc == LDAP_SUCCESS		? SELF_CHANGED
+	       : rc == LDAP_INVALID_CREDENTIALS ? SELF_OLD_REFUSED
+	       : rc == LDAP_CONSTRAINT_VIOLATION ? SELF_POLICY
+	       : rc < 0				? SELF_UNREACHABLE
+						: SELF_REFUSED;
+}
+
 void dir_change_own_password(const struct cfg_ldap_conn *c, const char *dn, const char *old, size_t oldlen,
 			     const char *new_pw, size_t newlen, struct self_change *out)
 {
@@ -956,7 +969,7 @@ void dir_change_own_password(const struct cfg_ldap_conn *c, const char *dn, cons
 		msgid = -1;
 	rc = self_result(ld, msgid, c->timeout_ms, out);
 	if (rc != LDAP_SUCCESS) {
-		out->outcome = rc == LDAP_INVALID_CREDENTIALS ? SELF_OLD_REFUSED : rc < 0 ? SELF_UNREACHABLE : SELF_REFUSED;
+		out->outcome = self_outcome_of(rc);
 		goto done;
 	}
 	/* A bind that must change its password answers with
@@ -965,12 +978,7 @@ void dir_change_own_password(const struct cfg_ldap_conn *c, const char *dn, cons
 	msgid = -1;
 	if (ldap_passwd(ld, &user, &oldbv, &newbv, ctrls, NULL, &msgid) != LDAP_SUCCESS)
 		msgid = -1;
-	rc = self_result(ld, msgid, c->timeout_ms, out);
-	out->outcome = rc == LDAP_SUCCESS		? SELF_CHANGED
-		       : rc == LDAP_INVALID_CREDENTIALS ? SELF_OLD_REFUSED
-		       : rc == LDAP_CONSTRAINT_VIOLATION ? SELF_POLICY
-		       : rc < 0				? SELF_UNREACHABLE
-							: SELF_REFUSED;
+	out->outcome = self_outcome_of(self_result(ld, msgid, c->timeout_ms, out));
 done:
 	if (pp)
 		ldap_control_free(pp);

@@ -7,6 +7,7 @@
  *
  * They read the directory, not the source: the people are the managed
  * entries, found by the attribute that holds the source key. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -120,19 +121,21 @@ static int read_not_activated(struct run *r, struct job_set *jobs, struct listed
 {
 	long older = r->opt->older_than_s >= 0 ? r->opt->older_than_s : (long)r->cfg->passwords.link_ttl_s;
 	time_t cutoff = time(NULL) - older;
-	struct hmap latest;
+	struct hmap latest;            /* key (or DN) -> index + 1 in cand */
+	struct {
+		const struct job_person *p;
+		const struct job *j;
+	} *cand = NULL;
 	char **ids = NULL;
-	size_t n_ids = 0, i, k, pos;
-	const char *key;
-	void *value;
+	size_t n_ids = 0, n_cand = 0, alloc_cand = 0, i, k;
 	int rc;
 
 	*n = 0;
+	*out = NULL;
 	if ((rc = jobs_ids(r->cfg->state_dir, &ids, &n_ids, &r->d)) < 0)
 		return rc;
 	hmap_init(&latest, HMAP_ICASE);
 	jobs->v = calloc(n_ids ? n_ids : 1, sizeof *jobs->v);
-	*out = NULL;
 	if (!jobs->v) {
 		rc = diag_set(&r->d, ST_FAIL, "out of memory");
 		goto out;
@@ -144,28 +147,42 @@ static int read_not_activated(struct run *r, struct job_set *jobs, struct listed
 		jobs->v[jobs->n++] = j;
 		for (k = 0; k < j->n_people; k++) {
 			const struct job_person *p = &j->people[k];
-			if (p->password && hmap_set(&latest, p->key ? p->key : p->dn, (void *)p) < 0) {
-				rc = diag_set(&r->d, ST_FAIL, "out of memory");
-				goto out;
+			const char *key = p->key ? p->key : p->dn;
+			size_t at = (size_t)(uintptr_t)hmap_get(&latest, key);
+			if (!p->password)
+				continue;
+			if (!at) {
+				if (n_cand == alloc_cand) {
+					size_t na = alloc_cand ? 2 * alloc_cand : 64;
+					void *t = realloc(cand, na * sizeof *cand);
+					if (!t) {
+						rc = diag_set(&r->d, ST_FAIL, "out of memory");
+						goto out;
+					}
+					cand = t;
+					alloc_cand = na;
+				}
+				if (hmap_set(&latest, key, (void *)(uintptr_t)(n_cand + 1)) < 0) {
+					rc = diag_set(&r->d, ST_FAIL, "out of memory");
+					goto out;
+				}
+				at = ++n_cand;
 			}
+			cand[at - 1].p = p;
+			cand[at - 1].j = j;
 		}
 	}
-	if (!(*out = calloc(latest.size ? latest.size : 1, sizeof **out))) {
+	if (!(*out = calloc(n_cand ? n_cand : 1, sizeof **out))) {
 		rc = diag_set(&r->d, ST_FAIL, "out of memory");
 		goto out;
 	}
-	for (pos = 0; hmap_next(&latest, &pos, &key, &value);) {
-		const struct job_person *p = value;
-		const struct job *j = NULL;
-		for (i = 0; i < jobs->n && !j; i++)
-			if (p >= jobs->v[i]->people && p < jobs->v[i]->people + jobs->v[i]->n_people)
-				j = jobs->v[i];
-		if (!j || !j->started || job_time(j->started) > cutoff)
+	for (i = 0; i < n_cand; i++) {
+		if (!cand[i].j->started || job_time(cand[i].j->started) > cutoff)
 			continue;
-		(*out)[*n].key = p->key;
-		(*out)[*n].dn = p->dn;
-		(*out)[*n].job = j->id;
-		(*out)[*n].unconfirmed = job_person_unconfirmed(p);
+		(*out)[*n].key = cand[i].p->key;
+		(*out)[*n].dn = cand[i].p->dn;
+		(*out)[*n].job = cand[i].j->id;
+		(*out)[*n].unconfirmed = job_person_unconfirmed(cand[i].p);
 		(*n)++;
 	}
 	log_info("%zu people got their latest password more than %lds ago (in %zu jobs)", *n, older, jobs->n);
@@ -174,6 +191,7 @@ out:
 	for (i = 0; i < n_ids; i++)
 		free(ids[i]);
 	free(ids);
+	free(cand);
 	hmap_release(&latest);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "agent/base/buf.h"
 #include "agent/state/jobs.h"
+#include "agent/state/journal.h"
 #include "agent/base/json.h"
 #include "agent/base/oom.h"
 #include "agent/base/testhook.h"
@@ -67,17 +68,6 @@ static long long link_expiry(const struct job_person *p)
 	return e;
 }
 
-static void iso_time(long long t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm))
-		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	else
-		snprintf(out, 32, "?");
-}
-
 /* A person's link in this job: when it expires, whether and when they set
  * a password with it, and in one word. Returns 0 when no link reached them. */
 struct link_view {
@@ -94,9 +84,9 @@ static int link_of(const struct view *v, const struct job *j, const struct job_p
 		return 0;
 	l->activated = activated_at(v, j, p);
 	l->state = l->activated ? "activated" : l->expires < v->now ? "expired" : "waiting";
-	iso_time(l->expires, l->expires_text);
+	utc_text((time_t)l->expires, l->expires_text);
 	if (l->activated)
-		iso_time(l->activated, l->activated_text);
+		utc_text(l->activated, l->activated_text);
 	return 1;
 }
 
@@ -122,8 +112,8 @@ static void link_text(struct buf *b, struct view *v, const struct job *j, const 
 	if (l.activated)
 		buf_printf(b, "      link: password set at %s\n", l.activated_text);
 	else
-		buf_printf(b, "      link: %s %s, no password set yet\n", l.expires < v->now ? "expired at" : "valid until",
-			   l.expires_text);
+		buf_printf(b, "      link: %s %s, no password set yet\n",
+			   strcmp(l.state, "expired") == 0 ? "expired at" : "valid until", l.expires_text);
 }
 
 static void link_json(struct buf *b, struct view *v, const struct job *j, const struct job_person *p)

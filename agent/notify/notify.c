@@ -227,10 +227,8 @@ static void notify_person(struct sender *S, struct smtp *smtp, size_t i)
 		struct tmpl_env env;
 		struct diag d;
 		char id[384], error[DIAG_MSG_MAX + 64] = "";
-		int attempts = 0;
+		int attempts = 0, halted;
 		enum msg_status st;
-
-		int halted;
 
 		/* A message whose outcome cannot be journaled is not sent. */
 		lock(S);

@@ -249,6 +249,7 @@ struct row {
 	struct plan_attr *attrs;
 	size_t n_attrs;
 	const char **values;   /* rendered people.attributes, by index ("" = empty) */
+	const struct entry *ent; /* by_key's answer for the key: the person, &ambiguous or NULL */
 	int active;
 	int persisted;         /* dn, values and attrs are in the plan's arena */
 };
@@ -281,8 +282,7 @@ static const char *render_interned(struct planner *P, const struct tmpl *t, cons
 	return s ? intern(P, s) : NULL;
 }
 
-/* Renders t into a copy of its own in the plan. */
-/* The same, copied into the row's arena. */
+/* Renders t into a copy in the row's arena. */
 static const char *render_row(struct planner *P, const struct tmpl *t, const struct tmpl_env *env, const char **why)
 {
 	const char *s = render_scratch(P, t, env, why);
@@ -674,7 +674,6 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 {
 	const struct config *cfg = P->cfg;
 	const char *why = NULL, *e;
-	const struct entry *ent;
 	size_t i;
 	void *first;
 
@@ -688,17 +687,16 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 	/* Whoever a row names is in the source, even when the row is then
 	 * rejected: a broken row must never make its person "absent". */
 	if (r->key && *r->key) {
-		ent = hmap_get(&P->by_key, r->key);
-		if (ent && ent != (const void *)&ambiguous)
-			P->matched[entry_index(P, ent)] = 1;
+		r->ent = hmap_get(&P->by_key, r->key);
+		if (r->ent && r->ent != (const void *)&ambiguous)
+			P->matched[entry_index(P, r->ent)] = 1;
 	}
 	if (rec->error)
 		return reject(P, rec, r->key, rec->error);
 	if ((why = check_key(P, r->key)))
 		return reject(P, rec, r->key, why);
-	ent = hmap_get(&P->by_key, r->key);
-	if (ent && ent != (const void *)&ambiguous) {
-		unsigned *seen = &P->first_line[entry_index(P, ent)];
+	if (r->ent && r->ent != (const void *)&ambiguous) {
+		unsigned *seen = &P->first_line[entry_index(P, r->ent)];
 		if (*seen) {
 			reject(P, rec, r->key, fmt(P, "duplicate key, first seen on line %u", *seen));
 			return -1;
@@ -878,7 +876,7 @@ static void plan_row(struct planner *P, const struct record *rec)
 	arena_reset(&P->row);
 	if (read_row(P, rec, &r) < 0)
 		return;
-	ent = hmap_get(&P->by_key, r.key);
+	ent = r.ent;
 	if (ent == (const void *)&ambiguous)
 		reject(P, rec, r.key, fmt(P, "several entries in the directory have %s=%s", P->cfg->people.key_attr, r.key));
 	else if (ent)

@@ -30,13 +30,19 @@ struct journal {
 #define FLUSH_BYTES (16 * 1024)
 #define FLUSH_SECONDS 0.5
 
-void utc_now(char out[32])
+void utc_text(time_t t, char out[32])
 {
-	time_t now = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (gmtime_r(&t, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(out, 32, "?");
+}
+
+void utc_now(char out[32])
+{
+	utc_text(time(NULL), out);
 }
 
 static int make_dir(const char *path, struct diag *d)

@@ -17,6 +17,7 @@
 #define LDAPENROLL_JOURNAL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "agent/base/buf.h"
 #include "agent/base/diag.h"
@@ -70,7 +71,9 @@ int journal_ok(const struct journal *j);
 const char *journal_error(const struct journal *j);
 void journal_close(struct journal *j);
 
-/* The current time as "2026-11-21T10:15:00Z". */
+/* The current time as "2026-11-21T10:15:00Z"; utc_text() any time so
+ * ("?" when it has no such form). jobs.h job_time() reads it back. */
 void utc_now(char out[32]);
+void utc_text(time_t t, char out[32]);
 
 #endif

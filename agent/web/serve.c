@@ -81,10 +81,15 @@ static unsigned status_of(enum link_status s)
 	return s == LINK_EXPIRED ? MHD_HTTP_GONE : MHD_HTTP_BAD_REQUEST;
 }
 
-/* Fills the page's language and expiry from an opened token. */
-static void describe_token(enum link_status s, const struct link_claims *claims, const char *accept,
-			   struct page *p, struct buf *expires)
+/* Opens the token (NULL: none given) and fills what every page of it
+ * shows: the language, the expiry, the form's token, address and hints.
+ * The claims point into store, a secret buffer the caller releases. */
+static enum link_status open_for_page(const struct server *S, const char *token, size_t len, const char *accept,
+				      struct link_claims *claims, struct buf *store, struct buf *expires,
+				      struct page *p)
 {
+	enum link_status s = token ? link_token_open(&S->keys, token, len, (int64_t)testhook_now(), claims, store)
+				   : LINK_MALFORMED;
 	int readable = s == LINK_OK || s == LINK_EXPIRED;
 
 	p->lang = page_language(readable ? claims->language : NULL, accept);
@@ -93,6 +98,12 @@ static void describe_token(enum link_status s, const struct link_claims *claims,
 		p->expires = buf_str(expires);
 	}
 	p->kind = s == LINK_OK ? PAGE_FORM : s == LINK_EXPIRED ? PAGE_EXPIRED : PAGE_INVALID;
+	p->token = token;
+	p->action = S->action;
+	p->min_length = S->cfg->passwords.min_length;
+	p->min_classes = S->cfg->passwords.min_classes;
+	p->login_url = S->cfg->notify.login_url;
+	return s;
 }
 
 static enum MHD_Result show_form(struct server *S, struct MHD_Connection *c, const char *accept)
@@ -101,18 +112,12 @@ static enum MHD_Result show_form(struct server *S, struct MHD_Connection *c, con
 	struct buf store = BUF_SECRET_INIT, expires = BUF_INIT;
 	struct link_claims claims = {0};
 	struct page p = {0};
-	enum link_status s = LINK_MALFORMED;
+	enum link_status s;
 	enum MHD_Result ret;
 
 	/* Reading the token changes nothing: the form only shows what the
 	 * link is for. The password it holds is not used here. */
-	if (token)
-		s = link_token_open(&S->keys, token, strlen(token), (int64_t)testhook_now(), &claims, &store);
-	describe_token(s, &claims, accept, &p, &expires);
-	p.token = token;
-	p.action = S->action;
-	p.min_length = S->cfg->passwords.min_length;
-	p.min_classes = S->cfg->passwords.min_classes;
+	s = open_for_page(S, token, token ? strlen(token) : 0, accept, &claims, &store, &expires, &p);
 	ret = respond_page(c, s == LINK_OK ? MHD_HTTP_OK : status_of(s), &p);
 	buf_release_secret(&store);
 	buf_release(&expires);
@@ -137,7 +142,7 @@ static enum MHD_Result set_password(struct server *S, struct MHD_Connection *c, 
 	struct link_claims claims = {0};
 	struct self_change res;
 	struct page p = {0};
-	enum link_status s = LINK_MALFORMED;
+	enum link_status s;
 	unsigned status;
 	enum MHD_Result ret;
 	int t, a, b;
@@ -152,14 +157,7 @@ static enum MHD_Result set_password(struct server *S, struct MHD_Connection *c, 
 	t = form_value(rq->body.data, rq->body.len, "token", &token);
 	a = form_value(rq->body.data, rq->body.len, "password", &pw);
 	b = form_value(rq->body.data, rq->body.len, "confirm", &confirm);
-	if (t == 1)
-		s = link_token_open(&S->keys, token.data, token.len, (int64_t)testhook_now(), &claims, &store);
-	describe_token(s, &claims, accept, &p, &expires);
-	p.token = buf_str(&token);
-	p.action = S->action;
-	p.min_length = S->cfg->passwords.min_length;
-	p.min_classes = S->cfg->passwords.min_classes;
-	p.login_url = S->cfg->notify.login_url;
+	s = open_for_page(S, t == 1 ? buf_str(&token) : NULL, token.len, accept, &claims, &store, &expires, &p);
 	if (s != LINK_OK) {
 		status = status_of(s);
 		log_info("set-password: a link that is %s", link_status_text(s));
