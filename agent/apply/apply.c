@@ -228,8 +228,8 @@ static int took_effect(struct engine *E, const struct op *op, const struct entry
 	if (a && a->op == OP_UPDATE_PERSON) {
 		for (k = 0; k < a->n_changes; k++) {
 			const struct plan_change *c = &a->changes[k];
-			const struct entry_attr *at = entry_attr(e, c->attr);
-			if (c->value ? !(at && at->n == 1 && strcmp(at->values[0], c->value) == 0) : at && at->n)
+			struct entry_attr at = entry_attr(e, c->attr);
+			if (c->value ? !(at.n == 1 && strcmp(at.values[0], c->value) == 0) : at.n > 0)
 				return 0;
 		}
 		return 1;
@@ -252,9 +252,9 @@ static int holds_attributes(const struct plan_action *a, const struct entry *e)
 
 	for (k = 0; k < a->n_attrs; k++) {
 		const struct plan_attr *pa = &a->attrs[k];
-		const struct entry_attr *at = entry_attr(e, pa->name);
+		struct entry_attr at = entry_attr(e, pa->name);
 		int is_class = strcasecmp(pa->name, "objectClass") == 0;
-		if (!at || (!is_class && at->n != pa->n))
+		if (!at.n || (!is_class && at.n != pa->n))
 			return 0;
 		for (j = 0; j < pa->n; j++)
 			if (!entry_has_value(e, pa->name, pa->values[j], is_class))

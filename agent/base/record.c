@@ -18,50 +18,63 @@ struct record *record_new(struct arena *a, size_t n_slots)
 	return r;
 }
 
-const struct entry_attr *entry_attr(const struct entry *e, const char *name)
+size_t entry_n_attrs(const struct entry *e)
 {
-	size_t i;
+	return e->shape ? e->shape->n_attrs : 0;
+}
 
-	for (i = 0; i < e->n_attrs; i++)
-		if (strcasecmp(e->attrs[i].name, name) == 0)
-			return &e->attrs[i];
-	return NULL;
+struct entry_attr entry_attr_at(const struct entry *e, size_t i)
+{
+	struct entry_attr a;
+
+	a.name = e->shape->names[i];
+	a.n = e->shape->counts[i];
+	a.values = a.n == 1 ? &e->slots[i].one : e->slots[i].many;
+	return a;
+}
+
+struct entry_attr entry_attr(const struct entry *e, const char *name)
+{
+	struct entry_attr none = {NULL, NULL, 0};
+	size_t i, n = entry_n_attrs(e);
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(e->shape->names[i], name) == 0)
+			return entry_attr_at(e, i);
+	return none;
 }
 
 const char *entry_first(const struct entry *e, const char *name)
 {
-	const struct entry_attr *a = entry_attr(e, name);
+	struct entry_attr a = entry_attr(e, name);
 
-	return a && a->n ? a->values[0] : NULL;
+	return a.n ? a.values[0] : NULL;
 }
 
 int entry_has_value(const struct entry *e, const char *name, const char *value, int icase)
 {
-	const struct entry_attr *a = entry_attr(e, name);
+	struct entry_attr a = entry_attr(e, name);
 	size_t i;
 
-	if (!a)
-		return 0;
-	for (i = 0; i < a->n; i++)
-		if (icase ? strcasecmp(a->values[i], value) == 0 : strcmp(a->values[i], value) == 0)
+	for (i = 0; i < a.n; i++)
+		if (icase ? strcasecmp(a.values[i], value) == 0 : strcmp(a.values[i], value) == 0)
 			return 1;
 	return 0;
 }
 
 void entry_list_init(struct entry_list *l, struct arena *a)
 {
-	l->v = NULL;
-	l->n = l->alloc = 0;
+	memset(l, 0, sizeof *l);
 	l->arena = a;
-	l->shared = 0;
 }
 
 void entry_list_release(struct entry_list *l)
 {
-	/* The attribute arrays are in the arena. */
+	/* The shapes, slots and strings are in the arena. */
 	free(l->v);
 	l->v = NULL;
 	l->n = l->alloc = 0;
+	memset(l->recent, 0, sizeof l->recent);
 }
 
 struct entry *entry_list_add(struct entry_list *l, const char *dn)
@@ -83,36 +96,61 @@ struct entry *entry_list_add_n(struct entry_list *l, const char *dn, size_t len)
 	}
 	e = &l->v[l->n];
 	e->dn = arena_strndup(l->arena, dn, len);
-	e->attrs = NULL;
-	e->n_attrs = 0;
+	e->shape = NULL;
+	e->slots = NULL;
 	if (!e->dn)
 		return NULL;
 	l->n++;
 	return e;
 }
 
+/* A new shape of n attributes (names and counts to be filled), kept as
+ * the newest of the recent ones. */
+static struct entry_shape *new_shape(struct entry_list *l, size_t n)
+{
+	struct entry_shape *s = arena_alloc(l->arena, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->n_attrs = n;
+	s->names = arena_alloc(l->arena, (n ? n : 1) * sizeof *s->names);
+	s->counts = arena_alloc(l->arena, (n ? n : 1) * sizeof *s->counts);
+	if (!s->names || !s->counts)
+		return NULL;
+	memmove(&l->recent[1], &l->recent[0], (ENTRY_RECENT_SHAPES - 1) * sizeof l->recent[0]);
+	l->recent[0] = s;
+	l->n_shapes++;
+	return s;
+}
+
 int entry_add_attr(struct entry_list *l, struct entry *e, const char *name, const char *const *values,
 		   size_t n)
 {
-	/* Rare (post-read entries, tests): a new array each time. */
-	struct entry_attr *t = arena_alloc(l->arena, (e->n_attrs + 1) * sizeof *t), *a;
-	size_t i;
+	/* Rare (post-read entries, tests): a shape and slots of its own. */
+	size_t old = entry_n_attrs(e), i;
+	struct entry_shape *s = new_shape(l, old + 1);
+	union entry_slot *slots = arena_alloc(l->arena, (old + 1) * sizeof *slots);
+	const char **v = arena_alloc(l->arena, (n ? n : 1) * sizeof *v);
 
-	if (!t)
+	if (!s || !slots || !v)
 		return -1;
-	if (e->n_attrs)
-		memcpy(t, e->attrs, e->n_attrs * sizeof *t);
-	e->attrs = t;
-	a = &t[e->n_attrs];
-	a->name = arena_strdup(l->arena, name);
-	a->values = arena_alloc(l->arena, (n ? n : 1) * sizeof *a->values);
-	a->n = n;
-	if (!a->name || !a->values)
+	if (old) {
+		memcpy(s->names, e->shape->names, old * sizeof *s->names);
+		memcpy(s->counts, e->shape->counts, old * sizeof *s->counts);
+		memcpy(slots, e->slots, old * sizeof *slots);
+	}
+	if (!(s->names[old] = arena_strdup(l->arena, name)))
 		return -1;
+	s->counts[old] = n;
 	for (i = 0; i < n; i++)
-		if (!(a->values[i] = arena_strdup(l->arena, values[i])))
+		if (!(v[i] = arena_strdup(l->arena, values[i])))
 			return -1;
-	e->n_attrs++;
+	if (n == 1)
+		slots[old].one = v[0];
+	else
+		slots[old].many = n ? v : NULL;
+	e->shape = s;
+	e->slots = slots;
 	return 0;
 }
 
@@ -122,61 +160,117 @@ static int same(const char *kept, const char *s, size_t len)
 	return strncmp(kept, s, len) == 0 && kept[len] == '\0';
 }
 
-/* The previous entry's attribute of that name, at index i or elsewhere. */
-static const struct entry_attr *previous_attr(const struct entry *prev, size_t i, const char *name, size_t len)
+/* A recent shape with these names and counts, or NULL. */
+static const struct entry_shape *recent_shape(const struct entry_list *l, const struct entry_attr_in *in,
+					      const size_t *name_lens, size_t n)
 {
-	size_t k;
+	size_t r, i;
 
-	if (!prev)
-		return NULL;
-	if (i < prev->n_attrs && same(prev->attrs[i].name, name, len))
-		return &prev->attrs[i];
-	for (k = 0; k < prev->n_attrs; k++)
-		if (same(prev->attrs[k].name, name, len))
-			return &prev->attrs[k];
+	for (r = 0; r < ENTRY_RECENT_SHAPES && l->recent[r]; r++) {
+		const struct entry_shape *s = l->recent[r];
+		if (s->n_attrs != n)
+			continue;
+		for (i = 0; i < n; i++)
+			if (s->counts[i] != in[i].n || !same(s->names[i], in[i].name, name_lens[i]))
+				break;
+		if (i == n)
+			return s;
+	}
 	return NULL;
+}
+
+/* A name as a recent shape spells it, or a copy. */
+static const char *shape_name(struct entry_list *l, const char *name, size_t len)
+{
+	size_t r, i;
+
+	for (r = 0; r < ENTRY_RECENT_SHAPES && l->recent[r]; r++)
+		for (i = 0; i < l->recent[r]->n_attrs; i++)
+			if (same(l->recent[r]->names[i], name, len))
+				return l->recent[r]->names[i];
+	return arena_strndup(l->arena, name, len);
+}
+
+/* The attribute of the previous entry of that name, at index i or
+ * elsewhere; .name is NULL when it has none. */
+static struct entry_attr previous_attr(const struct entry *prev, size_t i, const char *name)
+{
+	struct entry_attr none = {NULL, NULL, 0};
+	size_t k, n = prev ? entry_n_attrs(prev) : 0;
+
+	if (i < n && prev->shape->names[i] == name)
+		return entry_attr_at(prev, i);
+	for (k = 0; k < n; k++)
+		if (prev->shape->names[k] == name)
+			return entry_attr_at(prev, k);
+	return none;
 }
 
 int entry_set_attrs(struct entry_list *l, struct entry *e, const struct entry_attr_in *in, size_t n)
 {
 	const struct entry *prev = e > l->v ? e - 1 : NULL;
-	struct entry_attr *t = arena_alloc(l->arena, (n ? n : 1) * sizeof *t);
-	size_t i, k;
+	union entry_slot *slots = arena_alloc(l->arena, (n ? n : 1) * sizeof *slots);
+	const struct entry_shape *shape;
+	size_t name_lens[64], i, k;
 
-	if (!t)
+	if (!slots || n > sizeof name_lens / sizeof name_lens[0])
 		return -1;
-	e->attrs = t;
-	e->n_attrs = 0;
+	for (i = 0; i < n; i++)
+		name_lens[i] = strnlen(in[i].name, in[i].name_len);
+	if (!(shape = recent_shape(l, in, name_lens, n))) {
+		struct entry_shape *s = NULL;
+		const char *names[64];
+		/* The names first: making the shape moves the recent list. */
+		for (i = 0; i < n; i++)
+			if (!(names[i] = shape_name(l, in[i].name, name_lens[i])))
+				return -1;
+		if (!(s = new_shape(l, n)))
+			return -1;
+		for (i = 0; i < n; i++) {
+			s->names[i] = names[i];
+			s->counts[i] = in[i].n;
+		}
+		shape = s;
+	}
 	for (i = 0; i < n; i++) {
-		size_t name_len = strnlen(in[i].name, in[i].name_len);
-		const struct entry_attr *p = previous_attr(prev, i, in[i].name, name_len);
-		struct entry_attr *a = &t[i];
-		int all = p && p->n == in[i].n;
+		struct entry_attr p = previous_attr(prev, i, shape->names[i]);
+		int all = p.name && p.n == in[i].n;
 
-		a->name = p ? p->name : arena_strndup(l->arena, in[i].name, name_len);
-		a->n = in[i].n;
 		for (k = 0; all && k < in[i].n; k++)
-			all = same(p->values[k], in[i].values[k], strnlen(in[i].values[k], in[i].lens[k]));
-		if (all) {
-			/* The same values as the entry before: the same array. */
-			a->values = p->values;
-			l->shared += a->n;
-		} else {
-			a->values = arena_alloc(l->arena, (in[i].n ? in[i].n : 1) * sizeof *a->values);
-			for (k = 0; a->values && k < in[i].n; k++) {
-				const char *pv = p && k < p->n ? p->values[k] : NULL;
-				size_t len = strnlen(in[i].values[k], in[i].lens[k]);
-				if (pv && same(pv, in[i].values[k], len)) {
-					a->values[k] = pv;
-					l->shared++;
-				} else if (!(a->values[k] = arena_strndup(l->arena, in[i].values[k], len))) {
-					return -1;
-				}
+			all = same(p.values[k], in[i].values[k], strnlen(in[i].values[k], in[i].lens[k]));
+		if (all && in[i].n) {
+			/* The same values as the entry before: shared. */
+			if (in[i].n == 1)
+				slots[i].one = p.values[0];
+			else
+				slots[i].many = p.values;
+			l->shared += in[i].n;
+			continue;
+		}
+		if (in[i].n == 1) {
+			if (!(slots[i].one = arena_strndup(l->arena, in[i].values[0],
+							   strnlen(in[i].values[0], in[i].lens[0]))))
+				return -1;
+			continue;
+		}
+		if (!in[i].n) {
+			slots[i].many = NULL;
+			continue;
+		}
+		if (!(slots[i].many = arena_alloc(l->arena, in[i].n * sizeof *slots[i].many)))
+			return -1;
+		for (k = 0; k < in[i].n; k++) {
+			const char *pv = p.name && k < p.n ? p.values[k] : NULL;
+			size_t len = strnlen(in[i].values[k], in[i].lens[k]);
+			if (pv && same(pv, in[i].values[k], len)) {
+				slots[i].many[k] = pv;
+				l->shared++;
+			} else if (!(slots[i].many[k] = arena_strndup(l->arena, in[i].values[k], len))) {
+				return -1;
 			}
 		}
-		if (!a->name || !a->values)
-			return -1;
-		e->n_attrs++;
 	}
+	e->shape = shape;
+	e->slots = slots;
 	return 0;
 }

@@ -17,20 +17,39 @@ struct record {
 /* Allocates a record with n_slots fields, all NULL, in the arena. */
 struct record *record_new(struct arena *a, size_t n_slots);
 
+/* One attribute of an entry, as entry_attr gives it: name NULL (and no
+ * values) when the entry has no attribute of that name. */
 struct entry_attr {
 	const char *name;
 	const char **values;
 	size_t n;
 };
 
-struct entry {
-	const char *dn;
-	struct entry_attr *attrs;
+/* The attribute names and value counts of an entry. Entries read in one
+ * list nearly all look alike, so they share one shape: an entry itself is
+ * its DN and one slot per attribute. */
+struct entry_shape {
 	size_t n_attrs;
+	const char **names;
+	size_t *counts;
 };
 
-/* The attribute named name (compared without case), or NULL. */
-const struct entry_attr *entry_attr(const struct entry *e, const char *name);
+union entry_slot {
+	const char *one;   /* an attribute with one value: that value */
+	const char **many; /* otherwise: its values (NULL for none) */
+};
+
+struct entry {
+	const char *dn;
+	const struct entry_shape *shape; /* NULL while the entry has no attributes */
+	union entry_slot *slots;         /* by the shape's attribute index */
+};
+
+/* The attribute named name (compared without case). */
+struct entry_attr entry_attr(const struct entry *e, const char *name);
+/* The entry's attribute number i (< entry_n_attrs(e)). */
+struct entry_attr entry_attr_at(const struct entry *e, size_t i);
+size_t entry_n_attrs(const struct entry *e);
 /* Its first value, or NULL. */
 const char *entry_first(const struct entry *e, const char *name);
 /* True when the attribute holds value (compared exactly, or without ASCII
@@ -42,11 +61,17 @@ int entry_has_value(const struct entry *e, const char *name, const char *value, 
  * entry to entry (the same attribute names in the same order, the same
  * objectClass values, the same policy DN): what equals the previous
  * entry's is shared, not copied again. */
+enum { ENTRY_RECENT_SHAPES = 8 };
+
 struct entry_list {
 	struct entry *v;
 	size_t n, alloc;
 	struct arena *arena;
-	size_t shared;       /* values (and names) taken from the previous entry */
+	size_t shared;       /* values taken from the previous entry */
+	/* The shapes of the last entries, newest first: a new entry takes one
+	 * of them when its names and counts are the same. */
+	const struct entry_shape *recent[ENTRY_RECENT_SHAPES];
+	size_t n_shapes;     /* shapes made, for the tests */
 };
 
 /* One attribute as read off the wire: values with their lengths (a value
@@ -68,8 +93,9 @@ struct entry *entry_list_add_n(struct entry_list *l, const char *dn, size_t len)
 /* Adds an attribute with n values (copied) to e. */
 int entry_add_attr(struct entry_list *l, struct entry *e, const char *name, const char *const *values,
 		   size_t n);
-/* Sets all of e's attributes at once (e has none yet), sharing names and
- * values with the previous entry of the list where they are equal. */
+/* Sets all of e's attributes at once (e has none yet), sharing the shape
+ * with a recent entry and values with the previous entry of the list where
+ * they are equal. */
 int entry_set_attrs(struct entry_list *l, struct entry *e, const struct entry_attr_in *in, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 #include "agent/text/dn.h"
 #include "agent/base/hmap.h"
 #include "agent/base/oom.h"
+#include "agent/base/sindex.h"
 #include "agent/plan/plan_internal.h"
 #include "agent/text/template.h"
 
@@ -26,7 +27,10 @@
 struct group {
 	const char *dn, *ndn, *role;
 	const struct entry *entry; /* NULL: the group is created */
-	struct hmap members;       /* existing members (plain or canonical DNs, no ASCII case); built on first use */
+	/* Its members, built on first use: plain or canonical DNs, found
+	 * without ASCII case. */
+	struct sindex members;
+	const char **member_keys;
 	int members_built;
 	size_t joining;            /* people the plan adds */
 	const char *account;       /* the account of the first person joining (for the text) */
@@ -38,10 +42,13 @@ struct planner {
 	struct plan_builder B;
 	struct plan *p;      /* B.p */
 	struct arena *a;     /* its arena */
-	struct hmap by_dn;     /* DN -> entry: the entry's own when plain, else canonical; no ASCII case */
-	struct hmap by_key;    /* key (no case) -> person entry, or &ambiguous */
+	/* The directory's entries by DN, and its people by key, without ASCII
+	 * case: positions in the entries, whose keys are ndn[] (the entry's own
+	 * DN when plain, else a canonical copy) and key[]. */
+	struct sindex by_dn, by_key;
+	const char **ndn, **key;
+	unsigned char *mark;   /* per entry: MATCHED, AMBIGUOUS */
 	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
-	unsigned char *matched;
 	/* Per entry: the line of the row that named it (duplicate keys of
 	 * people the directory holds are found here; keys_seen keeps only the
 	 * others, so an hourly run with few new people keeps a small table). */
@@ -66,6 +73,11 @@ struct planner {
 };
 
 static const char ambiguous;
+
+enum {
+	MATCHED = 1,  /* a row names the person */
+	AMBIGUOUS = 2 /* the first of several people with the same key */
+};
 
 /* --- small helpers (see plan_internal.h) ---------------------------------- */
 
@@ -144,33 +156,34 @@ static int entry_has_classes(const struct entry *e, const struct strlist *classe
 static int index_directory(struct planner *P)
 {
 	const struct config *cfg = P->cfg;
-	size_t i;
+	size_t i, n = P->in->n_entries, first;
 
-	P->matched = calloc(P->in->n_entries ? P->in->n_entries : 1, 1);
-	P->first_line = calloc(P->in->n_entries ? P->in->n_entries : 1, sizeof *P->first_line);
-	if (!P->matched || !P->first_line)
+	P->mark = calloc(n ? n : 1, 1);
+	P->first_line = calloc(n ? n : 1, sizeof *P->first_line);
+	P->ndn = calloc(n ? n : 1, sizeof *P->ndn);
+	P->key = calloc(n ? n : 1, sizeof *P->key);
+	if (!P->mark || !P->first_line || !P->ndn || !P->key || sindex_reserve(&P->by_dn, n) < 0 ||
+	    sindex_reserve(&P->by_key, n) < 0)
 		return -1;
-	for (i = 0; i < P->in->n_entries; i++) {
+	for (i = 0; i < n; i++) {
 		const struct entry *e = &P->in->entries[i];
-		/* by_dn compares without ASCII case: a plain DN (nearly every
-		 * one) is its own key, no canonical copy. */
-		const char *ndn = dn_is_plain(e->dn) ? e->dn : canon(P, e->dn), *key;
-		void *old;
 
-		if (!ndn)
+		/* A plain DN (nearly every one) is its own key, no canonical
+		 * copy. */
+		if (!(P->ndn[i] = dn_is_plain(e->dn) ? e->dn : canon(P, e->dn)))
 			continue; /* the server sent something we cannot read: not ours to manage */
-		if (hmap_insert(&P->by_dn, ndn, (void *)e, NULL) < 0)
+		if (sindex_add(&P->by_dn, P->ndn, i, NULL) < 0)
 			return -1;
 		if (!cfg->people.key_attr || !has_all_classes(e, &cfg->people.object_classes))
 			continue;
-		if (!(key = entry_first(e, cfg->people.key_attr)))
+		if (!(P->key[i] = entry_first(e, cfg->people.key_attr)))
 			continue;
 		P->p->n_managed++;
-		switch (hmap_insert(&P->by_key, key, (void *)e, &old)) {
+		switch (sindex_add(&P->by_key, P->key, i, &first)) {
 		case -1:
 			return -1;
 		case 0:
-			hmap_set(&P->by_key, key, (void *)&ambiguous);
+			P->mark[first] |= AMBIGUOUS;
 			break;
 		}
 	}
@@ -180,6 +193,24 @@ static int index_directory(struct planner *P)
 static size_t entry_index(const struct planner *P, const struct entry *e)
 {
 	return (size_t)(e - P->in->entries);
+}
+
+/* The entry at a DN (plain or canonical), or NULL. */
+static const struct entry *entry_at(const struct planner *P, const char *ndn)
+{
+	size_t i = sindex_find(&P->by_dn, P->ndn, ndn);
+
+	return i == SINDEX_NONE ? NULL : &P->in->entries[i];
+}
+
+/* The person with that key, &ambiguous when several have it, or NULL. */
+static const struct entry *person_with_key(const struct planner *P, const char *key)
+{
+	size_t i = sindex_find(&P->by_key, P->key, key);
+
+	if (i == SINDEX_NONE)
+		return NULL;
+	return P->mark[i] & AMBIGUOUS ? (const struct entry *)(const void *)&ambiguous : &P->in->entries[i];
 }
 
 /* --- groups and containers ------------------------------------------------ */
@@ -201,8 +232,8 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 	g->dn = dn;
 	g->ndn = ndn;
 	g->role = role;
-	g->entry = hmap_get(&P->by_dn, ndn);
-	hmap_init(&g->members, HMAP_ICASE); /* keys: plain DNs or canonical ones */
+	g->entry = entry_at(P, ndn);
+	sindex_init(&g->members, HMAP_ICASE);
 	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
 		P->B.oom = 1;
 		return NULL;
@@ -213,7 +244,7 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 
 static int is_member(struct planner *P, struct group *g, const char *person_ndn)
 {
-	const struct entry_attr *m;
+	struct entry_attr m;
 	size_t i;
 
 	if (!g->entry)
@@ -221,19 +252,25 @@ static int is_member(struct planner *P, struct group *g, const char *person_ndn)
 	if (!g->members_built) {
 		g->members_built = 1;
 		m = entry_attr(g->entry, P->cfg->roles.member_attribute);
-		for (i = 0; m && i < m->n; i++) {
-			const char *n = dn_is_plain(m->values[i]) ? m->values[i] : canon(P, m->values[i]);
-			if (n && hmap_insert(&g->members, n, (void *)n, NULL) < 0)
+		if (!m.n)
+			return 0;
+		if (!(g->member_keys = malloc(m.n * sizeof *g->member_keys)) || sindex_reserve(&g->members, m.n) < 0) {
+			P->B.oom = 1;
+			return 0;
+		}
+		for (i = 0; i < m.n; i++) {
+			g->member_keys[i] = dn_is_plain(m.values[i]) ? m.values[i] : canon(P, m.values[i]);
+			if (g->member_keys[i] && sindex_add(&g->members, g->member_keys, i, NULL) < 0)
 				P->B.oom = 1;
 		}
 	}
-	return hmap_get(&g->members, person_ndn) != NULL;
+	return sindex_find(&g->members, g->member_keys, person_ndn) != SINDEX_NONE;
 }
 
 /* True when dn exists or the plan creates it (or, offline, may exist). */
 static int dn_available(struct planner *P, const char *ndn)
 {
-	return P->in->offline || hmap_get(&P->by_dn, ndn) || hmap_get(&P->accounts, ndn);
+	return P->in->offline || entry_at(P, ndn) || hmap_get(&P->accounts, ndn);
 }
 
 /* --- one row ---------------------------------------------------------------- */
@@ -580,8 +617,8 @@ static void plan_update(struct planner *P, struct row *r, const struct entry *e)
 	}
 	for (i = 0; i < pp->update.n; i++) {
 		const char *name = pp->update.items[i], *v = NULL;
-		const struct entry_attr *old = entry_attr(e, name);
-		size_t n_old = old ? old->n : 0;
+		struct entry_attr old = entry_attr(e, name);
+		size_t n_old = old.n;
 
 		for (j = 0; j < pp->n_attrs; j++)
 			if (strcasecmp(pp->attrs[j].name, name) == 0)
@@ -590,10 +627,10 @@ static void plan_update(struct planner *P, struct row *r, const struct entry *e)
 			v = NULL;
 		if (!v && !n_old)
 			continue;
-		if (v && n_old == 1 && strcmp(old->values[0], v) == 0)
+		if (v && n_old == 1 && strcmp(old.values[0], v) == 0)
 			continue;
 		ch[n].attr = name;
-		ch[n].old = old ? old->values : NULL;
+		ch[n].old = n_old ? old.values : NULL;
 		ch[n].n_old = n_old;
 		ch[n].value = v;
 		n++;
@@ -687,9 +724,9 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 	/* Whoever a row names is in the source, even when the row is then
 	 * rejected: a broken row must never make its person "absent". */
 	if (r->key && *r->key) {
-		r->ent = hmap_get(&P->by_key, r->key);
+		r->ent = person_with_key(P, r->key);
 		if (r->ent && r->ent != (const void *)&ambiguous)
-			P->matched[entry_index(P, r->ent)] = 1;
+			P->mark[entry_index(P, r->ent)] |= MATCHED;
 	}
 	if (rec->error)
 		return reject(P, rec, r->key, rec->error);
@@ -812,7 +849,7 @@ static int plan_account(struct planner *P, const struct row *r)
 	const struct config *cfg = P->cfg;
 	struct plan_action *act;
 
-	if (!cfg->accounts.enabled || hmap_get(&P->by_dn, r->account_ndn) || hmap_get(&P->accounts, r->account_ndn))
+	if (!cfg->accounts.enabled || entry_at(P, r->account_ndn) || hmap_get(&P->accounts, r->account_ndn))
 		return 0;
 	if (!cfg->accounts.create_missing && !P->in->offline) {
 		add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
@@ -843,7 +880,7 @@ static void plan_new_person(struct planner *P, struct row *r)
 		P->p->n_inactive++;
 		return;
 	}
-	if (hmap_get(&P->by_dn, r->ndn)) {
+	if (entry_at(P, r->ndn)) {
 		reject(P, r->rec, r->key, fmt(P, "an entry already exists at %s and is not a managed person with %s=%s",
 					      r->dn, P->cfg->people.key_attr, r->key));
 		return;
@@ -895,12 +932,13 @@ static void plan_absent(struct planner *P)
 		return;
 	for (i = 0; i < P->in->n_entries; i++) {
 		const struct entry *e = &P->in->entries[i];
-		const char *key = P->cfg->people.key_attr ? entry_first(e, P->cfg->people.key_attr) : NULL;
+		const char *key = P->key[i];
 		struct plan_action *act;
 
-		if (P->matched[i] || !key || !has_all_classes(e, &P->cfg->people.object_classes) || is_disabled(e))
+		/* key[] is set for the people index_directory found. */
+		if ((P->mark[i] & MATCHED) || !key || is_disabled(e))
 			continue;
-		if (hmap_get(&P->by_key, key) == (const void *)&ambiguous)
+		if (person_with_key(P, key) == (const void *)&ambiguous)
 			continue;
 		if (!(act = new_action(P, OP_DISABLE_PERSON)))
 			return;
@@ -963,8 +1001,8 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	P.p = P.B.p;
 	P.a = &P.B.p->arena;
 	P.mail_attr = config_mail_attr(in->cfg);
-	hmap_init(&P.by_dn, HMAP_ICASE); /* keys: plain DNs or canonical ones */
-	hmap_init(&P.by_key, HMAP_ICASE);
+	sindex_init(&P.by_dn, HMAP_ICASE);
+	sindex_init(&P.by_key, HMAP_ICASE);
 	hmap_init(&P.keys_seen, HMAP_ICASE);
 	hmap_init(&P.groups, 0);
 	hmap_init(&P.accounts, 0);
@@ -981,8 +1019,10 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 		plan_absent(&P);
 		plan_groups(&P);
 	}
-	for (i = 0; i < P.n_groups; i++)
-		hmap_release(&P.group_list[i]->members);
+	for (i = 0; i < P.n_groups; i++) {
+		sindex_release(&P.group_list[i]->members);
+		free(P.group_list[i]->member_keys);
+	}
 	if (oom_count() != oom_before) /* some text or entry may be missing */
 		P.B.oom = 1;
 	if (P.fatal.len && !P.B.oom)
@@ -994,10 +1034,12 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	else
 		*out = p;
 	free(P.group_list);
-	free(P.matched);
+	free(P.mark);
 	free(P.first_line);
-	hmap_release(&P.by_dn);
-	hmap_release(&P.by_key);
+	free(P.ndn);
+	free(P.key);
+	sindex_release(&P.by_dn);
+	sindex_release(&P.by_key);
 	hmap_release(&P.keys_seen);
 	hmap_release(&P.groups);
 	hmap_release(&P.accounts);

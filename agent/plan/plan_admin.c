@@ -92,7 +92,7 @@ static int index_entries(struct admin *A)
 	}
 	for (i = 0; i < A->in->n_entries; i++) {
 		const struct entry *e = &A->in->entries[i];
-		const struct entry_attr *m;
+		struct entry_attr m;
 
 		if (entry_is_person(cfg, e)) {
 			const char *ndn = pb_canon(&A->B, e->dn);
@@ -107,8 +107,8 @@ static int index_entries(struct admin *A)
 		if (ncontainer && !dn_is_under(e->dn, ncontainer))
 			continue;
 		m = entry_attr(e, cfg->roles.member_attribute);
-		for (k = 0; m && k < m->n; k++) {
-			const char *n = pb_canon(&A->B, m->values[k]);
+		for (k = 0; k < m.n; k++) {
+			const char *n = pb_canon(&A->B, m.values[k]);
 			if (n && hmap_insert(&A->members, n, (void *)n, NULL) < 0)
 				A->B.oom = 1;
 		}

@@ -376,14 +376,14 @@ static const struct entry *lookup(struct checker *C, const char *dn)
 	return n ? hmap_get(&C->by_dn, n) : NULL;
 }
 
-static int same_values(const struct entry_attr *at, const char *const *v, size_t n)
+static int same_values(struct entry_attr at, const char *const *v, size_t n)
 {
 	size_t i, j;
 
-	if ((at ? at->n : 0) != n)
+	if (at.n != n)
 		return 0;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < n && strcmp(at->values[j], v[i]) != 0; j++)
+		for (j = 0; j < n && strcmp(at.values[j], v[i]) != 0; j++)
 			;
 		if (j == n)
 			return 0;
@@ -400,13 +400,13 @@ static int is_member(struct checker *C, const struct entry *group, const char *p
 	if (!gn || !pn)
 		return 0;
 	if (!(m = hmap_get(&C->groups, gn))) {
-		const struct entry_attr *at = entry_attr(group, C->cfg->roles.member_attribute);
+		struct entry_attr at = entry_attr(group, C->cfg->roles.member_attribute);
 		m = arena_calloc(&C->p->arena, 1, sizeof *m);
 		if (!m)
 			return 0;
 		hmap_init(m, 0);
-		for (k = 0; at && k < at->n; k++) {
-			const char *n = pb_canon(&C->B, at->values[k]);
+		for (k = 0; k < at.n; k++) {
+			const char *n = pb_canon(&C->B, at.values[k]);
 			if (n)
 				hmap_insert(m, n, (void *)n, NULL);
 		}
