@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +594,11 @@ int csv_read_keys(const char *path, const char *key_column, const char *encoding
 
 /* --- the source connector --------------------------------------------------- */
 
+/* Values repeat from row to row (an account, a role, a language) and
+ * within a row (a username that is the address): each is kept once. Per
+ * slot, a direct-mapped table of the values kept last. */
+enum { RECENT_VALUES = 1024 };
+
 struct csv_source {
 	struct source base;
 	struct csv_reader r;
@@ -601,7 +607,32 @@ struct csv_source {
 	int *map;        /* slot -> column index, or -1 */
 	size_t n_slots;
 	size_t rows;
+	const char **recent; /* n_slots * RECENT_VALUES */
 };
+
+/* kept (a C string) is the len bytes at v. */
+static int is_value(const char *kept, const char *v, size_t len)
+{
+	return kept && strnlen(kept, len + 1) == len && memcmp(kept, v, len) == 0;
+}
+
+/* The row's field for slot: a value kept already, or a copy. */
+static const char *keep_field(struct csv_source *cs, const struct record *rec, size_t slot, const char *v, size_t len)
+{
+	const char **cached;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < slot; i++)
+		if (is_value(rec->fields[i], v, len))
+			return rec->fields[i];
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)v[i]) * 16777619u;
+	cached = &cs->recent[slot * RECENT_VALUES + (h & (RECENT_VALUES - 1))];
+	if (!is_value(*cached, v, len))
+		*cached = arena_strndup(cs->base.arena, v, len);
+	return *cached;
+}
 
 /* A header that is one column holding another separator: the file is not
  * separated the way the config says. */
@@ -649,7 +680,8 @@ static int csv_src_open(struct source *s, struct diag *d)
 	cs->n_columns = csv_nfields(&cs->r);
 	names = calloc(cs->n_columns, sizeof *names);
 	cs->map = calloc(cs->n_slots ? cs->n_slots : 1, sizeof *cs->map);
-	if (!names || !cs->map) {
+	cs->recent = calloc((cs->n_slots ? cs->n_slots : 1) * RECENT_VALUES, sizeof *cs->recent);
+	if (!names || !cs->map || !cs->recent) {
 		free(names);
 		return diag_set(d, ST_FAIL, "out of memory");
 	}
@@ -717,7 +749,7 @@ static int csv_src_next(struct source *s, struct record **out, struct diag *d)
 			s->trimmed++;
 		if (len == 4 && memcmp(v, "#N/A", 4) == 0)
 			continue;
-		if (!(rec->fields[slot] = arena_strndup(s->arena, v, len)))
+		if (!(rec->fields[slot] = keep_field(cs, rec, slot, v, len)))
 			return diag_set(d, ST_FAIL, "out of memory");
 	}
 	cs->rows++;
@@ -732,6 +764,7 @@ static void csv_src_close(struct source *s)
 	if (cs->opened)
 		csv_close(&cs->r);
 	free(cs->map);
+	free(cs->recent);
 	free(cs);
 }
 

@@ -10,6 +10,16 @@
 
 #define CHUNK_MIN (256 * 1024)
 
+/* What the program keeps in arenas (pointers, sizes, 64-bit integers,
+ * doubles) aligns to this: 8 bytes, where max_align_t (16 on x86-64, for
+ * long double) would pad every array of pointers. */
+union arena_align {
+	void *p;
+	long long ll;
+	double d;
+	size_t z;
+};
+
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t size, used;
@@ -105,7 +115,7 @@ static void *alloc_aligned(struct arena *a, size_t n, size_t align)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
-	return alloc_aligned(a, n, alignof(max_align_t));
+	return alloc_aligned(a, n, alignof(union arena_align));
 }
 
 void *arena_calloc(struct arena *a, size_t count, size_t size)

@@ -26,7 +26,8 @@ void arena_reset(struct arena *a);
 /* Whether p points into memory the arena handed out. */
 int arena_owns(const struct arena *a, const void *p);
 
-/* Returns n bytes aligned for any type, or NULL when memory is exhausted. */
+/* Returns n bytes aligned for pointers, sizes, 64-bit integers and doubles
+ * (not long double), or NULL when memory is exhausted. */
 void *arena_alloc(struct arena *a, size_t n);
 /* Zeroed variant, with overflow check on count * size. */
 void *arena_calloc(struct arena *a, size_t count, size_t size);

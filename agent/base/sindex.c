@@ -66,12 +66,14 @@ static int resize(struct sindex *x, size_t ncap)
 	return 0;
 }
 
-/* Room for n keys at three quarters full at most. */
+/* Room for n keys at seven eighths full at most: with 8 slots to a cache
+ * line, a probe that runs on is cheap, and the table with one slot per
+ * entry is the largest the planner has. */
 int sindex_reserve(struct sindex *x, size_t n)
 {
 	size_t cap = x->cap ? x->cap : 16;
 
-	while (n * 4 > cap * 3) {
+	while (n * 8 > cap * 7) {
 		if (cap > SIZE_MAX / 2 / sizeof(struct sindex_slot))
 			return -1;
 		cap *= 2;

@@ -1,5 +1,6 @@
-/* The arena: blocks aligned for any type, strings packed without padding,
- * big blocks that do not waste the current chunk, overflow refused. */
+/* The arena: blocks aligned for pointers, 64-bit integers and doubles,
+ * strings packed without padding, big blocks that do not waste the current
+ * chunk, overflow refused. */
 #include <setjmp.h>
 #include <stdalign.h>
 #include <stdarg.h>
@@ -21,10 +22,17 @@ static void blocks_are_aligned_after_strings(void **state)
 	for (i = 0; i < 1000; i++) {
 		char *s = arena_strdup(&a, i % 2 ? "odd" : "x");
 		double *d = arena_alloc(&a, sizeof *d * 3);
+		long long *ll = arena_alloc(&a, sizeof *ll);
+		void **p = arena_alloc(&a, sizeof *p);
 		assert_non_null(s);
 		assert_non_null(d);
-		assert_int_equal((uintptr_t)d % alignof(max_align_t), 0);
-		d[0] = d[1] = d[2] = (double)i; /* writable, and UBSan checks the alignment */
+		assert_int_equal((uintptr_t)d % alignof(double), 0);
+		assert_int_equal((uintptr_t)ll % alignof(long long), 0);
+		assert_int_equal((uintptr_t)p % alignof(void *), 0);
+		/* writable, and UBSan checks the alignment */
+		d[0] = d[1] = d[2] = (double)i;
+		*ll = (long long)i;
+		*p = s;
 		assert_string_equal(s, i % 2 ? "odd" : "x");
 	}
 	arena_release(&a);

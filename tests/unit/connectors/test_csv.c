@@ -1,6 +1,7 @@
 /* Unit tests for connectors/csv.c: the RFC 4180 reader, from memory and
- * from a file larger than its read buffer, and the exact "name:line:col:
- * problem" text of every input error. */
+ * from a file larger than its read buffer, the exact "name:line:col:
+ * problem" text of every input error, and the source's records, which keep
+ * a value that repeats once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,12 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/base/arena.h"
 #include "agent/base/buf.h"
 #include "agent/base/diag.h"
+#include "agent/base/strlist.h"
+#include "config/config.h"
 #include "connectors/csv.h"
+#include "connectors/source.h"
+#include "tests/unit/scratch.h"
 
 /* --- helpers ----------------------------------------------------------------- */
 
@@ -776,6 +783,109 @@ static void windows_1252_large(void **state)
 	buf_release(&b);
 }
 
+/* --- the source connector ------------------------------------------------------ */
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+static int slot_of(const struct config *cfg, const char *column)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->columns.n; i++)
+		if (strcmp(cfg->columns.items[i], column) == 0)
+			return (int)i;
+	fail_msg("no slot for %s", column);
+	return -1;
+}
+
+/* An account, a role, a last name that repeat from row to row, and a
+ * username that is the address, are each kept once; every value reads as
+ * written. */
+static void source_keeps_repeated_values_once(void **state)
+{
+	static const char yaml[] = "directory:\n"
+				   "  uri: ldap://localhost\n"
+				   "  bind_dn: cn=admin,dc=example,dc=com\n"
+				   "  bind_password_file: bind.pw\n"
+				   "  base: dc=example,dc=com\n"
+				   "  password_policy: cn=default,ou=policies,dc=example,dc=com\n"
+				   "source:\n"
+				   "  path: users.csv\n"
+				   "  key: Username\n"
+				   "people:\n"
+				   "  dn: \"uid={Username},ou={Account},{base}\"\n"
+				   "  attributes:\n"
+				   "    uid: \"{Username}\"\n"
+				   "    cn: \"{FirstName} {LastName}\"\n"
+				   "    sn: \"{LastName}\"\n"
+				   "    mail: \"{Email}\"\n"
+				   "    title: \"{Role}\"\n";
+	struct strlist errors = {0};
+	struct config *cfg = NULL;
+	struct record *rec[4], *end;
+	struct source *src;
+	struct arena a;
+	struct diag d;
+	char dir[128], path[256];
+	int user, mail, account, role, last, i;
+
+	(void)state;
+	assert_int_equal(scratch_dir_make(dir, sizeof dir, "csv-source"), 0);
+	put_file(dir, "bind.pw", "secret\n");
+	put_file(dir, "ldapenroll.yaml", yaml);
+	put_file(dir, "users.csv", "FirstName,LastName,Email,Username,Account,Role\n"
+				   "Ann,Lee,ann@example.com,ann@example.com,Acme,\n"
+				   "Bob,Ray,bob@example.com,bob,Acme,Customer Manager\n"
+				   "Cy,Lee,cy@example.com,cy,Globex,Customer Manager\n"
+				   "Dee,Lees,dee@example.com,dee,Acme ,\n");
+	snprintf(path, sizeof path, "%s/ldapenroll.yaml", dir);
+	if (config_load(path, &cfg, &errors) != 0)
+		fail_msg("%s", errors.n ? errors.items[0] : "config_load failed");
+	user = slot_of(cfg, "Username");
+	mail = slot_of(cfg, "Email");
+	account = slot_of(cfg, "Account");
+	role = slot_of(cfg, "Role");
+	last = slot_of(cfg, "LastName");
+	arena_init(&a);
+	diag_init(&d);
+	assert_non_null(src = source_new(cfg, &a, &d));
+	assert_int_equal(source_open(src, &d), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(source_next(src, &rec[i], &d), 1);
+	assert_int_equal(source_next(src, &end, &d), 0);
+	source_close(src);
+
+	assert_string_equal(rec[0]->fields[user], "ann@example.com");
+	assert_ptr_equal(rec[0]->fields[user], rec[0]->fields[mail]); /* within the row */
+	assert_string_equal(rec[1]->fields[user], "bob");
+	assert_string_equal(rec[1]->fields[account], "Acme");
+	assert_ptr_equal(rec[1]->fields[account], rec[0]->fields[account]); /* from row to row */
+	assert_ptr_equal(rec[2]->fields[role], rec[1]->fields[role]);
+	assert_ptr_equal(rec[2]->fields[last], rec[0]->fields[last]);
+	assert_string_equal(rec[2]->fields[account], "Globex");
+	/* "Acme " is read trimmed, the same value; "Lees" is not "Lee". */
+	assert_ptr_equal(rec[3]->fields[account], rec[0]->fields[account]);
+	assert_string_equal(rec[3]->fields[last], "Lees");
+	assert_string_equal(rec[3]->fields[role], "");
+	assert_string_equal(rec[0]->fields[role], "");
+	assert_string_equal(rec[2]->fields[last], "Lee");
+
+	arena_release(&a);
+	config_free(cfg);
+	strlist_free(&errors);
+	scratch_dir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,6 +925,7 @@ int main(void)
 		cmocka_unit_test(windows_1252_errors),
 		cmocka_unit_test(utf16_with_bom),
 		cmocka_unit_test(windows_1252_large),
+		cmocka_unit_test(source_keeps_repeated_values_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
