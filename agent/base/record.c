@@ -38,8 +38,10 @@ struct entry_attr entry_attr(const struct entry *e, const char *name)
 	struct entry_attr none = {NULL, NULL, 0};
 	size_t i, n = entry_n_attrs(e);
 
+	/* Names nearly always differ in their first letter: that, without
+	 * case, before the whole compare. */
 	for (i = 0; i < n; i++)
-		if (strcasecmp(e->shape->names[i], name) == 0)
+		if ((e->shape->names[i][0] | 0x20) == (name[0] | 0x20) && strcasecmp(e->shape->names[i], name) == 0)
 			return entry_attr_at(e, i);
 	return none;
 }

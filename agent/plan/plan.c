@@ -60,6 +60,7 @@ struct planner {
 	struct buf fatal;      /* plan-wide problems, one per line */
 	struct hmap fatal_seen;
 	const char *mail_attr; /* the people attribute holding the address */
+	int *update_attr;      /* per people.update name: its index in people.attributes, or -1 */
 	/* Strings that repeat across rows (accounts, roles, their DNs,
 	 * locales) are stored once; a row's own canonical DNs live only
 	 * while the row is planned. A million-row plan stays compact. */
@@ -608,7 +609,7 @@ static void plan_update(struct planner *P, struct row *r, const struct entry *e)
 	const struct cfg_people *pp = &P->cfg->people;
 	struct plan_change *ch, *kept;
 	struct plan_action *act;
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 
 	ch = arena_calloc(&P->row, pp->update.n ? pp->update.n : 1, sizeof *ch);
 	if (!ch) {
@@ -616,13 +617,11 @@ static void plan_update(struct planner *P, struct row *r, const struct entry *e)
 		return;
 	}
 	for (i = 0; i < pp->update.n; i++) {
-		const char *name = pp->update.items[i], *v = NULL;
+		const char *name = pp->update.items[i];
+		const char *v = P->update_attr[i] >= 0 ? r->values[P->update_attr[i]] : NULL;
 		struct entry_attr old = entry_attr(e, name);
 		size_t n_old = old.n;
 
-		for (j = 0; j < pp->n_attrs; j++)
-			if (strcasecmp(pp->attrs[j].name, name) == 0)
-				v = r->values[j];
 		if (v && !*v)
 			v = NULL;
 		if (!v && !n_old)
@@ -771,7 +770,8 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 		return reject(P, rec, r->key, why);
 	if (!(r->dn = render_row(P, cfg->people.dn, &r->env, &why)))
 		return reject(P, rec, r->key, why);
-	if (!(r->ndn = canon_in(P, &P->row_ndn, r->dn)))
+	/* Like the entries' DNs: a plain DN is its own key. */
+	if (!(r->ndn = dn_is_plain(r->dn) ? r->dn : canon_in(P, &P->row_ndn, r->dn)))
 		return reject(P, rec, r->key, fmt(P, "the row gives an invalid DN"));
 	r->env.builtins[TB_DN] = r->dn;
 	if ((why = render_attributes(P, r)))
@@ -792,12 +792,13 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
  * update, join the role; or nothing. */
 static void plan_existing(struct planner *P, struct row *r, const struct entry *ent)
 {
-	const char *endn = canon_in(P, &P->scratch, ent->dn);
 	size_t before = P->B.n_acts;
 	struct plan_action *act;
 	int left = 0;
 
-	if (!endn || strcmp(endn, r->ndn) != 0) {
+	/* Both are plain DNs or canonical ones: equal without ASCII case when
+	 * they name the same entry. */
+	if (strcasecmp(P->ndn[entry_index(P, ent)], r->ndn) != 0) {
 		reject(P, r->rec, r->key, fmt(P, "already in the directory as %s, not %s (moving entries is not supported)",
 					      ent->dn, r->dn));
 		return;
@@ -1001,6 +1002,15 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	P.p = P.B.p;
 	P.a = &P.B.p->arena;
 	P.mail_attr = config_mail_attr(in->cfg);
+	if (!(P.update_attr = calloc(in->cfg->people.update.n + 1, sizeof *P.update_attr)))
+		P.B.oom = 1;
+	for (i = 0; P.update_attr && i < in->cfg->people.update.n; i++) {
+		size_t j;
+		P.update_attr[i] = -1;
+		for (j = 0; j < in->cfg->people.n_attrs; j++)
+			if (strcasecmp(in->cfg->people.attrs[j].name, in->cfg->people.update.items[i]) == 0)
+				P.update_attr[i] = (int)j;
+	}
 	sindex_init(&P.by_dn, HMAP_ICASE);
 	sindex_init(&P.by_key, HMAP_ICASE);
 	hmap_init(&P.keys_seen, HMAP_ICASE);
@@ -1011,7 +1021,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	arena_init(&P.row);
 	P.p->n_records = in->n_records;
 
-	if (index_directory(&P) < 0)
+	if (!P.B.oom && index_directory(&P) < 0)
 		P.B.oom = 1;
 	for (i = 0; i < in->n_records && !P.B.oom; i++)
 		plan_row(&P, in->records[i]);
@@ -1034,6 +1044,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	else
 		*out = p;
 	free(P.group_list);
+	free(P.update_attr);
 	free(P.mark);
 	free(P.first_line);
 	free(P.ndn);

@@ -16,6 +16,30 @@ static char lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+/* Characters a DN value may have to escape (a space only at either end,
+ * '#' only at the start). */
+static int may_need_escape(unsigned char c)
+{
+	switch (c) {
+	case '"': case '+': case ',': case ';': case '<': case '>': case '\\': case '=': case '#': case ' ':
+		return 1;
+	default:
+		return c < 0x20 || c == 0x7f;
+	}
+}
+
+int dn_value_needs_escape(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len && (v[0] == ' ' || v[0] == '#' || v[len - 1] == ' '))
+		return 1;
+	for (i = 0; i < len; i++)
+		if (may_need_escape((unsigned char)v[i]) && v[i] != ' ' && v[i] != '#')
+			return 1;
+	return 0;
+}
+
 int dn_escape_value(struct buf *out, const char *v, size_t len)
 {
 	static const char hexdig[] = "0123456789ABCDEF";
@@ -23,7 +47,16 @@ int dn_escape_value(struct buf *out, const char *v, size_t len)
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
+		size_t run = i;
 
+		/* A run of characters that need nothing, at once. */
+		while (run < len && !may_need_escape((unsigned char)v[run]))
+			run++;
+		if (run > i) {
+			buf_add(out, v + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		if (c < 0x20 || c == 0x7f) {
 			buf_addc(out, '\\');
 			buf_addc(out, hexdig[c >> 4]);

@@ -15,6 +15,8 @@
  * space and a trailing space too; NUL and other control characters become
  * \XX. Non-ASCII UTF-8 is kept as it is, which RFC 4514 allows. */
 int dn_escape_value(struct buf *out, const char *value, size_t len);
+/* True when dn_escape_value would change the value. */
+int dn_value_needs_escape(const char *value, size_t len);
 
 /* Appends the canonical form of dn: types and values lower-cased (ASCII),
  * escapes resolved and re-applied the one canonical way, multi-valued RDNs

@@ -769,18 +769,30 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_env *env, struct buf *ou
 	}
 	for (i = 0; i < t->n_avas; i++) {
 		const struct dn_ava *a = &t->avas[i];
+		size_t at, k;
 
-		buf_reset(&v);
-		render_ava_value(a, env, &v);
-		if (strspn(buf_str(&v), " ") == v.len) {
-			rc = fail(err, 0, "the DN needs a value for %s", a->type);
-			break;
-		}
 		if (i)
 			buf_addc(out, a->plus ? '+' : ',');
 		buf_adds(out, a->type);
 		buf_addc(out, '=');
-		dn_escape_value(out, buf_str(&v), v.len);
+		/* The value is rendered in place; the rare one that needs
+		 * escaping is escaped from a copy. */
+		at = out->len;
+		render_ava_value(a, env, out);
+		if (out->failed)
+			break;
+		for (k = at; k < out->len && out->data[k] == ' '; k++)
+			;
+		if (k == out->len) {
+			rc = fail(err, 0, "the DN needs a value for %s", a->type);
+			break;
+		}
+		if (dn_value_needs_escape(out->data + at, out->len - at)) {
+			buf_reset(&v);
+			buf_add(&v, out->data + at, out->len - at);
+			buf_truncate(out, at);
+			dn_escape_value(out, buf_str(&v), v.len);
+		}
 	}
 	if (rc == 0 && t->suffix >= 0) {
 		const char *s = env->builtins[t->suffix];

@@ -16,7 +16,8 @@
 
 /* --- helpers ---------------------------------------------------------------- */
 
-/* Escapes len bytes of v and compares the result with want. */
+/* Escapes len bytes of v and compares the result with want; the short
+ * check says whether escaping changes v. */
 static void check_escape_len(const char *v, size_t len, const char *want)
 {
 	struct buf b = BUF_INIT;
@@ -25,6 +26,7 @@ static void check_escape_len(const char *v, size_t len, const char *want)
 	assert_int_equal(b.failed, 0);
 	assert_string_equal(buf_str(&b), want);
 	assert_int_equal(b.len, strlen(want));
+	assert_int_equal(dn_value_needs_escape(v, len), b.len != len || (len && memcmp(b.data, v, len) != 0));
 	buf_release(&b);
 }
 
