@@ -36,6 +36,19 @@ struct group {
 	const char *account;       /* the account of the first person joining (for the text) */
 };
 
+/* What a row's account and role come to, for the values of the columns
+ * they are made of (the fields as the source keeps them: a value that
+ * repeats is one string). Rows of one account and role are many. */
+enum { MEMO_SLOTS = 4, MEMO_SIZE = 1024 };
+
+struct memo {
+	const char *fields[MEMO_SLOTS];
+	int used;
+	const char *account_dn, *account_ndn, *account;
+	const char *role, *role_dn, *role_ndn;
+	enum role_origin origin;
+};
+
 struct planner {
 	const struct plan_input *in;
 	const struct config *cfg;
@@ -71,6 +84,9 @@ struct planner {
 	 * action keeps it (persist_row): a run where little changes keeps
 	 * nothing per unchanged person. */
 	struct arena row;
+	int memo_slots[MEMO_SLOTS];
+	size_t n_memo_slots;   /* 0: no memo (more columns than MEMO_SLOTS) */
+	struct memo *memo;
 };
 
 static const char ambiguous;
@@ -549,7 +565,8 @@ static const char *attr_value(const struct planner *P, const struct row *r, cons
 	size_t i;
 
 	for (i = 0; i < P->cfg->people.n_attrs; i++)
-		if (strcasecmp(P->cfg->people.attrs[i].name, name) == 0)
+		if ((P->cfg->people.attrs[i].name[0] | 0x20) == (name[0] | 0x20) &&
+		    strcasecmp(P->cfg->people.attrs[i].name, name) == 0)
 			return r->values[i] && *r->values[i] ? r->values[i] : NULL;
 	return NULL;
 }
@@ -561,7 +578,7 @@ static int is_reserved(const struct planner *P, const char *name)
 	size_t i;
 
 	for (i = 0; name && i < l->n; i++)
-		if (strcasecmp(l->items[i], name) == 0)
+		if ((l->items[i][0] | 0x20) == (name[0] | 0x20) && strcasecmp(l->items[i], name) == 0)
 			return 1;
 	return 0;
 }
@@ -704,6 +721,115 @@ static void container_attrs(struct planner *P, struct plan_action *act, const st
 	buf_release(&v);
 }
 
+static void add_memo_slot(void *arg, int slot)
+{
+	struct planner *P = arg;
+	size_t i;
+
+	for (i = 0; i < P->n_memo_slots && i < MEMO_SLOTS; i++)
+		if (P->memo_slots[i] == slot)
+			return;
+	if (P->n_memo_slots < MEMO_SLOTS + 1) {
+		if (P->n_memo_slots < MEMO_SLOTS)
+			P->memo_slots[P->n_memo_slots] = slot;
+		P->n_memo_slots++;
+	}
+}
+
+/* The columns a row's account and role are made of; no memo when they
+ * are more than MEMO_SLOTS. */
+static void memo_init(struct planner *P)
+{
+	const struct config *cfg = P->cfg;
+	size_t i;
+
+	if (cfg->accounts.enabled)
+		tmpl_each_slot(cfg->accounts.dn, add_memo_slot, P);
+	if (cfg->roles.enabled) {
+		if (cfg->roles.column_slot >= 0)
+			add_memo_slot(P, cfg->roles.column_slot);
+		tmpl_each_slot(cfg->roles.dn, add_memo_slot, P);
+		if (cfg->roles.default_role)
+			tmpl_each_slot(cfg->roles.default_role, add_memo_slot, P);
+		for (i = 0; i < cfg->roles.n_map; i++)
+			tmpl_each_slot(cfg->roles.map[i].to, add_memo_slot, P);
+	}
+	if (P->n_memo_slots > MEMO_SLOTS || !(P->memo = calloc(MEMO_SIZE, sizeof *P->memo)))
+		P->n_memo_slots = 0;
+}
+
+/* The memo's place for the row (its fields are the key). */
+static struct memo *memo_for(struct planner *P, const struct row *r)
+{
+	uintptr_t h = 0;
+	size_t i;
+
+	for (i = 0; i < P->n_memo_slots; i++)
+		h = (h ^ (uintptr_t)field(r, P->memo_slots[i])) * 0x9E3779B97F4A7C15ull;
+	return &P->memo[(h >> 32) & (MEMO_SIZE - 1)];
+}
+
+static int memo_matches(const struct planner *P, const struct memo *m, const struct row *r)
+{
+	size_t i;
+
+	if (!m->used)
+		return 0;
+	for (i = 0; i < P->n_memo_slots; i++)
+		if (m->fields[i] != field(r, P->memo_slots[i]))
+			return 0;
+	return 1;
+}
+
+/* The row's account and role: from the memo, or worked out (and kept
+ * there). Returns 0, or -1 when the row was rejected. */
+static int account_and_role(struct planner *P, struct row *r)
+{
+	const struct config *cfg = P->cfg;
+	struct memo *m = P->n_memo_slots ? memo_for(P, r) : NULL;
+	const char *why = NULL;
+	size_t i;
+
+	if (m && memo_matches(P, m, r)) {
+		r->account_dn = m->account_dn;
+		r->account_ndn = m->account_ndn;
+		r->account = m->account;
+		r->role = m->role;
+		r->role_dn = m->role_dn;
+		r->role_ndn = m->role_ndn;
+		r->origin = m->origin;
+		r->env.builtins[TB_ACCOUNT] = r->account;
+		r->env.builtins[TB_ROLE] = r->role;
+		return 0;
+	}
+	if (cfg->accounts.enabled) {
+		if (!(r->account_dn = render_interned(P, cfg->accounts.dn, &r->env, &why)))
+			return reject(P, r->rec, r->key, fmt(P, "account: %s", why));
+		buf_reset(&P->scratch);
+		tmpl_render_first_value(cfg->accounts.dn, &r->env, &P->scratch);
+		if (!(r->account = intern(P, buf_str(&P->scratch))))
+			return -1;
+		if (!(r->account_ndn = canon_interned(P, r->account_dn)))
+			return reject(P, r->rec, r->key, fmt(P, "the account gives an invalid DN"));
+		r->env.builtins[TB_ACCOUNT] = r->account;
+	}
+	if (cfg->roles.enabled && (why = decide_role(P, r)))
+		return reject(P, r->rec, r->key, why);
+	if (P->B.oom || !m)
+		return P->B.oom ? -1 : 0;
+	for (i = 0; i < P->n_memo_slots; i++)
+		m->fields[i] = field(r, P->memo_slots[i]);
+	m->used = 1;
+	m->account_dn = r->account_dn;
+	m->account_ndn = r->account_ndn;
+	m->account = r->account;
+	m->role = r->role;
+	m->role_dn = r->role_dn;
+	m->role_ndn = r->role_ndn;
+	m->origin = r->origin;
+	return 0;
+}
+
 /* The checks and the rendering of a row, up to the person it describes.
  * Returns 0, or -1 when the row was rejected (or memory ran out). */
 static int read_row(struct planner *P, const struct record *rec, struct row *r)
@@ -755,19 +881,8 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 	}
 	if ((why = check_fields(P, r)))
 		return reject(P, rec, r->key, why);
-	if (cfg->accounts.enabled) {
-		if (!(r->account_dn = render_interned(P, cfg->accounts.dn, &r->env, &why)))
-			return reject(P, rec, r->key, fmt(P, "account: %s", why));
-		buf_reset(&P->scratch);
-		tmpl_render_first_value(cfg->accounts.dn, &r->env, &P->scratch);
-		if (!(r->account = intern(P, buf_str(&P->scratch))))
-			return -1;
-		if (!(r->account_ndn = canon_interned(P, r->account_dn)))
-			return reject(P, rec, r->key, fmt(P, "the account gives an invalid DN"));
-		r->env.builtins[TB_ACCOUNT] = r->account;
-	}
-	if (cfg->roles.enabled && (why = decide_role(P, r)))
-		return reject(P, rec, r->key, why);
+	if (account_and_role(P, r) < 0)
+		return -1;
 	if (!(r->dn = render_row(P, cfg->people.dn, &r->env, &why)))
 		return reject(P, rec, r->key, why);
 	/* Like the entries' DNs: a plain DN is its own key. */
@@ -1019,6 +1134,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	hmap_init(&P.fatal_seen, 0);
 	hmap_init(&P.interned, 0);
 	arena_init(&P.row);
+	memo_init(&P);
 	P.p->n_records = in->n_records;
 
 	if (!P.B.oom && index_directory(&P) < 0)
@@ -1045,6 +1161,7 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 		*out = p;
 	free(P.group_list);
 	free(P.update_attr);
+	free(P.memo);
 	free(P.mark);
 	free(P.first_line);
 	free(P.ndn);

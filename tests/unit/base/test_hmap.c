@@ -137,6 +137,37 @@ static void icase_folds_ascii(void **state)
 	assert_int_not_equal(hmap_hash("ABC", 0), hmap_hash("abc", 0));
 }
 
+/* The hash folds eight bytes at a time: every byte value, at every place
+ * of a word and in the tail, hashes without case exactly as its ASCII
+ * lower-case form, and no other byte is taken for it. */
+static void icase_hash_every_byte(void **state)
+{
+	char a[20], b[20];
+	unsigned c, pos;
+
+	(void)state;
+	for (pos = 0; pos < 19; pos++) {
+		for (c = 1; c < 256; c++) {
+			unsigned lower = c >= 'A' && c <= 'Z' ? c + 32 : c;
+			memset(a, 'q', sizeof a - 1);
+			a[sizeof a - 1] = '\0';
+			memcpy(b, a, sizeof a);
+			a[pos] = (char)c;
+			b[pos] = (char)lower;
+			assert_int_equal(hmap_hash(a, HMAP_ICASE), hmap_hash(b, HMAP_ICASE));
+			/* The byte 0x20 apart (a letter's other case, or not
+			 * one) is another key unless both are one letter. */
+			if (c ^ 0x20 && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+				b[pos] = (char)(c ^ 0x20);
+				assert_int_not_equal(hmap_hash(a, HMAP_ICASE), hmap_hash(b, HMAP_ICASE));
+			}
+		}
+	}
+	/* Lengths are part of the hash: trailing bytes are not zeros. */
+	assert_int_not_equal(hmap_hash("abcdefgh", 0), hmap_hash("abcdefg", 0));
+	assert_int_not_equal(hmap_hash("", 0), hmap_hash("a", 0));
+}
+
 #define MANY 100000
 
 static void grows_to_many_keys(void **state)
@@ -247,6 +278,7 @@ int main(void)
 		cmocka_unit_test(set_inserts_or_replaces),
 		cmocka_unit_test(case_sensitive_by_default),
 		cmocka_unit_test(icase_folds_ascii),
+		cmocka_unit_test(icase_hash_every_byte),
 		cmocka_unit_test(grows_to_many_keys),
 		cmocka_unit_test(iteration_without_outputs),
 		cmocka_unit_test(release_allows_reuse),
