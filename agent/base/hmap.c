@@ -40,10 +40,14 @@ static uint64_t mix(uint64_t h, uint64_t w)
 
 size_t hmap_hash(const char *key, unsigned flags)
 {
+	return hmap_hash_n(key, strlen(key), flags);
+}
+
+size_t hmap_hash_n(const char *key, size_t len, unsigned flags)
+{
 	/* Eight bytes at a time (a DN is some seventy), then a final mix so
 	 * that the low bits are usable. */
 	const unsigned char *p = (const unsigned char *)key;
-	size_t len = strlen(key);
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
 	for (; len >= 8; p += 8, len -= 8) {

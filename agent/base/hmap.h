@@ -39,7 +39,9 @@ int hmap_set(struct hmap *m, const char *key, void *value);
 /* Iteration in unspecified order: start with *pos = 0; returns 0 at the end. */
 int hmap_next(const struct hmap *m, size_t *pos, const char **key, void **value);
 
-/* The hash used by the map, exposed for callers that shard by it. */
+/* The hash used by the map, for the indexes built on it (sindex.h); the
+ * same for the len bytes at key as for those bytes as a string. */
 size_t hmap_hash(const char *key, unsigned flags);
+size_t hmap_hash_n(const char *key, size_t len, unsigned flags);
 
 #endif

@@ -73,10 +73,58 @@ void entry_list_init(struct entry_list *l, struct arena *a)
 void entry_list_release(struct entry_list *l)
 {
 	/* The shapes, slots and strings are in the arena. */
+	entry_list_share_dns(l, 0);
 	free(l->v);
 	l->v = NULL;
 	l->n = l->alloc = 0;
 	memset(l->recent, 0, sizeof l->recent);
+}
+
+void entry_list_share_dns(struct entry_list *l, int on)
+{
+	if (on && !l->sharing)
+		sindex_init(&l->dns, 0);
+	if (!on && l->sharing) {
+		sindex_release(&l->dns);
+		free(l->dn_strings);
+		l->dn_strings = NULL;
+		l->n_dn_strings = l->alloc_dn_strings = 0;
+	}
+	l->sharing = on;
+}
+
+/* The len bytes at s (no NUL among them) as a string of the list: the one
+ * kept already when sharing finds it, else a copy, which sharing keeps.
+ * When the index cannot grow, the copy is simply not shared. */
+static const char *keep_dn(struct entry_list *l, const char *s, size_t len)
+{
+	size_t at;
+	char *c;
+
+	if (!l->sharing)
+		return arena_strndup(l->arena, s, len);
+	if ((at = sindex_find_n(&l->dns, l->dn_strings, s, len)) != SINDEX_NONE)
+		return l->dn_strings[at];
+	if (!(c = arena_strndup(l->arena, s, len)))
+		return NULL;
+	if (l->n_dn_strings == l->alloc_dn_strings) {
+		size_t na = l->alloc_dn_strings ? l->alloc_dn_strings * 2 : 1024;
+		const char **t = realloc(l->dn_strings, na * sizeof *t);
+		if (!t)
+			return c;
+		l->dn_strings = t;
+		l->alloc_dn_strings = na;
+	}
+	l->dn_strings[l->n_dn_strings] = c;
+	if (sindex_add(&l->dns, l->dn_strings, l->n_dn_strings, NULL) == 1)
+		l->n_dn_strings++;
+	return c;
+}
+
+/* A value's string: shared with the other DNs when it is one. */
+static const char *keep_value(struct entry_list *l, const char *v, size_t len)
+{
+	return memchr(v, '=', len) ? keep_dn(l, v, len) : arena_strndup(l->arena, v, len);
 }
 
 struct entry *entry_list_add(struct entry_list *l, const char *dn)
@@ -97,7 +145,7 @@ struct entry *entry_list_add_n(struct entry_list *l, const char *dn, size_t len)
 		l->alloc = na;
 	}
 	e = &l->v[l->n];
-	e->dn = arena_strndup(l->arena, dn, len);
+	e->dn = keep_dn(l, dn, strnlen(dn, len));
 	e->shape = NULL;
 	e->slots = NULL;
 	if (!e->dn)
@@ -250,8 +298,7 @@ int entry_set_attrs(struct entry_list *l, struct entry *e, const struct entry_at
 			continue;
 		}
 		if (in[i].n == 1) {
-			if (!(slots[i].one = arena_strndup(l->arena, in[i].values[0],
-							   strnlen(in[i].values[0], in[i].lens[0]))))
+			if (!(slots[i].one = keep_value(l, in[i].values[0], strnlen(in[i].values[0], in[i].lens[0]))))
 				return -1;
 			continue;
 		}
@@ -267,7 +314,7 @@ int entry_set_attrs(struct entry_list *l, struct entry *e, const struct entry_at
 			if (pv && same(pv, in[i].values[k], len)) {
 				slots[i].many[k] = pv;
 				l->shared++;
-			} else if (!(slots[i].many[k] = arena_strndup(l->arena, in[i].values[k], len))) {
+			} else if (!(slots[i].many[k] = keep_value(l, in[i].values[k], len))) {
 				return -1;
 			}
 		}

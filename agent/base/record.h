@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "agent/base/sindex.h"
+
 struct arena;
 
 struct record {
@@ -72,6 +74,13 @@ struct entry_list {
 	 * of them when its names and counts are the same. */
 	const struct entry_shape *recent[ENTRY_RECENT_SHAPES];
 	size_t n_shapes;     /* shapes made, for the tests */
+	/* While sharing is on (entry_list_share_dns): the DNs kept so far,
+	 * the entries' own and the values that are DNs (hold '='), so that a
+	 * group's member value and the entry it names are one string. */
+	int sharing;
+	struct sindex dns;
+	const char **dn_strings;
+	size_t n_dn_strings, alloc_dn_strings;
 };
 
 /* One attribute as read off the wire: values with their lengths (a value
@@ -86,6 +95,9 @@ struct entry_attr_in {
 
 void entry_list_init(struct entry_list *l, struct arena *a);
 void entry_list_release(struct entry_list *l);
+/* Starts (on) or ends (off: the index is freed, what it shared stays
+ * shared) the sharing of DN strings among the entries added meanwhile. */
+void entry_list_share_dns(struct entry_list *l, int on);
 /* Appends an empty entry for dn (copied); returns it or NULL. */
 struct entry *entry_list_add(struct entry_list *l, const char *dn);
 /* The same for a DN of len bytes (not NUL-terminated). */

@@ -21,24 +21,24 @@ void sindex_release(struct sindex *x)
 	sindex_init(x, x->flags);
 }
 
-static uint32_t hash_of(const struct sindex *x, const char *key)
+/* A kept key (a string) is the len bytes at key. */
+static int equal(const struct sindex *x, const char *kept, const char *key, size_t len)
 {
-	return (uint32_t)hmap_hash(key, x->flags);
+	if (strnlen(kept, len + 1) != len)
+		return 0;
+	return (x->flags & HMAP_ICASE) ? strncasecmp(kept, key, len) == 0 : memcmp(kept, key, len) == 0;
 }
 
-static int equal(const struct sindex *x, const char *a, const char *b)
-{
-	return (x->flags & HMAP_ICASE) ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
-}
-
-/* The slot of key (hash h), or the empty one where it would go. */
-static struct sindex_slot *find(const struct sindex *x, const char *const *keys, const char *key, uint32_t h)
+/* The slot of the len bytes at key (hash h), or the empty one where they
+ * would go. */
+static struct sindex_slot *find(const struct sindex *x, const char *const *keys, const char *key, size_t len,
+				uint32_t h)
 {
 	size_t mask = x->cap - 1, i = h & mask;
 
 	for (;; i = (i + 1) & mask) {
 		struct sindex_slot *s = &x->slots[i];
-		if (!s->pos1 || (s->hash == h && equal(x, keys[s->pos1 - 1], key)))
+		if (!s->pos1 || (s->hash == h && equal(x, keys[s->pos1 - 1], key, len)))
 			return s;
 	}
 }
@@ -84,6 +84,7 @@ int sindex_reserve(struct sindex *x, size_t n)
 int sindex_add(struct sindex *x, const char *const *keys, size_t pos, size_t *first)
 {
 	struct sindex_slot *s;
+	size_t len;
 	uint32_t h;
 
 	if (!keys[pos]) {
@@ -92,8 +93,9 @@ int sindex_add(struct sindex *x, const char *const *keys, size_t pos, size_t *fi
 	}
 	if (pos >= UINT32_MAX || sindex_reserve(x, x->size + 1) < 0)
 		return -1;
-	h = hash_of(x, keys[pos]);
-	s = find(x, keys, keys[pos], h);
+	len = strlen(keys[pos]);
+	h = (uint32_t)hmap_hash_n(keys[pos], len, x->flags);
+	s = find(x, keys, keys[pos], len, h);
 	if (s->pos1) {
 		if (first)
 			*first = s->pos1 - 1;
@@ -107,10 +109,15 @@ int sindex_add(struct sindex *x, const char *const *keys, size_t pos, size_t *fi
 
 size_t sindex_find(const struct sindex *x, const char *const *keys, const char *key)
 {
+	return key ? sindex_find_n(x, keys, key, strlen(key)) : SINDEX_NONE;
+}
+
+size_t sindex_find_n(const struct sindex *x, const char *const *keys, const char *key, size_t len)
+{
 	const struct sindex_slot *s;
 
 	if (!x->size || !key)
 		return SINDEX_NONE;
-	s = find(x, keys, key, hash_of(x, key));
+	s = find(x, keys, key, len, (uint32_t)hmap_hash_n(key, len, x->flags));
 	return s->pos1 ? s->pos1 - 1 : SINDEX_NONE;
 }

@@ -37,5 +37,7 @@ int sindex_reserve(struct sindex *x, size_t n);
 int sindex_add(struct sindex *x, const char *const *keys, size_t pos, size_t *first);
 /* The position of key, or SINDEX_NONE (also for a NULL key). */
 size_t sindex_find(const struct sindex *x, const char *const *keys, const char *key);
+/* The same for the len bytes at key (no NUL among them). */
+size_t sindex_find_n(const struct sindex *x, const char *const *keys, const char *key, size_t len);
 
 #endif

@@ -189,6 +189,9 @@ int run_read_directory(struct run *r)
 		return rc;
 	if (!(attrs = directory_attrs(cfg, r->opt->cmd)))
 		return diag_set(&r->d, ST_FAIL, "out of memory");
+	/* A role group's member values and the people they name are one
+	 * string each, whichever is read first. */
+	entry_list_share_dns(&r->entries, 1);
 	rc = dir_read(r->dir, cfg->directory.base, SCOPE_SUB, "(objectClass=*)", attrs, cfg->directory.page_size,
 		      &r->entries, &r->d);
 	if (rc == ST_INPUT)
@@ -197,6 +200,7 @@ int run_read_directory(struct run *r)
 		rc = read_container(r, cfg->roles.dn, "roles.dn", attrs);
 	if (rc == 0 && cfg->accounts.enabled)
 		rc = read_container(r, cfg->accounts.dn, "accounts.dn", attrs);
+	entry_list_share_dns(&r->entries, 0);
 	free(attrs);
 	/* An entry lost to memory would be planned as missing. */
 	if (rc == 0 && oom_count() != oom_before)

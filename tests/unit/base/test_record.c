@@ -1,7 +1,7 @@
 /* Unit tests for agent/base/record.c: entries set in one go keep every
- * value, share what equals the previous entry's (names, single values,
- * whole value arrays), cut values at a NUL, and are found by name without
- * case. */
+ * value, share what equals the previous entry's (shapes, names, single
+ * values, whole value arrays) and, while asked to, the DNs of other
+ * entries; cut values at a NUL, and are found by name without case. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,11 +110,57 @@ static void nul_and_empty(void **state)
 	arena_release(&a);
 }
 
+/* With sharing on, a member value and the entry it names are one string,
+ * whichever comes first; other values and a DN in another case are not
+ * taken for it. */
+static void shared_dns(void **state)
+{
+	struct arena a;
+	struct entry_list l;
+	struct entry *e;
+	const char *ann = "uid=ann,ou=acme,dc=example,dc=com", *bob = "uid=bob,ou=acme,dc=example,dc=com";
+	struct entry_attr_in group[] = {IN("member", "uid=ann,ou=acme,dc=example,dc=com",
+					   "uid=bob,ou=acme,dc=example,dc=com", "uid=Cy,ou=acme,dc=example,dc=com")};
+	struct entry_attr_in person[] = {IN("cn", "uid=bob,ou=acme,dc=example,dc=com")};
+	size_t glens[1][8], plens[1][8];
+
+	(void)state;
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	lengths(group, 1, glens);
+	lengths(person, 1, plens);
+	entry_list_share_dns(&l, 1);
+	assert_non_null(entry_list_add(&l, ann));
+	e = entry_list_add(&l, "cn=staff,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e, group, 1), 0);
+	assert_non_null(entry_list_add(&l, bob));
+	assert_non_null(entry_list_add(&l, "uid=cy,ou=acme,dc=example,dc=com"));
+	e = entry_list_add(&l, "uid=dee,ou=acme,dc=example,dc=com");
+	assert_int_equal(entry_set_attrs(&l, e, person, 1), 0);
+	entry_list_share_dns(&l, 0);
+	assert_non_null(entry_list_add(&l, ann));
+
+	/* The group after ann, before bob. */
+	assert_ptr_equal(entry_attr(&l.v[1], "member").values[0], l.v[0].dn);
+	assert_ptr_equal(entry_attr(&l.v[1], "member").values[1], l.v[2].dn);
+	/* Sharing is exact: "uid=Cy" is not "uid=cy". */
+	assert_ptr_not_equal(entry_attr(&l.v[1], "member").values[2], l.v[3].dn);
+	assert_string_equal(entry_attr(&l.v[1], "member").values[2], "uid=Cy,ou=acme,dc=example,dc=com");
+	/* A value with '=' is shared too; sharing ended before the last. */
+	assert_ptr_equal(entry_first(&l.v[4], "cn"), l.v[2].dn);
+	assert_ptr_not_equal(l.v[5].dn, l.v[0].dn);
+	assert_string_equal(l.v[5].dn, ann);
+	assert_null(l.dn_strings);
+	entry_list_release(&l);
+	arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sharing),
 		cmocka_unit_test(nul_and_empty),
+		cmocka_unit_test(shared_dns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

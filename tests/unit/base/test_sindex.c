@@ -35,6 +35,10 @@ static void add_and_find(void **state)
 	assert_int_equal(sindex_find(&x, keys, "alph"), SINDEX_NONE);
 	assert_int_equal(sindex_find(&x, keys, "Alpha"), SINDEX_NONE);
 	assert_int_equal(sindex_find(&x, keys, NULL), SINDEX_NONE);
+	/* By length: "betamax" cut after 4 bytes is "beta". */
+	assert_int_equal(sindex_find_n(&x, keys, "betamax", 4), 1);
+	assert_int_equal(sindex_find_n(&x, keys, "betamax", 5), SINDEX_NONE);
+	assert_int_equal(sindex_find_n(&x, keys, "alpha", 0), 2);
 	sindex_release(&x);
 }
 
