@@ -397,6 +397,8 @@ static const char *check_key(struct planner *P, const char *key)
 	if (!key || !*key)
 		return fmt(P, "missing key %s", P->cfg->source.key);
 	for (p = (const unsigned char *)key; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '@')
+			continue; /* nearly all of a login name */
 		if (*p < 0x21 || *p == 0x7f)
 			return fmt(P, "%s contains a %s", P->cfg->source.key,
 				   *p == '\n' || *p == '\r' ? "line break" : *p == ' ' ? "space" : "control character");
