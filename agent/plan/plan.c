@@ -74,6 +74,9 @@ struct planner {
 	struct hmap fatal_seen;
 	const char *mail_attr; /* the people attribute holding the address */
 	int *update_attr;      /* per people.update name: its index in people.attributes, or -1 */
+	/* Per people.attributes template: the column it is exactly, or -1;
+	 * the earlier attribute with the same template, or -1. */
+	int *attr_column, *attr_same_as;
 	/* Strings that repeat across rows (accounts, roles, their DNs,
 	 * locales) are stored once; a row's own canonical DNs live only
 	 * while the row is planned. A million-row plan stays compact. */
@@ -520,8 +523,19 @@ static const char *render_attributes(struct planner *P, struct row *r)
 	r->attrs[n].values = (const char **)pp->object_classes.items;
 	r->attrs[n++].n = pp->object_classes.n;
 	for (i = 0; i < pp->n_attrs; i++) {
-		const char *v = render_scratch(P, pp->attrs[i].value, &r->env, &why);
-		if (!v)
+		const char *v;
+		/* What needs no rendering: a column as it is, or what an
+		 * earlier attribute of the same template rendered. */
+		if (P->attr_same_as[i] >= 0) {
+			r->values[i] = r->values[P->attr_same_as[i]];
+			continue;
+		}
+		if (P->attr_column[i] >= 0) {
+			v = field(r, P->attr_column[i]);
+			r->values[i] = v ? v : "";
+			continue;
+		}
+		if (!(v = render_scratch(P, pp->attrs[i].value, &r->env, &why)))
 			return why;
 		if (!(r->values[i] = keep_value(P, r, pp->attrs[i].value, v, i)))
 			return NULL;
@@ -1121,6 +1135,19 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 	P.mail_attr = config_mail_attr(in->cfg);
 	if (!(P.update_attr = calloc(in->cfg->people.update.n + 1, sizeof *P.update_attr)))
 		P.B.oom = 1;
+	P.attr_column = calloc(in->cfg->people.n_attrs + 1, sizeof *P.attr_column);
+	P.attr_same_as = calloc(in->cfg->people.n_attrs + 1, sizeof *P.attr_same_as);
+	if (!P.attr_column || !P.attr_same_as)
+		P.B.oom = 1;
+	for (i = 0; P.attr_column && P.attr_same_as && i < in->cfg->people.n_attrs; i++) {
+		const struct tmpl *t = in->cfg->people.attrs[i].value;
+		size_t j;
+		P.attr_column[i] = tmpl_column(t);
+		P.attr_same_as[i] = -1;
+		for (j = 0; j < i && P.attr_same_as[i] < 0; j++)
+			if (strcmp(tmpl_source(in->cfg->people.attrs[j].value), tmpl_source(t)) == 0)
+				P.attr_same_as[i] = (int)j;
+	}
 	for (i = 0; P.update_attr && i < in->cfg->people.update.n; i++) {
 		size_t j;
 		P.update_attr[i] = -1;
@@ -1163,6 +1190,8 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 		*out = p;
 	free(P.group_list);
 	free(P.update_attr);
+	free(P.attr_column);
+	free(P.attr_same_as);
 	free(P.memo);
 	free(P.mark);
 	free(P.first_line);

@@ -514,6 +514,13 @@ int tmpl_single_column(const struct tmpl *t)
 	return t->parts[0].index;
 }
 
+int tmpl_column(const struct tmpl *t)
+{
+	if (t->ctx != TMPL_TEXT || t->n_parts != 1 || t->parts[0].kind != P_COL || t->parts[0].n_filters)
+		return -1;
+	return t->parts[0].index;
+}
+
 const char *tmpl_dn_first_type(const struct tmpl *t)
 {
 	return t->ctx == TMPL_DN && t->n_avas ? t->avas[0].type : NULL;

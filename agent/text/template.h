@@ -84,6 +84,9 @@ int tmpl_is_literal(const struct tmpl *t);
  * only change case, returns its slot; otherwise -1. Such a template renders
  * a value equal to the column's when compared without case. */
 int tmpl_single_column(const struct tmpl *t);
+/* When the template is exactly one column placeholder without filters (it
+ * renders the column's value as it is), returns its slot; otherwise -1. */
+int tmpl_column(const struct tmpl *t);
 /* For a DN template: the attribute type of the first AVA ("uid" for
  * "uid={Username},..."), or NULL. Borrowed. */
 const char *tmpl_dn_first_type(const struct tmpl *t);

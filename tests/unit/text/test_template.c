@@ -717,27 +717,28 @@ static void filter_escape_value_direct(void **state)
 	buf_release(&b);
 }
 
-/* --- tmpl_single_column ------------------------------------------------------------- */
+/* --- tmpl_single_column, tmpl_column ------------------------------------------------------------- */
 
 static void single_column(void **state)
 {
 	static const struct {
 		const char *src;
-		int single;
+		int single, exact;
 	} cases[] = {
-		{"{Username}", 1},
-		{"{Username|lower}", 1},
-		{"{ Username | upper }", 1},
-		{"{Username|upper|lower}", 1},
-		{"{Username|ascii}", 0},
-		{"{Username|lower|ascii}", 0},
-		{"{Username|initial}", 0},
-		{"x{Username}", 0},
-		{"{Username} ", 0},
-		{"{Username}{Username}", 0},
-		{"{base}", 0},
-		{"literal", 0},
-		{"", 0},
+		{"{Username}", 1, 1},
+		{"{ Username }", 1, 1},
+		{"{Username|lower}", 1, 0},
+		{"{ Username | upper }", 1, 0},
+		{"{Username|upper|lower}", 1, 0},
+		{"{Username|ascii}", 0, 0},
+		{"{Username|lower|ascii}", 0, 0},
+		{"{Username|initial}", 0, 0},
+		{"x{Username}", 0, 0},
+		{"{Username} ", 0, 0},
+		{"{Username}{Username}", 0, 0},
+		{"{base}", 0, 0},
+		{"literal", 0, 0},
+		{"", 0, 0},
 	};
 	int slot = column_slot(NULL, "Username");
 	size_t i;
@@ -745,15 +746,21 @@ static void single_column(void **state)
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct tmpl *t = compile_ok(cases[i].src, TMPL_TEXT, ALL_BUILTINS);
-		int got = tmpl_single_column(t);
+		int got = tmpl_single_column(t), exact = tmpl_column(t);
 		if (got != (cases[i].single ? slot : -1))
 			fail_msg("tmpl_single_column(\"%s\") = %d", cases[i].src, got);
+		if (exact != (cases[i].exact ? slot : -1))
+			fail_msg("tmpl_column(\"%s\") = %d", cases[i].src, exact);
 		tmpl_free(t);
 	}
 	{
-		/* A DN template is never a single column. */
+		/* A DN or filter template is never a single column. */
 		struct tmpl *t = compile_ok("uid={Username}", TMPL_DN, 0);
 		assert_int_equal(tmpl_single_column(t), -1);
+		assert_int_equal(tmpl_column(t), -1);
+		tmpl_free(t);
+		t = compile_ok("{Username}", TMPL_FILTER, 0);
+		assert_int_equal(tmpl_column(t), -1);
 		tmpl_free(t);
 	}
 }
