@@ -753,9 +753,17 @@ struct members {
 	const char **dns;
 	size_t n, alloc;
 	int created; /* the plan creates the group: members go into its add */
+	struct members *next;
 };
 
-static int collect_members(const struct plan *p, struct hmap *groups)
+/* The members the plan adds, per role group; the groups in the order the
+ * plan first names them. */
+struct member_groups {
+	struct hmap by_dn;
+	struct members *first, **tail;
+};
+
+static int collect_members(const struct plan *p, struct member_groups *groups)
 {
 	size_t i;
 
@@ -765,13 +773,15 @@ static int collect_members(const struct plan *p, struct hmap *groups)
 
 		if ((a->op != OP_CREATE_PERSON && a->op != OP_ADD_TO_ROLE) || !a->role_dn)
 			continue;
-		if (!(m = hmap_get(groups, a->role_dn))) {
+		if (!(m = hmap_get(&groups->by_dn, a->role_dn))) {
 			m = calloc(1, sizeof *m);
-			if (!m || hmap_insert(groups, a->role_dn, m, NULL) < 0) {
+			if (!m || hmap_insert(&groups->by_dn, a->role_dn, m, NULL) < 0) {
 				free(m);
 				return -1;
 			}
 			m->role_dn = a->role_dn;
+			*groups->tail = m;
+			groups->tail = &m->next;
 		}
 		if (m->n == m->alloc) {
 			size_t na = m->alloc ? m->alloc * 2 : 8;
@@ -800,14 +810,15 @@ static void ldif_head(struct buf *b, const struct plan_action *a)
 
 /* A new account container, or a new role group with the members the plan
  * gives it. */
-static void ldif_create(struct buf *b, const struct plan_action *a, struct hmap *groups, const char *member)
+static void ldif_create(struct buf *b, const struct plan_action *a, struct member_groups *groups,
+			const char *member)
 {
 	struct members *m;
 	size_t j;
 
 	buf_adds(b, "changetype: add\n");
 	ldif_attrs(b, a);
-	if (a->op == OP_CREATE_ROLE && (m = hmap_get(groups, a->dn))) {
+	if (a->op == OP_CREATE_ROLE && (m = hmap_get(&groups->by_dn, a->dn))) {
 		m->created = 1;
 		for (j = 0; j < m->n; j++)
 			ldif_line(b, member, m->dns[j]);
@@ -895,13 +906,14 @@ static void ldif_update(struct buf *b, const struct plan_action *a)
 
 /* Members joining groups that exist already: one modify per group. Frees
  * the collected members. */
-static void ldif_memberships(struct out *o, struct hmap *groups, const char *member)
+static void ldif_memberships(struct out *o, struct member_groups *groups, const char *member)
 {
 	struct buf *b = &o->b;
-	struct members *m;
-	size_t pos = 0, j;
+	struct members *m, *next;
+	size_t j;
 
-	while (hmap_next(groups, &pos, NULL, (void **)&m)) {
+	for (m = groups->first; m; m = next) {
+		next = m->next;
 		if (!m->created && m->n) {
 			buf_adds(b, "\n# add_to_role\n");
 			ldif_line(b, "dn", m->role_dn);
@@ -919,11 +931,12 @@ static void ldif_memberships(struct out *o, struct hmap *groups, const char *mem
 static void write_ldif(struct out *o, const struct plan *p, const struct config *cfg)
 {
 	struct buf *b = &o->b;
-	struct hmap groups;
+	struct member_groups groups = {{0}, NULL, NULL};
 	const char *member = cfg->roles.member_attribute ? cfg->roles.member_attribute : "member";
 	size_t i;
 
-	hmap_init(&groups, 0);
+	hmap_init(&groups.by_dn, 0);
+	groups.tail = &groups.first;
 	if (collect_members(p, &groups) < 0)
 		o->failed = 1; /* members would be missing */
 	buf_adds(b, "# ldapenroll plan as LDIF. Passwords are generated at apply time and never shown;\n"
@@ -947,7 +960,7 @@ static void write_ldif(struct out *o, const struct plan *p, const struct config 
 		flush_if(o, 1 << 16);
 	}
 	ldif_memberships(o, &groups, member);
-	hmap_release(&groups);
+	hmap_release(&groups.by_dn);
 }
 
 int plan_write(FILE *f, enum plan_format format, const struct plan *p, const struct config *cfg,
