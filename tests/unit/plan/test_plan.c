@@ -22,6 +22,7 @@
 #include "agent/base/record.h"
 #include "agent/plan/plan.h"
 #include "agent/plan/plan_admin.h"
+#include "agent/plan/plan_format.h"
 #include "config/config.h"
 #include "tests/unit/scratch.h"
 
@@ -852,6 +853,45 @@ static void existing_person_not_in_role_group(void **state)
 	assert_int_equal(w->plan->counts[OP_CREATE_ROLE], 0);
 }
 
+/* The plan as LDIF: the membership modifies come in the order the rows
+ * first name their groups, whichever group that is. */
+static void ldif_memberships_in_row_order(void **state)
+{
+	struct world *w = *state;
+	static const char *const none[] = {"uid=other,ou=Acme," BASE};
+	const char *cm = "dn: cn=Acme Customer Manager," ROLES, *su = "dn: " STANDARD_DN;
+	int order;
+
+	add_containers(w, 1, 1);
+	add_group(w, STANDARD_DN, none, 1);
+	add_group(w, "cn=Acme Customer Manager," ROLES, none, 1);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", NULL);
+	add_person(w, "uid=ann,ou=Acme," BASE, "ann", "Ann", "Lee", "Ann Lee", "ann@example.com", NULL);
+	add_person(w, "uid=bob,ou=Acme," BASE, "bob", "Bob", "Ray", "Bob Ray", "bob@example.com", NULL);
+	for (order = 0; order < 2; order++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		const char *first = order ? su : cm, *second = order ? cm : su;
+
+		assert_non_null(f);
+		w->n_recs = 0;
+		add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", order ? "" : "Customer Manager");
+		add_row(w, 3, "ann", "Ann", "Lee", "ann@example.com", "Acme", order ? "Customer Manager" : "");
+		add_row(w, 4, "bob", "Bob", "Ray", "bob@example.com", "Acme", "Customer Manager");
+		build_ok(w);
+		assert_int_equal(w->plan->counts[OP_ADD_TO_ROLE], 3);
+		assert_int_equal(plan_write(f, PLAN_LDIF, w->plan, S.cfg, "sync", NULL), 0);
+		assert_int_equal(fclose(f), 0);
+		assert_non_null(strstr(text, first));
+		assert_non_null(strstr(text, second));
+		assert_true(strstr(text, first) < strstr(text, second));
+		if (!order) /* jdoe then bob, in the rows' order */
+			assert_true(strstr(text, "member: uid=jdoe") < strstr(text, "member: uid=bob"));
+		free(text);
+	}
+}
+
 static void existing_person_role_group_missing(void **state)
 {
 	struct world *w = *state;
@@ -1097,6 +1137,7 @@ int main(void)
 		T(unchanged_person_plain_dns_in_other_case),
 		T(duplicate_key_of_existing_person),
 		T(existing_person_not_in_role_group),
+		T(ldif_memberships_in_row_order),
 		T(existing_person_role_group_missing),
 		T(absent_person_disabled),
 		T(rejected_row_is_not_absent),
