@@ -17,6 +17,8 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def step(ok, what):
@@ -26,11 +28,15 @@ def step(ok, what):
 
 
 def fill(driver, password, confirm):
+    """Submits the form and waits for the answer's page: until the form's
+    page is gone, an element found would be the old page's."""
     for field, value in (("password", password), ("confirm", confirm)):
         el = driver.find_element(By.ID, field)
         el.clear()
         el.send_keys(value)
+    old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
 
 
 def main():
