@@ -24,6 +24,10 @@ void sindex_release(struct sindex *x)
 /* A kept key (a string) is the len bytes at key. */
 static int equal(const struct sindex *x, const char *kept, const char *key, size_t len)
 {
+	/* Often the very string (a member value and the DN it names share
+	 * one): no need to read it again. */
+	if (kept == key && !kept[len])
+		return 1;
 	if (strnlen(kept, len + 1) != len)
 		return 0;
 	return (x->flags & HMAP_ICASE) ? strncasecmp(kept, key, len) == 0 : memcmp(kept, key, len) == 0;

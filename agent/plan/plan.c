@@ -27,13 +27,16 @@
 struct group {
 	const char *dn, *ndn, *role;
 	const struct entry *entry; /* NULL: the group is created */
-	/* Its members, built on first use: plain or canonical DNs, found
-	 * without ASCII case. */
-	struct sindex members;
-	const char **member_keys;
-	int members_built;
+	uint32_t number;           /* 1-based, in the order the plan meets groups */
+	int members_marked;        /* its members are marked on their entries */
 	size_t joining;            /* people the plan adds */
 	const char *account;       /* the account of the first person joining (for the text) */
+};
+
+/* A set of (entry, group) pairs, open addressing; 0 is an empty slot. */
+struct pairs {
+	uint64_t *slots;
+	size_t cap, size;
 };
 
 /* What a row's account and role come to, for the values of the columns
@@ -47,6 +50,7 @@ struct memo {
 	const char *account_dn, *account_ndn, *account;
 	const char *role, *role_dn, *role_ndn;
 	enum role_origin origin;
+	struct group *group;
 };
 
 struct planner {
@@ -61,6 +65,11 @@ struct planner {
 	struct sindex by_dn, by_key;
 	const char **ndn, **key;
 	unsigned char *mark;   /* per entry: MATCHED, AMBIGUOUS */
+	/* Role groups' members, marked on their entries as each group is first
+	 * asked about: the number of the first group an entry is a member of,
+	 * and (entry, group) pairs for its other groups. */
+	uint32_t *member_of;
+	struct pairs other_groups;
 	struct hmap keys_seen; /* key (no case) -> first line, as (void *)(uintptr_t) */
 	/* Per entry: the line of the row that named it (duplicate keys of
 	 * people the directory holds are found here; keys_seen keeps only the
@@ -253,38 +262,86 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 	g->ndn = ndn;
 	g->role = role;
 	g->entry = entry_at(P, ndn);
-	sindex_init(&g->members, HMAP_ICASE);
 	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
 		P->B.oom = 1;
 		return NULL;
 	}
 	P->group_list[P->n_groups++] = g;
+	g->number = (uint32_t)P->n_groups;
 	return g;
 }
 
-static int is_member(struct planner *P, struct group *g, const char *person_ndn)
+static uint64_t pair_of(size_t entry, const struct group *g)
+{
+	return ((uint64_t)(entry + 1) << 32) | g->number;
+}
+
+/* The slot of k, or the empty one where it goes. */
+static uint64_t *pairs_slot(const struct pairs *s, uint64_t k)
+{
+	size_t mask = s->cap - 1, i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+
+	while (s->slots[i] && s->slots[i] != k)
+		i = (i + 1) & mask;
+	return &s->slots[i];
+}
+
+static int pairs_add(struct pairs *s, uint64_t k)
+{
+	uint64_t *slot;
+
+	if ((s->size + 1) * 2 > s->cap) {
+		struct pairs n = {calloc(s->cap ? s->cap * 2 : 64, sizeof *n.slots), s->cap ? s->cap * 2 : 64, s->size};
+		size_t i;
+		if (!n.slots)
+			return -1;
+		for (i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				*pairs_slot(&n, s->slots[i]) = s->slots[i];
+		free(s->slots);
+		*s = n;
+	}
+	if (!*(slot = pairs_slot(s, k))) {
+		*slot = k;
+		s->size++;
+	}
+	return 0;
+}
+
+static int pairs_has(const struct pairs *s, uint64_t k)
+{
+	return s->size && *pairs_slot(s, k) == k;
+}
+
+/* Whether the person (entry number i) is a member of g. On the first
+ * question about g, each member value is found among the entries (a value
+ * and the DN it names are most often one string) and marked there: no
+ * table of member DNs, and one lookup per member in all. */
+static int is_member(struct planner *P, struct group *g, size_t person)
 {
 	struct entry_attr m;
-	size_t i;
+	size_t i, at;
 
 	if (!g->entry)
 		return 0;
-	if (!g->members_built) {
-		g->members_built = 1;
+	if (!P->member_of && !(P->member_of = calloc(P->in->n_entries ? P->in->n_entries : 1, sizeof *P->member_of))) {
+		P->B.oom = 1;
+		return 0;
+	}
+	if (!g->members_marked) {
+		g->members_marked = 1;
 		m = entry_attr(g->entry, P->cfg->roles.member_attribute);
-		if (!m.n)
-			return 0;
-		if (!(g->member_keys = malloc(m.n * sizeof *g->member_keys)) || sindex_reserve(&g->members, m.n) < 0) {
-			P->B.oom = 1;
-			return 0;
-		}
 		for (i = 0; i < m.n; i++) {
-			g->member_keys[i] = dn_is_plain(m.values[i]) ? m.values[i] : canon(P, m.values[i]);
-			if (g->member_keys[i] && sindex_add(&g->members, g->member_keys, i, NULL) < 0)
+			const char *n = dn_is_plain(m.values[i]) ? m.values[i] : canon(P, m.values[i]);
+			if (!n || (at = sindex_find(&P->by_dn, P->ndn, n)) == SINDEX_NONE)
+				continue; /* not an entry of the read: not one of the people asked about */
+			if (!P->member_of[at])
+				P->member_of[at] = g->number;
+			else if (P->member_of[at] != g->number && pairs_add(&P->other_groups, pair_of(at, g)) < 0)
 				P->B.oom = 1;
 		}
 	}
-	return sindex_find(&g->members, g->member_keys, person_ndn) != SINDEX_NONE;
+	return P->member_of[person] == g->number || pairs_has(&P->other_groups, pair_of(person, g));
 }
 
 /* True when dn exists or the plan creates it (or, offline, may exist). */
@@ -302,6 +359,7 @@ struct row {
 	const char *account_dn, *account_ndn, *account;
 	const char *role, *role_dn, *role_ndn;
 	enum role_origin origin;
+	struct group *group;   /* the role group (NULL when memory ran out) */
 	const char *dn, *ndn;
 	struct plan_attr *attrs;
 	size_t n_attrs;
@@ -484,6 +542,7 @@ static const char *decide_role(struct planner *P, struct row *r)
 	/* Everyone in one group names it the same way. */
 	if ((g = group_for(P, r->role_dn, r->role_ndn, r->role)))
 		r->role_dn = g->dn;
+	r->group = g;
 	return NULL;
 }
 
@@ -692,9 +751,9 @@ static void plan_membership(struct planner *P, struct row *r, int existing)
 
 	if (!P->cfg->roles.enabled || !r->role_dn)
 		return;
-	if (!(g = group_for(P, r->role_dn, r->role_ndn, r->role)))
+	if (!(g = r->group))
 		return;
-	if (existing && is_member(P, g, r->ndn))
+	if (existing && is_member(P, g, entry_index(P, r->ent)))
 		return;
 	if (!g->joining++)
 		g->account = r->account;
@@ -814,6 +873,7 @@ static int account_and_role(struct planner *P, struct row *r)
 		r->role_dn = m->role_dn;
 		r->role_ndn = m->role_ndn;
 		r->origin = m->origin;
+		r->group = m->group;
 		r->env.builtins[TB_ACCOUNT] = r->account;
 		r->env.builtins[TB_ROLE] = r->role;
 		return 0;
@@ -843,6 +903,7 @@ static int account_and_role(struct planner *P, struct row *r)
 	m->role_dn = r->role_dn;
 	m->role_ndn = r->role_ndn;
 	m->origin = r->origin;
+	m->group = r->group;
 	return 0;
 }
 
@@ -1174,10 +1235,6 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 		plan_absent(&P);
 		plan_groups(&P);
 	}
-	for (i = 0; i < P.n_groups; i++) {
-		sindex_release(&P.group_list[i]->members);
-		free(P.group_list[i]->member_keys);
-	}
 	if (oom_count() != oom_before) /* some text or entry may be missing */
 		P.B.oom = 1;
 	if (P.fatal.len && !P.B.oom)
@@ -1190,6 +1247,8 @@ int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
 		*out = p;
 	free(P.group_list);
 	free(P.update_attr);
+	free(P.member_of);
+	free(P.other_groups.slots);
 	free(P.attr_column);
 	free(P.attr_same_as);
 	free(P.memo);

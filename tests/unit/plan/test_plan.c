@@ -892,6 +892,29 @@ static void ldif_memberships_in_row_order(void **state)
 	}
 }
 
+/* A person who is a member of two groups is found in the second one
+ * asked about too; a value in another case names the same person. */
+static void member_of_two_groups(void **state)
+{
+	struct world *w = *state;
+	static const char *const cm_members[] = {"uid=ann,ou=Acme," BASE, JDOE_DN};
+	static const char *const su_members[] = {"UID=JDOE,ou=Acme," BASE};
+
+	add_containers(w, 1, 1);
+	add_group(w, "cn=Acme Customer Manager," ROLES, cm_members, 2);
+	add_group(w, STANDARD_DN, su_members, 1);
+	add_person(w, "uid=ann,ou=Acme," BASE, "ann", "Ann", "Lee", "Ann Lee", "ann@example.com", NULL);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", NULL);
+	add_person(w, "uid=bob,ou=Acme," BASE, "bob", "Bob", "Ray", "Bob Ray", "bob@example.com", NULL);
+	add_row(w, 2, "ann", "Ann", "Lee", "ann@example.com", "Acme", "Customer Manager");
+	add_row(w, 3, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	add_row(w, 4, "bob", "Bob", "Ray", "bob@example.com", "Acme", "");
+	build_ok(w);
+	assert_int_equal(w->plan->counts[OP_ADD_TO_ROLE], 1);
+	assert_string_equal(action(w->plan, OP_ADD_TO_ROLE, 0)->dn, "uid=bob,ou=Acme," BASE);
+	assert_int_equal(w->plan->n_unchanged, 2);
+}
+
 static void existing_person_role_group_missing(void **state)
 {
 	struct world *w = *state;
@@ -1138,6 +1161,7 @@ int main(void)
 		T(duplicate_key_of_existing_person),
 		T(existing_person_not_in_role_group),
 		T(ldif_memberships_in_row_order),
+		T(member_of_two_groups),
 		T(existing_person_role_group_missing),
 		T(absent_person_disabled),
 		T(rejected_row_is_not_absent),
