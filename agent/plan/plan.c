@@ -40,9 +40,10 @@ struct pairs {
 };
 
 /* What a row's account and role come to, for the values of the columns
- * they are made of (the fields as the source keeps them: a value that
- * repeats is one string). Rows of one account and role are many. */
-enum { MEMO_SLOTS = 4, MEMO_SIZE = 1024 };
+ * they are made of. Rows of one account and role are many; the memo is a
+ * hash table of the combinations, one place each, up to MEMO_MAX of them
+ * (rows of others are worked out each time). */
+enum { MEMO_SLOTS = 4, MEMO_MAX = 16384 };
 
 struct memo {
 	const char *fields[MEMO_SLOTS];
@@ -99,6 +100,7 @@ struct planner {
 	int memo_slots[MEMO_SLOTS];
 	size_t n_memo_slots;   /* 0: no memo (more columns than MEMO_SLOTS) */
 	struct memo *memo;
+	size_t memo_cap, memo_size;
 };
 
 static const char ambiguous;
@@ -829,31 +831,65 @@ static void memo_init(struct planner *P)
 		for (i = 0; i < cfg->roles.n_map; i++)
 			tmpl_each_slot(cfg->roles.map[i].to, add_memo_slot, P);
 	}
-	if (P->n_memo_slots > MEMO_SLOTS || !(P->memo = calloc(MEMO_SIZE, sizeof *P->memo)))
+	P->memo_cap = 256;
+	if (P->n_memo_slots > MEMO_SLOTS || !(P->memo = calloc(P->memo_cap, sizeof *P->memo)))
 		P->n_memo_slots = 0;
 }
 
-/* The memo's place for the row (its fields are the key). */
-static struct memo *memo_for(struct planner *P, const struct row *r)
+static int same_field(const char *a, const char *b)
 {
-	uintptr_t h = 0;
-	size_t i;
-
-	for (i = 0; i < P->n_memo_slots; i++)
-		h = (h ^ (uintptr_t)field(r, P->memo_slots[i])) * 0x9E3779B97F4A7C15ull;
-	return &P->memo[(h >> 32) & (MEMO_SIZE - 1)];
+	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static int memo_matches(const struct planner *P, const struct memo *m, const struct row *r)
+/* The slot of these fields (a memo's key, compared by their text): where
+ * they are, or the empty one where they would go. */
+static struct memo *memo_slot(struct memo *tab, size_t cap, size_t n, const char *const *fields)
+{
+	uint64_t h = 0;
+	size_t i, at;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (fields[i] ? hmap_hash(fields[i], 0) : 0)) * 0x9e3779b97f4a7c15ULL + i;
+	for (at = (size_t)(h >> 32) & (cap - 1);; at = (at + 1) & (cap - 1)) {
+		if (!tab[at].used)
+			return &tab[at];
+		for (i = 0; i < n && same_field(tab[at].fields[i], fields[i]); i++)
+			;
+		if (i == n)
+			return &tab[at];
+	}
+}
+
+/* The row's key: its fields at the memo's columns. */
+static void memo_key(const struct planner *P, const struct row *r, const char **fields)
 {
 	size_t i;
 
-	if (!m->used)
-		return 0;
 	for (i = 0; i < P->n_memo_slots; i++)
-		if (m->fields[i] != field(r, P->memo_slots[i]))
-			return 0;
-	return 1;
+		fields[i] = field(r, P->memo_slots[i]);
+}
+
+/* An empty place for a new combination, the table grown (at half full)
+ * when needed; NULL when the memo is full or memory ran out (the row's
+ * combination is then not kept). */
+static struct memo *memo_place(struct planner *P, const char *const *fields)
+{
+	if (P->memo_size == MEMO_MAX)
+		return NULL;
+	if ((P->memo_size + 1) * 2 > P->memo_cap) {
+		size_t cap = P->memo_cap * 2, i;
+		struct memo *t = calloc(cap, sizeof *t);
+		if (!t)
+			return NULL;
+		for (i = 0; i < P->memo_cap; i++)
+			if (P->memo[i].used)
+				*memo_slot(t, cap, P->n_memo_slots, P->memo[i].fields) = P->memo[i];
+		free(P->memo);
+		P->memo = t;
+		P->memo_cap = cap;
+	}
+	P->memo_size++;
+	return memo_slot(P->memo, P->memo_cap, P->n_memo_slots, fields);
 }
 
 /* The row's account and role: from the memo, or worked out (and kept
@@ -861,11 +897,16 @@ static int memo_matches(const struct planner *P, const struct memo *m, const str
 static int account_and_role(struct planner *P, struct row *r)
 {
 	const struct config *cfg = P->cfg;
-	struct memo *m = P->n_memo_slots ? memo_for(P, r) : NULL;
+	const char *key[MEMO_SLOTS];
+	struct memo *m = NULL;
 	const char *why = NULL;
 	size_t i;
 
-	if (m && memo_matches(P, m, r)) {
+	if (P->n_memo_slots) {
+		memo_key(P, r, key);
+		m = memo_slot(P->memo, P->memo_cap, P->n_memo_slots, key);
+	}
+	if (m && m->used) {
 		r->account_dn = m->account_dn;
 		r->account_ndn = m->account_ndn;
 		r->account = m->account;
@@ -893,8 +934,10 @@ static int account_and_role(struct planner *P, struct row *r)
 		return reject(P, r->rec, r->key, why);
 	if (P->B.oom || !m)
 		return P->B.oom ? -1 : 0;
+	if (!(m = memo_place(P, key)))
+		return 0;
 	for (i = 0; i < P->n_memo_slots; i++)
-		m->fields[i] = field(r, P->memo_slots[i]);
+		m->fields[i] = key[i];
 	m->used = 1;
 	m->account_dn = r->account_dn;
 	m->account_ndn = r->account_ndn;

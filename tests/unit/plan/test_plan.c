@@ -143,7 +143,7 @@ static int slot(const char *column)
 
 /* --- a world: records and entries --------------------------------------------------- */
 
-#define MAX_RECORDS 64
+#define MAX_RECORDS 1500
 
 struct world {
 	struct arena a;
@@ -453,6 +453,49 @@ static void one_account_and_role_for_many_people(void **state)
 	/* Source order is kept within an operation. */
 	assert_string_equal(action(w->plan, OP_CREATE_PERSON, 0)->key, "a1");
 	assert_string_equal(action(w->plan, OP_CREATE_PERSON, 2)->key, "a3");
+}
+
+/* Many accounts and roles, each combination on two rows (the second time
+ * a copy of the text for the account, the same string for the role): the
+ * second row of a combination takes what the first came to (and the memo
+ * grows past its first size); every person still gets their own account
+ * and group. */
+static void many_accounts_and_roles(void **state)
+{
+	struct world *w = *state;
+	static char accounts[300][16];
+	static const char *const roles[] = {"", "Customer Manager"};
+	int account_slot = slot("Account"), role_slot = slot("Role");
+	size_t i, k;
+
+	w->offline = 1;
+	for (i = 0; i < 300; i++)
+		snprintf(accounts[i], sizeof accounts[i], "Acct%03zu", i);
+	for (i = 0; i < 1200; i++) {
+		char user[16];
+		struct record *r;
+		snprintf(user, sizeof user, "u%04zu", i);
+		r = add_row(w, (unsigned)i + 2, user, "A", "B", NULL, "x", "x");
+		r->fields[account_slot] = i < 600 ? accounts[i % 300] : arena_strdup(&w->a, accounts[i % 300]);
+		r->fields[role_slot] = roles[(i / 300) % 2];
+	}
+	build_ok(w);
+	assert_int_equal(w->plan->counts[OP_CREATE_PERSON], 1200);
+	assert_int_equal(w->plan->counts[OP_CREATE_ACCOUNT], 300);
+	assert_int_equal(w->plan->counts[OP_CREATE_ROLE], 600);
+	for (k = 0; k < 600; k++)
+		assert_int_equal(action(w->plan, OP_CREATE_ROLE, k)->n_members, 2);
+	for (k = 0; k < 1200; k++) {
+		const struct plan_action *a = action(w->plan, OP_CREATE_PERSON, k);
+		size_t row = a->line - 2;
+		char want[128];
+		snprintf(want, sizeof want, "cn=%s %s,ou=roles," BASE, accounts[row % 300],
+			 (row / 300) % 2 ? "Customer Manager" : "Standard User");
+		assert_string_equal(a->role_dn, want);
+		assert_string_equal(a->account, accounts[row % 300]);
+		snprintf(want, sizeof want, "uid=u%04zu,ou=%s," BASE, row, accounts[row % 300]);
+		assert_string_equal(a->dn, want);
+	}
 }
 
 /* Actions come out grouped by operation in execution order, each group in
@@ -1140,6 +1183,7 @@ int main(void)
 		T(new_person_with_default_role),
 		T(role_from_map),
 		T(one_account_and_role_for_many_people),
+		T(many_accounts_and_roles),
 		T(interleaved_actions_are_ordered),
 		T(special_characters_in_account_and_names),
 		T(existing_role_group_not_created_again),
