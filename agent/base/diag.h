@@ -1,9 +1,9 @@
 /* agent/base: the ground every layer stands on. It owns the containers
- * (buf, arena, hmap, strlist), errors and logging (diag, log, oom), the
- * person records both sides fill (record), JSON and UTF-8, secrets in memory
- * and on disk (secure, secret_file, pwstore), randomness and digests
- * (crypto, the only user of OpenSSL's generator and digests) and the test
- * hooks. It may use libc and OpenSSL only.
+ * (buf, arena, hmap, sindex, strlist), errors and logging (diag, log,
+ * oom), the person records both sides fill (record), JSON and UTF-8,
+ * secrets in memory and on disk (secure, secret_file, pwstore), randomness
+ * and digests (crypto, the only user of OpenSSL's generator and digests)
+ * and the test hooks. It may use libc and OpenSSL only.
  *
  * Status codes and the first-error-wins diagnostic.
  *
