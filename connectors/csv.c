@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agent/base/arena.h"
+#include "agent/base/hmap.h"
 #include "agent/base/log.h"
 #include "connectors/source.h"
 
@@ -621,15 +621,12 @@ static int is_value(const char *kept, const char *v, size_t len)
 static const char *keep_field(struct csv_source *cs, const struct record *rec, size_t slot, const char *v, size_t len)
 {
 	const char **cached;
-	uint32_t h = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < slot; i++)
 		if (is_value(rec->fields[i], v, len))
 			return rec->fields[i];
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)v[i]) * 16777619u;
-	cached = &cs->recent[slot * RECENT_VALUES + (h & (RECENT_VALUES - 1))];
+	cached = &cs->recent[slot * RECENT_VALUES + (hmap_hash_n(v, len, 0) & (RECENT_VALUES - 1))];
 	if (!is_value(*cached, v, len))
 		*cached = arena_strndup(cs->base.arena, v, len);
 	return *cached;

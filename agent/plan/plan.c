@@ -39,6 +39,14 @@ struct pairs {
 	size_t cap, size;
 };
 
+/* A row's account and role, and the group it joins. */
+struct account_role {
+	const char *account_dn, *account_ndn, *account;
+	const char *role, *role_dn, *role_ndn;
+	enum role_origin origin;
+	struct group *group; /* the role group (NULL when memory ran out) */
+};
+
 /* What a row's account and role come to, for the values of the columns
  * they are made of. Rows of one account and role are many; the memo is a
  * hash table of the combinations, one place each, up to MEMO_MAX of them
@@ -48,10 +56,7 @@ enum { MEMO_SLOTS = 4, MEMO_MAX = 16384 };
 struct memo {
 	const char *fields[MEMO_SLOTS];
 	int used;
-	const char *account_dn, *account_ndn, *account;
-	const char *role, *role_dn, *role_ndn;
-	enum role_origin origin;
-	struct group *group;
+	struct account_role ar;
 };
 
 struct planner {
@@ -358,10 +363,7 @@ struct row {
 	const struct record *rec;
 	struct tmpl_env env;
 	const char *key;
-	const char *account_dn, *account_ndn, *account;
-	const char *role, *role_dn, *role_ndn;
-	enum role_origin origin;
-	struct group *group;   /* the role group (NULL when memory ran out) */
+	struct account_role ar;
 	const char *dn, *ndn;
 	struct plan_attr *attrs;
 	size_t n_attrs;
@@ -512,39 +514,39 @@ static const char *decide_role(struct planner *P, struct row *r)
 		return NULL;
 	if (!*trimmed) {
 		t = roles->default_role;
-		r->origin = ROLE_DEFAULT;
+		r->ar.origin = ROLE_DEFAULT;
 		if (!t)
 			return fmt(P, "no role, and roles.default is not set");
 	} else if (roles->has_map) {
 		for (i = 0; i < roles->n_map; i++)
 			if (strcmp(roles->map[i].from, trimmed) == 0) {
 				t = roles->map[i].to;
-				r->origin = ROLE_MAP;
+				r->ar.origin = ROLE_MAP;
 				break;
 			}
 		if (!t) {
 			if (roles->unknown == UNKNOWN_REJECT || !roles->default_role)
 				return fmt(P, "unknown role '%s' (not in roles.map)", trimmed);
 			t = roles->default_role;
-			r->origin = ROLE_DEFAULT;
+			r->ar.origin = ROLE_DEFAULT;
 		}
 	} else {
-		r->role = trimmed;
-		r->origin = ROLE_COLUMN;
+		r->ar.role = trimmed;
+		r->ar.origin = ROLE_COLUMN;
 	}
-	if (t && !(r->role = render_interned(P, t, &r->env, &why)))
+	if (t && !(r->ar.role = render_interned(P, t, &r->env, &why)))
 		return why;
-	if (!*r->role)
+	if (!*r->ar.role)
 		return fmt(P, "the role name is empty");
-	r->env.builtins[TB_ROLE] = r->role;
-	if (!(r->role_dn = render_interned(P, roles->dn, &r->env, &why)))
-		return fmt(P, "role '%s': %s", r->role, why);
-	if (!(r->role_ndn = canon_interned(P, r->role_dn)))
-		return fmt(P, "role '%s' gives an invalid DN", r->role);
+	r->env.builtins[TB_ROLE] = r->ar.role;
+	if (!(r->ar.role_dn = render_interned(P, roles->dn, &r->env, &why)))
+		return fmt(P, "role '%s': %s", r->ar.role, why);
+	if (!(r->ar.role_ndn = canon_interned(P, r->ar.role_dn)))
+		return fmt(P, "role '%s' gives an invalid DN", r->ar.role);
 	/* Everyone in one group names it the same way. */
-	if ((g = group_for(P, r->role_dn, r->role_ndn, r->role)))
-		r->role_dn = g->dn;
-	r->group = g;
+	if ((g = group_for(P, r->ar.role_dn, r->ar.role_ndn, r->ar.role)))
+		r->ar.role_dn = g->dn;
+	r->ar.group = g;
 	return NULL;
 }
 
@@ -673,11 +675,11 @@ static void person_action(struct planner *P, struct plan_action *act, struct row
 	act->dn = r->dn;
 	act->key = r->key;
 	act->line = r->rec->line;
-	act->role = r->role;
-	act->role_dn = r->role_dn;
-	act->role_origin = r->origin;
+	act->role = r->ar.role;
+	act->role_dn = r->ar.role_dn;
+	act->role_origin = r->ar.origin;
 	act->rec = r->rec;
-	act->account = r->account;
+	act->account = r->ar.account;
 	act->first_name = attr_value(P, r, "givenName");
 	act->last_name = attr_value(P, r, "sn");
 	act->username = attr_value(P, r, "uid");
@@ -751,14 +753,14 @@ static void plan_membership(struct planner *P, struct row *r, int existing)
 	struct group *g;
 	struct plan_action *act;
 
-	if (!P->cfg->roles.enabled || !r->role_dn)
+	if (!P->cfg->roles.enabled || !r->ar.role_dn)
 		return;
-	if (!(g = r->group))
+	if (!(g = r->ar.group))
 		return;
 	if (existing && is_member(P, g, entry_index(P, r->ent)))
 		return;
 	if (!g->joining++)
-		g->account = r->account;
+		g->account = r->ar.account;
 	P->p->n_memberships++;
 	if (!existing)
 		return; /* a new person's membership travels with create_person */
@@ -907,28 +909,21 @@ static int account_and_role(struct planner *P, struct row *r)
 		m = memo_slot(P->memo, P->memo_cap, P->n_memo_slots, key);
 	}
 	if (m && m->used) {
-		r->account_dn = m->account_dn;
-		r->account_ndn = m->account_ndn;
-		r->account = m->account;
-		r->role = m->role;
-		r->role_dn = m->role_dn;
-		r->role_ndn = m->role_ndn;
-		r->origin = m->origin;
-		r->group = m->group;
-		r->env.builtins[TB_ACCOUNT] = r->account;
-		r->env.builtins[TB_ROLE] = r->role;
+		r->ar = m->ar;
+		r->env.builtins[TB_ACCOUNT] = r->ar.account;
+		r->env.builtins[TB_ROLE] = r->ar.role;
 		return 0;
 	}
 	if (cfg->accounts.enabled) {
-		if (!(r->account_dn = render_interned(P, cfg->accounts.dn, &r->env, &why)))
+		if (!(r->ar.account_dn = render_interned(P, cfg->accounts.dn, &r->env, &why)))
 			return reject(P, r->rec, r->key, fmt(P, "account: %s", why));
 		buf_reset(&P->scratch);
 		tmpl_render_first_value(cfg->accounts.dn, &r->env, &P->scratch);
-		if (!(r->account = intern(P, buf_str(&P->scratch))))
+		if (!(r->ar.account = intern(P, buf_str(&P->scratch))))
 			return -1;
-		if (!(r->account_ndn = canon_interned(P, r->account_dn)))
+		if (!(r->ar.account_ndn = canon_interned(P, r->ar.account_dn)))
 			return reject(P, r->rec, r->key, fmt(P, "the account gives an invalid DN"));
-		r->env.builtins[TB_ACCOUNT] = r->account;
+		r->env.builtins[TB_ACCOUNT] = r->ar.account;
 	}
 	if (cfg->roles.enabled && (why = decide_role(P, r)))
 		return reject(P, r->rec, r->key, why);
@@ -939,14 +934,7 @@ static int account_and_role(struct planner *P, struct row *r)
 	for (i = 0; i < P->n_memo_slots; i++)
 		m->fields[i] = key[i];
 	m->used = 1;
-	m->account_dn = r->account_dn;
-	m->account_ndn = r->account_ndn;
-	m->account = r->account;
-	m->role = r->role;
-	m->role_dn = r->role_dn;
-	m->role_ndn = r->role_ndn;
-	m->origin = r->origin;
-	m->group = r->group;
+	m->ar = r->ar;
 	return 0;
 }
 
@@ -1085,21 +1073,21 @@ static int plan_account(struct planner *P, const struct row *r)
 	const struct config *cfg = P->cfg;
 	struct plan_action *act;
 
-	if (!cfg->accounts.enabled || entry_at(P, r->account_ndn) || hmap_get(&P->accounts, r->account_ndn))
+	if (!cfg->accounts.enabled || entry_at(P, r->ar.account_ndn) || hmap_get(&P->accounts, r->ar.account_ndn))
 		return 0;
 	if (!cfg->accounts.create_missing && !P->in->offline) {
 		add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
-				 r->account_dn));
+				 r->ar.account_dn));
 		return -1;
 	}
-	if (hmap_insert(&P->accounts, r->account_ndn, (void *)r->account_dn, NULL) < 0) {
+	if (hmap_insert(&P->accounts, r->ar.account_ndn, (void *)r->ar.account_dn, NULL) < 0) {
 		P->B.oom = 1;
 		return -1;
 	}
 	if ((act = new_action(P, OP_CREATE_ACCOUNT))) {
-		act->dn = r->account_dn;
+		act->dn = r->ar.account_dn;
 		act->reason = fmt(P, "needed by line %u", r->rec->line);
-		act->account = r->account;
+		act->account = r->ar.account;
 		container_attrs(P, act, &cfg->accounts.object_classes);
 	}
 	return 0;
