@@ -122,6 +122,20 @@ static void watchdog(unsigned ms, struct sigaction *saved)
 	}
 }
 
+/* libldap reads a message's header and then its body: two reads and a poll
+ * for every entry of a search, every result of an add. Under a read-ahead
+ * layer (below TLS, above the socket) what arrived together is read at
+ * once, and libldap does not poll while the layer holds a message. Without
+ * it (no memory) the connection works as before. */
+static void read_ahead(LDAP *ld)
+{
+	int size = 64 * 1024;
+	Sockbuf *sb = NULL;
+
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb)
+		ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, &size);
+}
+
 static int set_options(LDAP *ld, const struct cfg_ldap_conn *c, struct buf *err)
 {
 	struct timeval tv = tv_of(c->timeout_ms);
@@ -256,6 +270,7 @@ static int connect_steps(const char *uri, const struct cfg_ldap_conn *c, const s
 			*why = F_TRUST;
 		goto fail;
 	}
+	read_ahead(ld);
 	*out = ld;
 	return 0;
 fail:

@@ -28,9 +28,11 @@ static int equal(const struct sindex *x, const char *kept, const char *key, size
 	 * one): no need to read it again. */
 	if (kept == key && !kept[len])
 		return 1;
-	if (strnlen(kept, len + 1) != len)
+	/* One pass: both comparisons stop at a shorter kept string's end
+	 * (key has no NUL among its len bytes). */
+	if ((x->flags & HMAP_ICASE) ? strncasecmp(kept, key, len) != 0 : strncmp(kept, key, len) != 0)
 		return 0;
-	return (x->flags & HMAP_ICASE) ? strncasecmp(kept, key, len) == 0 : memcmp(kept, key, len) == 0;
+	return !kept[len];
 }
 
 /* The slot of the len bytes at key (hash h), or the empty one where they
