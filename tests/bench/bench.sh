@@ -153,8 +153,8 @@ steady() {
 	local n mode round sd ss ls ps rs cs
 	echo
 	echo "== (f) the hourly run: the directory holds everyone; sync --format json"
-	printf '%9s %7s %13s %13s %7s %11s %13s %7s
-' people mode "ldapsearch s" "no change s" ratio "RSS B/pers" "1% changed s" ratio
+	printf '%9s %7s %13s %13s %7s %11s %13s %7s   %s
+' people mode "ldapsearch s" "no change s" ratio "RSS B/pers" "1% changed s" ratio "each round's no change / ldapsearch"
 	for n in $steady_rows; do
 		mkdir -p "$work/s$n"
 		"$py" "$here/gen.py" "$n" "$work/s$n" "$base" "$policy"
@@ -201,8 +201,12 @@ steady() {
 			local rss cd
 			rss=$(echo "${rs[*]}" | median)
 			cd=$(echo "${cs[*]}" | median)
-			printf '%9s %7s %13.2f %13.2f %7s %11.0f %13.2f %7s\n' "$n" "$mode" "$sd" "$ss" "$(ratio "$ss" "$sd")" \
-				"$(awk -v r="$rss" -v n="$n" 'BEGIN { print r * 1048576 / n }')" "$cd" "$(ratio "$cd" "$ss")"
+			# The search and the agent back to back: their ratio in each
+			# round shows how much of the spread is the machine's.
+			local rounds="" k
+			for k in "${!ls[@]}"; do rounds+=" $(ratio "${ps[$k]}" "${ls[$k]}")"; done
+			printf '%9s %7s %13.2f %13.2f %7s %11.0f %13.2f %7s  %s\n' "$n" "$mode" "$sd" "$ss" "$(ratio "$ss" "$sd")" \
+				"$(awk -v r="$rss" -v n="$n" 'BEGIN { print r * 1048576 / n }')" "$cd" "$(ratio "$cd" "$ss")" "$rounds"
 			printf '%s %s %s %s %s %s %s\n' "$n" "$mode" "$sd" "$ss" "$cd" "$rss" "${lrss:-0}" >>"$results/steady.dat"
 		done
 		rm -rf "$work/s$n"
