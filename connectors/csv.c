@@ -611,10 +611,12 @@ struct csv_source {
 	const char **recent; /* n_slots * RECENT_VALUES */
 };
 
-/* kept (a C string) is the len bytes at v. */
+/* kept (a C string) is the len bytes at v (no NUL among them: the reader
+ * refuses one). Most differ at the first byte; strncmp stops at the end of
+ * a shorter kept. */
 static int is_value(const char *kept, const char *v, size_t len)
 {
-	return kept && strnlen(kept, len + 1) == len && memcmp(kept, v, len) == 0;
+	return kept && (!len || kept[0] == v[0]) && strncmp(kept, v, len) == 0 && !kept[len];
 }
 
 /* The row's field for slot: a value kept already, or a copy. */
