@@ -24,6 +24,7 @@ struct dir {
 	/* the post-read entry of the last result (dir_result.post) */
 	struct arena post_arena;
 	struct entry_list post;
+	struct dir_page_hook page_hook; /* fn NULL: none */
 	/* test builds: writes the test hooks answer instead of the server */
 	int hook_id;                  /* the last made-up message id */
 	struct {
@@ -563,6 +564,10 @@ static int read_page(struct dir *dir, const char *base, int scope, const char *f
 
 	if ((msgid = start_search(&pr, scope, filter, attrs, &tv, d)) < 0)
 		return msgid;
+	/* The server is at work on this page: the caller's turn with the
+	 * entries so far. */
+	if (cookie->bv_len && dir->page_hook.fn)
+		dir->page_hook.fn(dir->page_hook.arg);
 	while (!done && status == 0) {
 		rc = ldap_result(dir->ld, msgid, LDAP_MSG_ONE, &tv, &res);
 		if (rc == 0) {
@@ -585,6 +590,11 @@ static int read_page(struct dir *dir, const char *base, int scope, const char *f
 		ldap_abandon_ext(dir->ld, msgid, NULL, NULL);
 	buf_release(&why);
 	return status;
+}
+
+void dir_set_page_hook(struct dir *dir, const struct dir_page_hook *hook)
+{
+	dir->page_hook = hook ? *hook : (struct dir_page_hook){NULL, NULL};
 }
 
 int dir_read(struct dir *dir, const char *base, enum ldap_scope scope, const char *filter,

@@ -33,6 +33,16 @@ const char *dir_uri(const struct dir *dir);
 int dir_read(struct dir *dir, const char *base, enum ldap_scope scope, const char *filter,
 	     const char *const *attrs, unsigned page_size, struct entry_list *out, struct diag *d);
 
+/* While dir_read reads its second page and each after, as soon as the
+ * request for the page is sent, fn(arg) runs: the entries of the pages
+ * before are in the list, and the server prepares the next meanwhile.
+ * NULL: no hook (the default). */
+struct dir_page_hook {
+	void (*fn)(void *arg);
+	void *arg;
+};
+void dir_set_page_hook(struct dir *dir, const struct dir_page_hook *hook);
+
 /* Reads one entry; returns 1 when it exists (added to out), 0 when it does
  * not, or a negative status. */
 int dir_read_entry(struct dir *dir, const char *dn, const char *const *attrs, struct entry_list *out,

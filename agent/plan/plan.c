@@ -1,10 +1,19 @@
 /* The planner. Pure: it reads config, records and entries, and writes a
  * plan; it never touches a network, a file or the clock.
  *
- * Shape: index the directory once (DN -> entry, key -> person), then take
- * each source row in order (validate, render, compare), then finish with the
+ * Shape: index the directory (DN -> entry, key -> person), then take each
+ * source row in order (validate, render, compare), then finish with the
  * people absent from the source and the containers and groups the rows need.
- * Every lookup is a hash table; nothing is quadratic in the number of rows. */
+ * Every lookup is a hash table; nothing is quadratic in the number of rows.
+ *
+ * A session does the same while the directory is read (plan_session_*):
+ * each time entries arrive they are indexed, and the rows are planned in
+ * order as far as their people have arrived. What only the whole directory
+ * can say waits for the end: whether a role group exists and who is in it
+ * (such rows are "deferred" and their membership settled then), and
+ * whether a row's key belongs to one person only (when a second person with
+ * the key of a row already planned arrives, the session plans again from
+ * the start at the end). The plan is the same either way. */
 #include "agent/plan/plan.h"
 
 #include <stdarg.h>
@@ -106,7 +115,36 @@ struct planner {
 	size_t n_memo_slots;   /* 0: no memo (more columns than MEMO_SLOTS) */
 	struct memo *memo;
 	size_t memo_cap, memo_size;
+	unsigned long oom_before;
+	/* The session: the input with the entries so far (in points here),
+	 * how far the entries are indexed (and the room in the per-entry
+	 * arrays) and the rows planned. */
+	struct plan_input input;
+	size_t n_indexed, alloc_indexed;
+	size_t next_row;
+	int early;     /* rows are planned while the directory is read */
+	int replan;    /* a person arrived with the key of a row planned early */
+	int replaying; /* a deferred row read again: it is not a duplicate of itself */
+	/* Rows planned early whose role membership waits for the end: the row,
+	 * its person's entry, its group's number (| UNCHANGED: the row had no
+	 * action so far). */
+	struct deferred {
+		uint32_t row, entry, group;
+	} *deferred;
+	size_t n_deferred, alloc_deferred;
+	/* Actions planned early that name an entry, by position: the array of
+	 * entries moves while the read makes it longer. */
+	struct moved {
+		size_t action, entry;
+	} *moved;
+	size_t n_moved, alloc_moved;
 };
+
+struct plan_session {
+	struct planner P;
+};
+
+#define UNCHANGED 0x80000000u
 
 static const char ambiguous;
 
@@ -189,19 +227,41 @@ static int entry_has_classes(const struct entry *e, const struct strlist *classe
 
 /* --- indexing the directory --------------------------------------------- */
 
-static int index_directory(struct planner *P)
+/* Room for n entries in an array of elements of size bytes, the new part
+ * zeroed. */
+static int grow_zeroed(void *pp, size_t size, size_t old, size_t n)
+{
+	void *t = realloc(*(void **)pp, n * size);
+
+	if (!t)
+		return -1;
+	memset((char *)t + old * size, 0, (n - old) * size);
+	*(void **)pp = t;
+	return 0;
+}
+
+/* Indexes the entries that arrived since the last time. */
+static int index_entries(struct planner *P)
 {
 	const struct config *cfg = P->cfg;
 	size_t i, n = P->in->n_entries, first;
 
-	P->mark = calloc(n ? n : 1, 1);
-	P->first_line = calloc(n ? n : 1, sizeof *P->first_line);
-	P->ndn = calloc(n ? n : 1, sizeof *P->ndn);
-	P->key = calloc(n ? n : 1, sizeof *P->key);
-	if (!P->mark || !P->first_line || !P->ndn || !P->key || sindex_reserve(&P->by_dn, n) < 0 ||
-	    sindex_reserve(&P->by_key, n) < 0)
+	if (n > P->alloc_indexed || !P->mark) {
+		/* Half as much again while entries arrive (a million people
+		 * keep 21 bytes each here); exactly n at once. */
+		size_t na = n > P->alloc_indexed + P->alloc_indexed / 2 ? n : P->alloc_indexed + P->alloc_indexed / 2;
+		if (!na)
+			na = 1;
+		if (grow_zeroed(&P->mark, 1, P->alloc_indexed, na) < 0 ||
+		    grow_zeroed(&P->first_line, sizeof *P->first_line, P->alloc_indexed, na) < 0 ||
+		    grow_zeroed(&P->ndn, sizeof *P->ndn, P->alloc_indexed, na) < 0 ||
+		    grow_zeroed(&P->key, sizeof *P->key, P->alloc_indexed, na) < 0)
+			return -1;
+		P->alloc_indexed = na;
+	}
+	if (sindex_reserve(&P->by_dn, n) < 0 || sindex_reserve(&P->by_key, n) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = P->n_indexed; i < n; i++) {
 		const struct entry *e = &P->in->entries[i];
 
 		/* A plain DN (nearly every one) is its own key, no canonical
@@ -219,10 +279,14 @@ static int index_directory(struct planner *P)
 		case -1:
 			return -1;
 		case 0:
+			/* A row planned early took the first for the only one. */
+			if (P->mark[first] & MATCHED)
+				P->replan = 1;
 			P->mark[first] |= AMBIGUOUS;
 			break;
 		}
 	}
+	P->n_indexed = n;
 	return 0;
 }
 
@@ -268,7 +332,8 @@ static struct group *group_for(struct planner *P, const char *dn, const char *nd
 	g->dn = dn;
 	g->ndn = ndn;
 	g->role = role;
-	g->entry = entry_at(P, ndn);
+	/* Whether it exists, only the whole directory says. */
+	g->entry = P->early ? NULL : entry_at(P, ndn);
 	if (hmap_insert(&P->groups, ndn, g, NULL) < 0) {
 		P->B.oom = 1;
 		return NULL;
@@ -967,7 +1032,7 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 		return reject(P, rec, r->key, why);
 	if (r->ent && r->ent != (const void *)&ambiguous) {
 		unsigned *seen = &P->first_line[entry_index(P, r->ent)];
-		if (*seen) {
+		if (*seen && !P->replaying) {
 			reject(P, rec, r->key, fmt(P, "duplicate key, first seen on line %u", *seen));
 			return -1;
 		}
@@ -1009,6 +1074,28 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 		return reject(P, rec, r->key, fmt(P, "invalid email address '%s': %s", e, why));
 	r->active = is_active(P, r);
 	return 0;
+}
+
+/* Whether a person planned early is in their role group waits for the
+ * end of the read. */
+static void defer_membership(struct planner *P, const struct row *r, const struct entry *ent, int unchanged)
+{
+	struct deferred *f;
+
+	if (P->n_deferred == P->alloc_deferred) {
+		size_t na = P->alloc_deferred ? P->alloc_deferred + P->alloc_deferred / 2 : 1024;
+		struct deferred *t = realloc(P->deferred, na * sizeof *t);
+		if (!t) {
+			P->B.oom = 1;
+			return;
+		}
+		P->deferred = t;
+		P->alloc_deferred = na;
+	}
+	f = &P->deferred[P->n_deferred++];
+	f->row = (uint32_t)P->next_row;
+	f->entry = (uint32_t)entry_index(P, ent);
+	f->group = r->ar.group->number | (unchanged ? UNCHANGED : 0);
 }
 
 /* A person the directory holds already: disable, enable, send again,
@@ -1061,6 +1148,10 @@ static void plan_existing(struct planner *P, struct row *r, const struct entry *
 		}
 	}
 	plan_update(P, r, ent);
+	if (P->early && P->cfg->roles.enabled && r->ar.role_dn && r->ar.group) {
+		defer_membership(P, r, ent, P->B.n_acts == before && !left);
+		return;
+	}
 	plan_membership(P, r, 1);
 	if (P->B.n_acts == before && !left)
 		P->p->n_unchanged++;
@@ -1159,7 +1250,7 @@ static void plan_absent(struct planner *P)
 		const char *key = P->key[i];
 		struct plan_action *act;
 
-		/* key[] is set for the people index_directory found. */
+		/* key[] is set for the people index_entries found. */
 		if ((P->mark[i] & MATCHED) || !key || is_disabled(e))
 			continue;
 		if (person_with_key(P, key) == (const void *)&ambiguous)
@@ -1207,97 +1298,276 @@ static void plan_groups(struct planner *P)
 	}
 }
 
-int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
-{
-	struct planner P;
-	struct plan *p;
-	size_t i;
-	int rc = ST_OK;
-	unsigned long oom_before;
+/* --- the planner, whole or as the directory is read ----------------------- */
 
-	*out = NULL;
-	memset(&P, 0, sizeof P);
-	oom_before = oom_count();
-	if (pb_init(&P.B, in->source) < 0)
-		return diag_set(d, ST_FAIL, "out of memory");
-	P.in = in;
-	P.cfg = in->cfg;
-	P.p = P.B.p;
-	P.a = &P.B.p->arena;
-	P.mail_attr = config_mail_attr(in->cfg);
-	if (!(P.update_attr = calloc(in->cfg->people.update.n + 1, sizeof *P.update_attr)))
-		P.B.oom = 1;
-	P.attr_column = calloc(in->cfg->people.n_attrs + 1, sizeof *P.attr_column);
-	P.attr_same_as = calloc(in->cfg->people.n_attrs + 1, sizeof *P.attr_same_as);
-	if (!P.attr_column || !P.attr_same_as)
-		P.B.oom = 1;
-	for (i = 0; P.attr_column && P.attr_same_as && i < in->cfg->people.n_attrs; i++) {
+static int planner_init(struct planner *P, const struct plan_input *in)
+{
+	size_t i;
+
+	memset(P, 0, sizeof *P);
+	P->oom_before = oom_count();
+	if (pb_init(&P->B, in->source) < 0)
+		return -1;
+	P->input = *in;
+	P->in = &P->input;
+	P->cfg = in->cfg;
+	P->p = P->B.p;
+	P->a = &P->B.p->arena;
+	P->mail_attr = config_mail_attr(in->cfg);
+	if (!(P->update_attr = calloc(in->cfg->people.update.n + 1, sizeof *P->update_attr)))
+		P->B.oom = 1;
+	P->attr_column = calloc(in->cfg->people.n_attrs + 1, sizeof *P->attr_column);
+	P->attr_same_as = calloc(in->cfg->people.n_attrs + 1, sizeof *P->attr_same_as);
+	if (!P->attr_column || !P->attr_same_as)
+		P->B.oom = 1;
+	for (i = 0; P->attr_column && P->attr_same_as && i < in->cfg->people.n_attrs; i++) {
 		const struct tmpl *t = in->cfg->people.attrs[i].value;
 		size_t j;
-		P.attr_column[i] = tmpl_column(t);
-		P.attr_same_as[i] = -1;
-		for (j = 0; j < i && P.attr_same_as[i] < 0; j++)
+		P->attr_column[i] = tmpl_column(t);
+		P->attr_same_as[i] = -1;
+		for (j = 0; j < i && P->attr_same_as[i] < 0; j++)
 			if (strcmp(tmpl_source(in->cfg->people.attrs[j].value), tmpl_source(t)) == 0)
-				P.attr_same_as[i] = (int)j;
+				P->attr_same_as[i] = (int)j;
 	}
-	for (i = 0; P.update_attr && i < in->cfg->people.update.n; i++) {
+	for (i = 0; P->update_attr && i < in->cfg->people.update.n; i++) {
 		size_t j;
-		P.update_attr[i] = -1;
+		P->update_attr[i] = -1;
 		for (j = 0; j < in->cfg->people.n_attrs; j++)
 			if (strcasecmp(in->cfg->people.attrs[j].name, in->cfg->people.update.items[i]) == 0)
-				P.update_attr[i] = (int)j;
+				P->update_attr[i] = (int)j;
 	}
-	sindex_init(&P.by_dn, HMAP_ICASE);
-	sindex_init(&P.by_key, HMAP_ICASE);
-	hmap_init(&P.keys_seen, HMAP_ICASE);
-	hmap_init(&P.groups, 0);
-	hmap_init(&P.accounts, 0);
-	hmap_init(&P.fatal_seen, 0);
-	hmap_init(&P.interned, 0);
-	arena_init(&P.row);
-	memo_init(&P);
-	P.p->n_records = in->n_records;
+	sindex_init(&P->by_dn, HMAP_ICASE);
+	sindex_init(&P->by_key, HMAP_ICASE);
+	hmap_init(&P->keys_seen, HMAP_ICASE);
+	hmap_init(&P->groups, 0);
+	hmap_init(&P->accounts, 0);
+	hmap_init(&P->fatal_seen, 0);
+	hmap_init(&P->interned, 0);
+	arena_init(&P->row);
+	memo_init(P);
+	P->p->n_records = in->n_records;
+	return 0;
+}
 
-	if (!P.B.oom && index_directory(&P) < 0)
-		P.B.oom = 1;
-	for (i = 0; i < in->n_records && !P.B.oom; i++)
-		plan_row(&P, in->records[i]);
-	if (!P.B.oom) {
-		plan_absent(&P);
-		plan_groups(&P);
+/* Frees what the planner holds but the plan (see planner_finish). */
+static void planner_release(struct planner *P)
+{
+	free(P->group_list);
+	free(P->update_attr);
+	free(P->member_of);
+	free(P->other_groups.slots);
+	free(P->attr_column);
+	free(P->attr_same_as);
+	free(P->memo);
+	free(P->mark);
+	free(P->first_line);
+	free(P->ndn);
+	free(P->key);
+	free(P->deferred);
+	free(P->moved);
+	sindex_release(&P->by_dn);
+	sindex_release(&P->by_key);
+	hmap_release(&P->keys_seen);
+	hmap_release(&P->groups);
+	hmap_release(&P->accounts);
+	hmap_release(&P->fatal_seen);
+	hmap_release(&P->interned);
+	arena_release(&P->row);
+	buf_release(&P->fatal);
+	buf_release(&P->scratch);
+	buf_release(&P->row_ndn);
+	buf_release(&P->parent_ndn);
+}
+
+/* The plan so far thrown away, with the planner. */
+static void planner_discard(struct planner *P)
+{
+	struct plan *p;
+
+	P->B.oom = 1;
+	pb_finish(&P->B, &p);
+	planner_release(P);
+}
+
+/* Whether the person a row names has arrived (the rows planned early stop
+ * at the first who has not: they may be new, or come later). */
+static int has_arrived(const struct planner *P, const struct record *rec)
+{
+	int slot = P->cfg->source.key_slot;
+	const char *key = slot >= 0 && (size_t)slot < P->cfg->columns.n ? rec->fields[slot] : NULL;
+
+	return key && *key && person_with_key(P, key);
+}
+
+/* The rows from next_row on; while the directory is read, as far as their
+ * people have arrived. */
+static void plan_rows(struct planner *P)
+{
+	for (; P->next_row < P->in->n_records && !P->B.oom; P->next_row++) {
+		const struct record *rec = P->in->records[P->next_row];
+		if (P->early && !has_arrived(P, rec))
+			break;
+		plan_row(P, rec);
 	}
-	if (oom_count() != oom_before) /* some text or entry may be missing */
-		P.B.oom = 1;
-	if (P.fatal.len && !P.B.oom)
-		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P.fatal));
-	if (pb_finish(&P.B, &p) < 0)
+}
+
+/* Notes where the entries of the actions planned since the action number
+ * first lie, as positions. */
+static void note_moved(struct planner *P, size_t first)
+{
+	size_t i;
+
+	for (i = first; i < P->B.n_acts && !P->B.oom; i++) {
+		if (!P->B.acts[i].entry)
+			continue;
+		if (P->n_moved == P->alloc_moved) {
+			size_t na = P->alloc_moved ? P->alloc_moved * 2 : 256;
+			struct moved *t = realloc(P->moved, na * sizeof *t);
+			if (!t) {
+				P->B.oom = 1;
+				return;
+			}
+			P->moved = t;
+			P->alloc_moved = na;
+		}
+		P->moved[P->n_moved].action = i;
+		P->moved[P->n_moved++].entry = (size_t)(P->B.acts[i].entry - P->in->entries);
+	}
+}
+
+/* The whole directory is read: what the rows planned early waited for. */
+static void settle_early(struct planner *P)
+{
+	size_t i;
+
+	P->early = 0;
+	for (i = 0; i < P->n_moved; i++)
+		P->B.acts[P->moved[i].action].entry = &P->in->entries[P->moved[i].entry];
+	for (i = 0; i < P->n_groups; i++)
+		P->group_list[i]->entry = entry_at(P, P->group_list[i]->ndn);
+	/* Their memberships in row order, before the rows after them. */
+	for (i = 0; i < P->n_deferred && !P->B.oom; i++) {
+		const struct deferred *f = &P->deferred[i];
+		struct group *g = P->group_list[(f->group & ~UNCHANGED) - 1];
+		struct row r;
+		int ok;
+
+		if (is_member(P, g, f->entry)) {
+			if (f->group & UNCHANGED)
+				P->p->n_unchanged++;
+			continue;
+		}
+		/* Not a member: the row again, for the action's fields. */
+		arena_reset(&P->row);
+		P->replaying = 1;
+		ok = read_row(P, P->in->records[f->row], &r) == 0;
+		P->replaying = 0;
+		if (!ok || r.ent != &P->in->entries[f->entry])
+			continue; /* memory ran out (the plan then fails) */
+		r.dn = r.ent->dn;
+		plan_membership(P, &r, 1);
+	}
+}
+
+/* The people absent, the groups to create, and the plan. Frees the
+ * planner. */
+static int planner_finish(struct planner *P, struct plan **out, struct diag *d)
+{
+	struct plan *p;
+	int rc = ST_OK;
+
+	if (!P->B.oom) {
+		plan_absent(P);
+		plan_groups(P);
+	}
+	if (oom_count() != P->oom_before) /* some text or entry may be missing */
+		P->B.oom = 1;
+	if (P->fatal.len && !P->B.oom)
+		rc = diag_set(d, ST_INPUT, "%s", buf_str(&P->fatal));
+	if (pb_finish(&P->B, &p) < 0)
 		rc = diag_set(d, ST_FAIL, "out of memory while planning");
 	else if (rc < 0)
 		plan_free(p);
 	else
 		*out = p;
-	free(P.group_list);
-	free(P.update_attr);
-	free(P.member_of);
-	free(P.other_groups.slots);
-	free(P.attr_column);
-	free(P.attr_same_as);
-	free(P.memo);
-	free(P.mark);
-	free(P.first_line);
-	free(P.ndn);
-	free(P.key);
-	sindex_release(&P.by_dn);
-	sindex_release(&P.by_key);
-	hmap_release(&P.keys_seen);
-	hmap_release(&P.groups);
-	hmap_release(&P.accounts);
-	hmap_release(&P.fatal_seen);
-	hmap_release(&P.interned);
-	arena_release(&P.row);
-	buf_release(&P.fatal);
-	buf_release(&P.scratch);
-	buf_release(&P.row_ndn);
-	buf_release(&P.parent_ndn);
+	planner_release(P);
 	return rc;
+}
+
+struct plan_session *plan_session_new(const struct plan_input *in)
+{
+	struct plan_session *s = calloc(1, sizeof *s);
+
+	if (s && planner_init(&s->P, in) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void plan_session_feed(struct plan_session *s, const struct entry *entries, size_t n_entries)
+{
+	struct planner *P = &s->P;
+	size_t first = P->B.n_acts;
+
+	if (P->B.oom || P->replan)
+		return;
+	P->input.entries = entries;
+	P->input.n_entries = n_entries;
+	P->early = 1;
+	if (index_entries(P) < 0) {
+		P->B.oom = 1;
+		return;
+	}
+	if (P->replan)
+		return;
+	plan_rows(P);
+	note_moved(P, first);
+}
+
+int plan_session_finish(struct plan_session *s, const struct plan_input *in, struct plan **out, struct diag *d)
+{
+	struct planner *P = &s->P;
+	int rc;
+
+	*out = NULL;
+	P->input.entries = in->entries;
+	P->input.n_entries = in->n_entries;
+	if (!P->B.oom && index_entries(P) < 0)
+		P->B.oom = 1;
+	if (P->replan) {
+		planner_discard(P);
+		if (planner_init(P, in) < 0) {
+			planner_release(P);
+			free(s);
+			return diag_set(d, ST_FAIL, "out of memory");
+		}
+		if (index_entries(P) < 0)
+			P->B.oom = 1;
+	}
+	if (P->early && !P->B.oom)
+		settle_early(P);
+	P->early = 0;
+	plan_rows(P);
+	rc = planner_finish(P, out, d);
+	free(s);
+	return rc;
+}
+
+void plan_session_free(struct plan_session *s)
+{
+	if (s) {
+		planner_discard(&s->P);
+		free(s);
+	}
+}
+
+int plan_build(const struct plan_input *in, struct plan **out, struct diag *d)
+{
+	struct plan_session *s = plan_session_new(in);
+
+	*out = NULL;
+	if (!s)
+		return diag_set(d, ST_FAIL, "out of memory");
+	return plan_session_finish(s, in, out, d);
 }

@@ -159,6 +159,21 @@ const char *outcome_name(enum outcome o);
 int plan_build(const struct plan_input *in, struct plan **out, struct diag *d);
 void plan_free(struct plan *p);
 
+/* The same plan, made while the directory is read: fed the rows and the
+ * entries that have arrived, the session indexes the entries and plans the
+ * rows, in order, as far as their people have been read (what a row's role
+ * group holds waits for the end). plan_session_finish with the whole input
+ * gives exactly plan_build's plan; when an entry that arrived later changes
+ * what an earlier row was planned on (a second person with its key), the
+ * rows are planned again there. in is copied; its records and entries are
+ * borrowed until the end, and may move (a growing array) between feeds. */
+struct plan_session;
+struct plan_session *plan_session_new(const struct plan_input *in);
+void plan_session_feed(struct plan_session *s, const struct entry *entries, size_t n_entries);
+/* Frees s; the result as plan_build's. */
+int plan_session_finish(struct plan_session *s, const struct plan_input *in, struct plan **out, struct diag *d);
+void plan_session_free(struct plan_session *s);
+
 /* A managed person: every object class of people.object_classes and a key. */
 int entry_is_person(const struct config *cfg, const struct entry *e);
 /* Disabled the way this agent disables (the flavour's lock; other locks,

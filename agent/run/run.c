@@ -29,6 +29,7 @@ void run_release(struct run *r)
 	apply_release(&r->apply);
 	journal_close(r->journal);
 	run_lock_release(&r->lock);
+	plan_session_free(r->planning);
 	plan_free(r->plan);
 	dir_close(r->dir);
 	entry_list_release(&r->entries);

@@ -30,11 +30,16 @@ struct run {
 	size_t n_records, alloc_records;
 	const char *source_name;
 	char source_digest[65];    /* SHA-256 of a file source, "" otherwise */
+	/* Set once the source is read in full (by the thread that reads it). */
+	_Atomic int records_ready;
 	/* the directory */
 	struct arena entries_arena;
 	struct entry_list entries;
 	struct dir *dir;
-	/* the plan and its execution */
+	/* the plan and its execution; the plan made while the directory is
+	 * read (run_read_inputs), until run_make_plan finishes it */
+	struct plan_session *planning;
+	int planning_failed;
 	struct plan *plan;
 	struct run_lock lock;
 	struct journal *journal;

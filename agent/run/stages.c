@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include "agent/base/oom.h"
 #include "agent/text/dn.h"
 #include "connectors/source.h"
+
+static int read_directory(struct run *r, int plan_along);
 
 static void digest_tap(void *arg, const void *data, size_t len)
 {
@@ -96,7 +99,10 @@ static void *source_thread(void *arg)
 {
 	struct source_thread *t = arg;
 
-	t->rc = read_source(t->r, &t->d);
+	/* The rows are the planner's from here (the directory's read plans
+	 * them between pages): nothing here touches them after. */
+	if ((t->rc = read_source(t->r, &t->d)) == 0)
+		atomic_store_explicit(&t->r->records_ready, 1, memory_order_release);
 	return NULL;
 }
 
@@ -111,9 +117,10 @@ int run_read_inputs(struct run *r)
 	if (r->cfg->source.type != SOURCE_CSV || pthread_create(&thread, NULL, source_thread, &t) != 0) {
 		if ((rc = run_read_source(r)) < 0)
 			return rc;
-		return run_read_directory(r);
+		atomic_store_explicit(&r->records_ready, 1, memory_order_release);
+		return read_directory(r, 1);
 	}
-	rc = run_read_directory(r);
+	rc = read_directory(r, 1);
 	pthread_join(thread, NULL);
 	/* A bad source is what to fix first, as when it was read first. */
 	if (t.rc < 0) {
@@ -178,39 +185,7 @@ static int read_container(struct run *r, const struct tmpl *t, const char *what,
 	return rc;
 }
 
-int run_read_directory(struct run *r)
-{
-	const struct config *cfg = r->cfg;
-	const char **attrs;
-	unsigned long oom_before = oom_count();
-	int rc;
-
-	if ((rc = dir_connect(&r->dir, &cfg->directory.conn, &r->d)) < 0)
-		return rc;
-	if (!(attrs = directory_attrs(cfg, r->opt->cmd)))
-		return diag_set(&r->d, ST_FAIL, "out of memory");
-	/* A role group's member values and the people they name are one
-	 * string each, whichever is read first. */
-	entry_list_share_dns(&r->entries, 1);
-	rc = dir_read(r->dir, cfg->directory.base, SCOPE_SUB, "(objectClass=*)", attrs, cfg->directory.page_size,
-		      &r->entries, &r->d);
-	if (rc == ST_INPUT)
-		diag_prefix(&r->d, "directory.base: ");
-	if (rc == 0 && cfg->roles.enabled)
-		rc = read_container(r, cfg->roles.dn, "roles.dn", attrs);
-	if (rc == 0 && cfg->accounts.enabled)
-		rc = read_container(r, cfg->accounts.dn, "accounts.dn", attrs);
-	entry_list_share_dns(&r->entries, 0);
-	free(attrs);
-	/* An entry lost to memory would be planned as missing. */
-	if (rc == 0 && oom_count() != oom_before)
-		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the directory");
-	if (rc == 0)
-		log_info("read %zu entries from %s", r->entries.n, dir_uri(r->dir));
-	return rc;
-}
-
-int run_make_plan(struct run *r, int with_directory)
+static struct plan_input plan_input_of(const struct run *r, int with_directory)
 {
 	struct plan_input in = {
 		.cfg = r->cfg,
@@ -223,6 +198,77 @@ int run_make_plan(struct run *r, int with_directory)
 		.pending = r->pending_loaded ? &r->pending : NULL,
 	};
 
+	return in;
+}
+
+/* Between pages of the read: the rows are planned as far as their people
+ * have arrived, while the server prepares the next page (plan.h). */
+static void plan_between_pages(void *arg)
+{
+	struct run *r = arg;
+
+	if (!atomic_load_explicit(&r->records_ready, memory_order_acquire) || r->planning_failed)
+		return;
+	if (!r->planning) {
+		struct plan_input in = plan_input_of(r, 1);
+		if (!(r->planning = plan_session_new(&in))) {
+			r->planning_failed = 1; /* planned after the read, then */
+			return;
+		}
+	}
+	plan_session_feed(r->planning, r->entries.v, r->entries.n);
+}
+
+int run_read_directory(struct run *r)
+{
+	return read_directory(r, 0);
+}
+
+static int read_directory(struct run *r, int plan_along)
+{
+	const struct config *cfg = r->cfg;
+	const struct dir_page_hook hook = {plan_between_pages, r};
+	const char **attrs;
+	unsigned long oom_before = oom_count();
+	int rc;
+
+	if ((rc = dir_connect(&r->dir, &cfg->directory.conn, &r->d)) < 0)
+		return rc;
+	if (!(attrs = directory_attrs(cfg, r->opt->cmd)))
+		return diag_set(&r->d, ST_FAIL, "out of memory");
+	if (plan_along)
+		dir_set_page_hook(r->dir, &hook);
+	/* A role group's member values and the people they name are one
+	 * string each, whichever is read first. */
+	entry_list_share_dns(&r->entries, 1);
+	rc = dir_read(r->dir, cfg->directory.base, SCOPE_SUB, "(objectClass=*)", attrs, cfg->directory.page_size,
+		      &r->entries, &r->d);
+	if (rc == ST_INPUT)
+		diag_prefix(&r->d, "directory.base: ");
+	if (rc == 0 && cfg->roles.enabled)
+		rc = read_container(r, cfg->roles.dn, "roles.dn", attrs);
+	if (rc == 0 && cfg->accounts.enabled)
+		rc = read_container(r, cfg->accounts.dn, "accounts.dn", attrs);
+	entry_list_share_dns(&r->entries, 0);
+	dir_set_page_hook(r->dir, NULL);
+	free(attrs);
+	/* An entry lost to memory would be planned as missing. */
+	if (rc == 0 && oom_count() != oom_before)
+		rc = diag_set(&r->d, ST_FAIL, "out of memory reading the directory");
+	if (rc == 0)
+		log_info("read %zu entries from %s", r->entries.n, dir_uri(r->dir));
+	return rc;
+}
+
+int run_make_plan(struct run *r, int with_directory)
+{
+	struct plan_input in = plan_input_of(r, with_directory);
+	struct plan_session *s = r->planning;
+
+	if (with_directory && s) {
+		r->planning = NULL;
+		return plan_session_finish(s, &in, &r->plan, &r->d);
+	}
 	return plan_build(&in, &r->plan, &r->d);
 }
 

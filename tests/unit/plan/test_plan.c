@@ -257,9 +257,76 @@ static void add_containers(struct world *w, int with_roles, int with_acme)
 		add_entry(w, ACME, "organizationalUnit");
 }
 
+/* The plan in its three forms, for comparing two plans. */
+static char *plan_text(const struct plan *p)
+{
+	static const enum plan_format formats[] = {PLAN_JSON, PLAN_TEXT, PLAN_LDIF};
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	for (i = 0; i < sizeof formats / sizeof *formats; i++)
+		assert_int_equal(plan_write(f, formats[i], p, S.cfg, "sync", NULL), 0);
+	fclose(f);
+	return text;
+}
+
+/* The session (plan_session_*) fed the entries k at a time, each time in a
+ * new array (as a read's grows and moves), must give plan_build's result,
+ * byte for byte in every form. */
+static void assert_session_same(const struct plan_input *in, int rc_build, const struct plan *built)
+{
+	static const size_t pages[] = {1, 2, 3, 7, 64};
+	char *want = rc_build == 0 ? plan_text(built) : NULL;
+	size_t k;
+
+	for (k = 0; k < sizeof pages / sizeof *pages; k++) {
+		struct plan_input start = *in, end = *in;
+		struct plan_session *s;
+		struct entry *v = NULL;
+		struct plan *p = NULL;
+		struct diag d;
+		size_t n = 0;
+		int rc;
+
+		start.entries = NULL;
+		start.n_entries = 0;
+		assert_non_null(s = plan_session_new(&start));
+		while (n < in->n_entries) {
+			size_t more = in->n_entries - n < pages[k] ? in->n_entries - n : pages[k];
+			struct entry *t = malloc((n + more) * sizeof *t);
+			assert_non_null(t);
+			if (n)
+				memcpy(t, v, n * sizeof *t);
+			memcpy(t + n, in->entries + n, more * sizeof *t);
+			free(v); /* a pointer kept into the old array is a use after free */
+			v = t;
+			n += more;
+			plan_session_feed(s, v, n);
+		}
+		end.entries = v;
+		end.n_entries = n;
+		diag_init(&d);
+		rc = plan_session_finish(s, &end, &p, &d);
+		if (rc != rc_build)
+			fail_msg("%zu at a time: %d (%s), plan_build %d", pages[k], rc, d.msg, rc_build);
+		if (rc == 0) {
+			char *got = plan_text(p);
+			if (strcmp(got, want) != 0)
+				fail_msg("%zu at a time, the plan differs:\n%s\n--- plan_build:\n%s", pages[k], got, want);
+			free(got);
+		}
+		plan_free(p);
+		free(v);
+	}
+	free(want);
+}
+
 static int build(struct world *w)
 {
 	struct plan_input in;
+	int rc;
 
 	memset(&in, 0, sizeof in);
 	in.cfg = S.cfg;
@@ -272,7 +339,11 @@ static int build(struct world *w)
 	plan_free(w->plan);
 	w->plan = NULL;
 	diag_init(&w->d);
-	return plan_build(&in, &w->plan, &w->d);
+	rc = plan_build(&in, &w->plan, &w->d);
+	/* Every case also as the directory is read. */
+	if (!w->offline)
+		assert_session_same(&in, rc, w->plan);
+	return rc;
 }
 
 static void build_ok(struct world *w)
@@ -652,6 +723,60 @@ static void duplicate_key_of_existing_person(void **state)
 	assert_string_equal(r->reason, "duplicate key, first seen on line 2");
 	assert_int_equal(w->plan->n_actions, 0);
 	assert_int_equal(w->plan->n_unchanged, 1);
+}
+
+/* A second person with a row's key arrives after the row was planned (as
+ * the directory is read): the key is ambiguous after all, and the session
+ * (build() runs one for each case) plans again, to the same rejection. */
+static void second_person_with_the_key_arrives_late(void **state)
+{
+	struct world *w = *state;
+	static const char *const members[] = {JDOE_DN};
+	const struct plan_reject *r;
+
+	add_containers(w, 1, 1);
+	add_person(w, JDOE_DN, "jdoe", "John", "Doe", "John Doe", "john@example.com", NULL);
+	add_row(w, 2, "jdoe", "John", "Doe", "john@example.com", "Acme", "");
+	add_row(w, 3, "ann", "Ann", "Lee", "ann@example.com", "Acme", "");
+	add_group(w, STANDARD_DN, members, 1);
+	add_person(w, "uid=jdoe,ou=Other," BASE, "JDOE", "Jim", "Doe", "Jim Doe", "jim@example.com", NULL);
+	build_ok(w);
+	r = rejected(w->plan, 2);
+	assert_string_equal(r->reason, "several entries in the directory have uid=jdoe");
+	assert_int_equal(w->plan->counts[OP_CREATE_PERSON], 1);
+	assert_int_equal(w->plan->n_unchanged, 0);
+}
+
+/* Rows whose people are read early and rows of new people in between, the
+ * role group last: the memberships still come in row order, the new
+ * people's with their creation, and the unchanged are counted. */
+static void memberships_in_row_order_around_new_people(void **state)
+{
+	struct world *w = *state;
+	static const char *const members[] = {"uid=p1,ou=Acme," BASE, "uid=p4,ou=Acme," BASE};
+	char user[16], dn[64];
+	unsigned i;
+
+	add_containers(w, 1, 1);
+	for (i = 0; i < 6; i++) {
+		snprintf(user, sizeof user, "p%u", i);
+		if (i == 2 || i == 5)
+			continue; /* new people */
+		snprintf(dn, sizeof dn, "uid=%s,ou=Acme," BASE, user);
+		add_person(w, dn, user, "P", "Q", "P Q", NULL, NULL);
+	}
+	add_group(w, STANDARD_DN, members, 2);
+	for (i = 0; i < 6; i++) {
+		snprintf(user, sizeof user, "p%u", i);
+		add_row(w, i + 2, user, "P", "Q", NULL, "Acme", "");
+	}
+	build_ok(w);
+	assert_int_equal(w->plan->counts[OP_CREATE_PERSON], 2);
+	assert_int_equal(w->plan->counts[OP_ADD_TO_ROLE], 2);
+	assert_string_equal(action(w->plan, OP_ADD_TO_ROLE, 0)->dn, "uid=p0,ou=Acme," BASE);
+	assert_string_equal(action(w->plan, OP_ADD_TO_ROLE, 1)->dn, "uid=p3,ou=Acme," BASE);
+	assert_int_equal(w->plan->n_memberships, 4);
+	assert_int_equal(w->plan->n_unchanged, 2);
 }
 
 static void missing_required_value(void **state)
@@ -1203,6 +1328,8 @@ int main(void)
 		T(unchanged_person),
 		T(unchanged_person_plain_dns_in_other_case),
 		T(duplicate_key_of_existing_person),
+		T(second_person_with_the_key_arrives_late),
+		T(memberships_in_row_order_around_new_people),
 		T(existing_person_not_in_role_group),
 		T(ldif_memberships_in_row_order),
 		T(member_of_two_groups),
