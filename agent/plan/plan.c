@@ -1083,9 +1083,13 @@ static void defer_membership(struct planner *P, const struct row *r, const struc
 	struct deferred *f;
 
 	if (P->n_deferred == P->alloc_deferred) {
+		/* No more than one a row. */
 		size_t na = P->alloc_deferred ? P->alloc_deferred + P->alloc_deferred / 2 : 1024;
-		struct deferred *t = realloc(P->deferred, na * sizeof *t);
-		if (!t) {
+		struct deferred *t;
+
+		if (na > P->in->n_records)
+			na = P->in->n_records;
+		if (!(t = realloc(P->deferred, na * sizeof *t))) {
 			P->B.oom = 1;
 			return;
 		}
