@@ -66,7 +66,9 @@ void run_log_error(struct run *r);
 int run_read_source(struct run *r);
 int run_read_directory(struct run *r);
 /* Both: a CSV source is read in a thread of its own while the directory is
- * read. Returns the source's error first, as when it was read first. */
+ * read, and once it is, the rows are planned between the directory's pages
+ * (plan_session_*; run_make_plan finishes that plan). Returns the source's
+ * error first, as when it was read first. */
 int run_read_inputs(struct run *r);
 /* Without the directory (offline) only the rows are checked. */
 int run_make_plan(struct run *r, int with_directory);
