@@ -69,7 +69,6 @@ struct memo {
 };
 
 struct planner {
-	const struct plan_input *in;
 	const struct config *cfg;
 	struct plan_builder B;
 	struct plan *p;      /* B.p */
@@ -116,7 +115,7 @@ struct planner {
 	struct memo *memo;
 	size_t memo_cap, memo_size;
 	unsigned long oom_before;
-	/* The session: the input with the entries so far (in points here),
+	/* The input, with the entries so far while the directory is read;
 	 * how far the entries are indexed (and the room in the per-entry
 	 * arrays) and the rows planned. */
 	struct plan_input input;
@@ -244,7 +243,7 @@ static int grow_zeroed(void *pp, size_t size, size_t old, size_t n)
 static int index_entries(struct planner *P)
 {
 	const struct config *cfg = P->cfg;
-	size_t i, n = P->in->n_entries, first;
+	size_t i, n = P->input.n_entries, first;
 
 	if (n > P->alloc_indexed || !P->mark) {
 		/* Half as much again while entries arrive (a million people
@@ -262,7 +261,7 @@ static int index_entries(struct planner *P)
 	if (sindex_reserve(&P->by_dn, n) < 0 || sindex_reserve(&P->by_key, n) < 0)
 		return -1;
 	for (i = P->n_indexed; i < n; i++) {
-		const struct entry *e = &P->in->entries[i];
+		const struct entry *e = &P->input.entries[i];
 
 		/* A plain DN (nearly every one) is its own key, no canonical
 		 * copy. */
@@ -292,7 +291,7 @@ static int index_entries(struct planner *P)
 
 static size_t entry_index(const struct planner *P, const struct entry *e)
 {
-	return (size_t)(e - P->in->entries);
+	return (size_t)(e - P->input.entries);
 }
 
 /* The entry at a DN (plain or canonical), or NULL. */
@@ -300,7 +299,7 @@ static const struct entry *entry_at(const struct planner *P, const char *ndn)
 {
 	size_t i = sindex_find(&P->by_dn, P->ndn, ndn);
 
-	return i == SINDEX_NONE ? NULL : &P->in->entries[i];
+	return i == SINDEX_NONE ? NULL : &P->input.entries[i];
 }
 
 /* The person with that key, &ambiguous when several have it, or NULL. */
@@ -310,7 +309,17 @@ static const struct entry *person_with_key(const struct planner *P, const char *
 
 	if (i == SINDEX_NONE)
 		return NULL;
-	return P->mark[i] & AMBIGUOUS ? (const struct entry *)(const void *)&ambiguous : &P->in->entries[i];
+	return P->mark[i] & AMBIGUOUS ? (const struct entry *)(const void *)&ambiguous : &P->input.entries[i];
+}
+
+/* The person a row's key names: the entry, &ambiguous, or NULL (no key,
+ * or nobody with it). */
+static const struct entry *row_person(const struct planner *P, const struct record *rec)
+{
+	int slot = P->cfg->source.key_slot;
+	const char *key = slot >= 0 && (size_t)slot < P->cfg->columns.n ? rec->fields[slot] : NULL;
+
+	return key && *key ? person_with_key(P, key) : NULL;
 }
 
 /* --- groups and containers ------------------------------------------------ */
@@ -396,7 +405,7 @@ static int is_member(struct planner *P, struct group *g, size_t person)
 
 	if (!g->entry)
 		return 0;
-	if (!P->member_of && !(P->member_of = calloc(P->in->n_entries ? P->in->n_entries : 1, sizeof *P->member_of))) {
+	if (!P->member_of && !(P->member_of = calloc(P->input.n_entries ? P->input.n_entries : 1, sizeof *P->member_of))) {
 		P->B.oom = 1;
 		return 0;
 	}
@@ -419,7 +428,7 @@ static int is_member(struct planner *P, struct group *g, size_t person)
 /* True when dn exists or the plan creates it (or, offline, may exist). */
 static int dn_available(struct planner *P, const char *ndn)
 {
-	return P->in->offline || entry_at(P, ndn) || hmap_get(&P->accounts, ndn);
+	return P->input.offline || entry_at(P, ndn) || hmap_get(&P->accounts, ndn);
 }
 
 /* --- one row ---------------------------------------------------------------- */
@@ -812,15 +821,20 @@ static void plan_update(struct planner *P, struct row *r, const struct entry *e)
 	act->reason = "attributes differ from the source";
 }
 
+/* The role group the row's person belongs in, or NULL (no roles, no role,
+ * or memory ran out). */
+static struct group *role_group(const struct planner *P, const struct row *r)
+{
+	return P->cfg->roles.enabled && r->ar.role_dn ? r->ar.group : NULL;
+}
+
 /* Joins the person to their role group when not a member yet. */
 static void plan_membership(struct planner *P, struct row *r, int existing)
 {
 	struct group *g;
 	struct plan_action *act;
 
-	if (!P->cfg->roles.enabled || !r->ar.role_dn)
-		return;
-	if (!(g = r->ar.group))
+	if (!(g = role_group(P, r)))
 		return;
 	if (existing && is_member(P, g, entry_index(P, r->ent)))
 		return;
@@ -1005,7 +1019,7 @@ static int account_and_role(struct planner *P, struct row *r)
 
 /* The checks and the rendering of a row, up to the person it describes.
  * Returns 0, or -1 when the row was rejected (or memory ran out). */
-static int read_row(struct planner *P, const struct record *rec, struct row *r)
+static int read_row(struct planner *P, const struct record *rec, const struct entry *ent, struct row *r)
 {
 	const struct config *cfg = P->cfg;
 	const char *why = NULL, *e;
@@ -1021,11 +1035,9 @@ static int read_row(struct planner *P, const struct record *rec, struct row *r)
 
 	/* Whoever a row names is in the source, even when the row is then
 	 * rejected: a broken row must never make its person "absent". */
-	if (r->key && *r->key) {
-		r->ent = person_with_key(P, r->key);
-		if (r->ent && r->ent != (const void *)&ambiguous)
-			P->mark[entry_index(P, r->ent)] |= MATCHED;
-	}
+	r->ent = ent;
+	if (ent && ent != (const void *)&ambiguous)
+		P->mark[entry_index(P, ent)] |= MATCHED;
 	if (rec->error)
 		return reject(P, rec, r->key, rec->error);
 	if ((why = check_key(P, r->key)))
@@ -1087,8 +1099,8 @@ static void defer_membership(struct planner *P, const struct row *r, const struc
 		size_t na = P->alloc_deferred ? P->alloc_deferred + P->alloc_deferred / 2 : 1024;
 		struct deferred *t;
 
-		if (na > P->in->n_records)
-			na = P->in->n_records;
+		if (na > P->input.n_records)
+			na = P->input.n_records;
 		if (!(t = realloc(P->deferred, na * sizeof *t))) {
 			P->B.oom = 1;
 			return;
@@ -1099,7 +1111,7 @@ static void defer_membership(struct planner *P, const struct row *r, const struc
 	f = &P->deferred[P->n_deferred++];
 	f->row = (uint32_t)P->next_row;
 	f->entry = (uint32_t)entry_index(P, ent);
-	f->group = r->ar.group->number | (unchanged ? UNCHANGED : 0);
+	f->group = role_group(P, r)->number | (unchanged ? UNCHANGED : 0);
 }
 
 /* A person the directory holds already: disable, enable, send again,
@@ -1141,8 +1153,8 @@ static void plan_existing(struct planner *P, struct row *r, const struct entry *
 	}
 	/* Someone whose messages an earlier run could not confirm gets a
 	 * fresh password and the messages again. */
-	if (r->active && !is_disabled(ent) && P->in->pending) {
-		const char *job = hmap_get(P->in->pending, r->key);
+	if (r->active && !is_disabled(ent) && P->input.pending) {
+		const char *job = hmap_get(P->input.pending, r->key);
 		if (job && (act = new_action(P, OP_RESET_PASSWORD))) {
 			person_action(P, act, r);
 			act->entry = ent;
@@ -1152,7 +1164,7 @@ static void plan_existing(struct planner *P, struct row *r, const struct entry *
 		}
 	}
 	plan_update(P, r, ent);
-	if (P->early && P->cfg->roles.enabled && r->ar.role_dn && r->ar.group) {
+	if (P->early && role_group(P, r)) {
 		defer_membership(P, r, ent, P->B.n_acts == before && !left);
 		return;
 	}
@@ -1170,7 +1182,7 @@ static int plan_account(struct planner *P, const struct row *r)
 
 	if (!cfg->accounts.enabled || entry_at(P, r->ar.account_ndn) || hmap_get(&P->accounts, r->ar.account_ndn))
 		return 0;
-	if (!cfg->accounts.create_missing && !P->in->offline) {
+	if (!cfg->accounts.create_missing && !P->input.offline) {
 		add_fatal(P, fmt(P, "account container %s does not exist and accounts.create_missing is false",
 				 r->ar.account_dn));
 		return -1;
@@ -1224,15 +1236,14 @@ static void plan_new_person(struct planner *P, struct row *r)
 	plan_membership(P, r, 0);
 }
 
-static void plan_row(struct planner *P, const struct record *rec)
+/* A row whose key names ent (row_person). */
+static void plan_row(struct planner *P, const struct record *rec, const struct entry *ent)
 {
-	const struct entry *ent;
 	struct row r;
 
 	arena_reset(&P->row);
-	if (read_row(P, rec, &r) < 0)
+	if (read_row(P, rec, ent, &r) < 0)
 		return;
-	ent = r.ent;
 	if (ent == (const void *)&ambiguous)
 		reject(P, rec, r.key, fmt(P, "several entries in the directory have %s=%s", P->cfg->people.key_attr, r.key));
 	else if (ent)
@@ -1249,8 +1260,8 @@ static void plan_absent(struct planner *P)
 
 	if (P->cfg->people.absent != ABSENT_DISABLE)
 		return;
-	for (i = 0; i < P->in->n_entries; i++) {
-		const struct entry *e = &P->in->entries[i];
+	for (i = 0; i < P->input.n_entries; i++) {
+		const struct entry *e = &P->input.entries[i];
 		const char *key = P->key[i];
 		struct plan_action *act;
 
@@ -1280,7 +1291,7 @@ static void plan_groups(struct planner *P)
 
 		if (g->entry || !g->joining)
 			continue;
-		if (!P->cfg->roles.create_missing && !P->in->offline) {
+		if (!P->cfg->roles.create_missing && !P->input.offline) {
 			add_fatal(P, fmt(P, "role group %s does not exist and roles.create_missing is false", g->dn));
 			continue;
 		}
@@ -1313,7 +1324,6 @@ static int planner_init(struct planner *P, const struct plan_input *in)
 	if (pb_init(&P->B, in->source) < 0)
 		return -1;
 	P->input = *in;
-	P->in = &P->input;
 	P->cfg = in->cfg;
 	P->p = P->B.p;
 	P->a = &P->B.p->arena;
@@ -1393,25 +1403,16 @@ static void planner_discard(struct planner *P)
 	planner_release(P);
 }
 
-/* Whether the person a row names has arrived (the rows planned early stop
- * at the first who has not: they may be new, or come later). */
-static int has_arrived(const struct planner *P, const struct record *rec)
-{
-	int slot = P->cfg->source.key_slot;
-	const char *key = slot >= 0 && (size_t)slot < P->cfg->columns.n ? rec->fields[slot] : NULL;
-
-	return key && *key && person_with_key(P, key);
-}
-
 /* The rows from next_row on; while the directory is read, as far as their
- * people have arrived. */
+ * people have arrived (the first whose has not stops them: new, or to come). */
 static void plan_rows(struct planner *P)
 {
-	for (; P->next_row < P->in->n_records && !P->B.oom; P->next_row++) {
-		const struct record *rec = P->in->records[P->next_row];
-		if (P->early && !has_arrived(P, rec))
+	for (; P->next_row < P->input.n_records && !P->B.oom; P->next_row++) {
+		const struct record *rec = P->input.records[P->next_row];
+		const struct entry *ent = row_person(P, rec);
+		if (P->early && !ent)
 			break;
-		plan_row(P, rec);
+		plan_row(P, rec, ent);
 	}
 }
 
@@ -1435,7 +1436,7 @@ static void note_moved(struct planner *P, size_t first)
 			P->alloc_moved = na;
 		}
 		P->moved[P->n_moved].action = i;
-		P->moved[P->n_moved++].entry = (size_t)(P->B.acts[i].entry - P->in->entries);
+		P->moved[P->n_moved++].entry = (size_t)(P->B.acts[i].entry - P->input.entries);
 	}
 }
 
@@ -1446,7 +1447,7 @@ static void settle_early(struct planner *P)
 
 	P->early = 0;
 	for (i = 0; i < P->n_moved; i++)
-		P->B.acts[P->moved[i].action].entry = &P->in->entries[P->moved[i].entry];
+		P->B.acts[P->moved[i].action].entry = &P->input.entries[P->moved[i].entry];
 	for (i = 0; i < P->n_groups; i++)
 		P->group_list[i]->entry = entry_at(P, P->group_list[i]->ndn);
 	/* Their memberships in row order, before the rows after them. */
@@ -1464,9 +1465,9 @@ static void settle_early(struct planner *P)
 		/* Not a member: the row again, for the action's fields. */
 		arena_reset(&P->row);
 		P->replaying = 1;
-		ok = read_row(P, P->in->records[f->row], &r) == 0;
+		ok = read_row(P, P->input.records[f->row], &P->input.entries[f->entry], &r) == 0;
 		P->replaying = 0;
-		if (!ok || r.ent != &P->in->entries[f->entry])
+		if (!ok)
 			continue; /* memory ran out (the plan then fails) */
 		r.dn = r.ent->dn;
 		plan_membership(P, &r, 1);
