@@ -540,9 +540,12 @@ static int send_op(struct engine *E, struct op *op)
 			  "no result after several attempts: the connection was lost or the server did not answer each time");
 		return 1;
 	}
-	/* The server that takes a new password says at once whether it will
-	 * force the change (the final check cannot ask a replica that lags). */
-	if (op->hash && E->cfg->passwords.must_change)
+	/* With more than one server, the one that takes a new password says at
+	 * once whether it will force the change: the final check runs where the
+	 * run ends, which after a failover may be a replica that lags. With one
+	 * server the final check reads every entry where it was written, and
+	 * the server is not asked twice (this costs it a tenth of its time). */
+	if (op->hash && E->cfg->passwords.must_change && E->cfg->directory.conn.uris.n > 1)
 		w.post_read = must_change_attrs;
 	diag_init(&d);
 	op->tries++;
