@@ -4,7 +4,7 @@
 #
 #   tests/bench/bench.sh [--rows N] [--preview-rows "100000 1000000"] [--window W]
 #                        [--modes "fsync nosync"] [--repeat R] [--mail N] [--build DIR]
-#                        [--steady-rows "200000 1000000"] [--only steady|mail]
+#                        [--steady-rows "200000 1000000"] [--only create|steady|mail]
 #                        [--connections "1 2 4 8"] [--results DIR]
 #
 # For each mode (slapd with fsync, and with olcDbNoSync), R times (default 3,
@@ -25,6 +25,7 @@
 # over notify.connections 1, 2, 4, 8 SMTP connections at once: messages/s.
 # The steady state's figures also go to DIR/steady.dat with a plot,
 # DIR/steady.svg (gnuplot), of time and memory against the number of people.
+# --only create, steady or mail runs (a)-(c), (f) or (g) alone.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--connections) connections=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
-	-h | --help) sed -n '2,31p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -141,6 +142,63 @@ notify:
   login_url: https://portal.example.com/login
 YAML
 	fi
+}
+
+# (a)-(c): creating people into an empty directory, per mode.
+creation() {
+	local mode round as bs cs dirs a_s b_s dir_s c_s summary
+	echo "ldapenroll benchmark: $rows rows, window $window, $(nproc) cores, $(uname -r)"
+	echo "slapd $(/usr/sbin/slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/\1/p' | head -n 1), data in $work"
+	"$py" "$here/gen.py" "$rows" "$work" "$base" "$policy"
+	entries=$(grep -c '^dn:' "$work/users.ldif")
+	echo "$entries entries to add ($rows people, the rest containers and role groups)"
+	mail_rate=
+	for mode in $modes; do
+		echo
+		echo "== slapd with $([ "$mode" = nosync ] && echo "olcDbNoSync (no fsync)" || echo "fsync"), $repeat rounds (median)"
+		as=() bs=() cs=() dirs=()
+		for round in $(seq "$repeat"); do
+			fresh_sandbox "$mode"
+			m=$("$py" "$here/measure.py" "$work/a.out" "$work/a.err" ldapadd -c -x -ZZ -H "$LDAPENROLL_SANDBOX_LDAP_URI" \
+				-D "$LDAPENROLL_SANDBOX_BIND_DN" -y "$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" -f "$work/users.ldif")
+			[ "$(field rc "$m")" = 0 ] || { echo "ldapadd failed:" >&2; tail -n 5 "$work/a.err" >&2; exit 1; }
+			as+=("$(field seconds "$m")")
+
+			fresh_sandbox "$mode"
+			out=$("$addclient" "$LDAPENROLL_SANDBOX_LDAP_URI" "$LDAPENROLL_SANDBOX_CA" "$LDAPENROLL_SANDBOX_BIND_DN" \
+				"$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" "$work/users.ldif" "$window")
+			[ "$(field failed "$out")" = 0 ] || { echo "the add client had failures: $out" >&2; exit 1; }
+			bs+=("$(field seconds "$out")")
+
+			fresh_sandbox "$mode"
+			config "$work/c.yaml" "$work/users.csv" "$([ "$round" = 1 ] && echo 1 || echo 0)"
+			m=$("$py" "$here/measure.py" "$work/c.out" "$work/c.err" "$le" --log-format logfmt -c "$work/c.yaml" sync --apply)
+			summary=$(grep 'msg=finished' "$work/c.err" || true)
+			[ "$(field rc "$m")" = 0 ] && [ -n "$summary" ] || { echo "ldapenroll failed:" >&2; tail -n 5 "$work/c.err" >&2; exit 1; }
+			dirs+=("$(field directory_seconds "$summary")")
+			cs+=("$(awk -v a="$(field seconds "$m")" -v b="$(field mail_seconds "$summary")" 'BEGIN { print a - b }')")
+			if [ "$round" = 1 ]; then
+				mail_s=$(field mail_seconds "$summary")
+				sent=$(field messages_sent "$summary")
+				rss=$(field maxrss_mb "$m")
+			fi
+			printf '   round %s: (a) %.2f s  (b) %.2f s  (c) directory %.2f s, whole %.2f s:  (a)/(c) %s  (c)/(b) %s\n' "$round" \
+				"${as[-1]}" "${bs[-1]}" "${dirs[-1]}" "${cs[-1]}" "$(ratio "${as[-1]}" "${dirs[-1]}")" "$(ratio "${dirs[-1]}" "${bs[-1]}")"
+		done
+		a_s=$(echo "${as[*]}" | median)
+		b_s=$(echo "${bs[*]}" | median)
+		dir_s=$(echo "${dirs[*]}" | median)
+		c_s=$(echo "${cs[*]}" | median)
+		printf '(a) ldapadd -c            %8.2f s  %7s entries/s\n' "$a_s" "$(rate "$entries" "$a_s")"
+		printf '(b) async client (w=%-4s) %8.2f s  %7s entries/s\n' "$window" "$b_s" "$(rate "$entries" "$b_s")"
+		printf '(c) ldapenroll sync --apply: directory %.2f s: %s entries/s (whole command without mail %.2f s)\n' \
+			"$dir_s" "$(rate "$entries" "$dir_s")" "$c_s"
+		printf '    mail (first round) %.2f s: %s messages/s; peak RSS %s MB\n' "$mail_s" "$(rate "$sent" "$mail_s")" "$rss"
+		printf '    ratios: (c) directory throughput / (a) = %s (target >= 1.5); (c) directory time / (b) = %s (target <= 1.15)\n' \
+			"$(ratio "$a_s" "$dir_s")" "$(ratio "$dir_s" "$b_s")"
+		printf '            (a) time / (c) whole command without mail = %s\n' "$(ratio "$a_s" "$c_s")"
+		mail_rate=$(rate "$sent" "$mail_s")
+	done
 }
 
 # (f): the steady state, and 1% changed. The directory is loaded offline
@@ -282,6 +340,10 @@ if [ "$only" = steady ]; then
 	steady
 	exit 0
 fi
+if [ "$only" = create ]; then
+	creation
+	exit 0
+fi
 if [ "$only" = mail ]; then
 	echo "ldapenroll benchmark (mail only): $(nproc) cores, $(uname -r)"
 	mail_curve
@@ -289,59 +351,7 @@ if [ "$only" = mail ]; then
 fi
 : >"$results/steady.dat"
 
-echo "ldapenroll benchmark: $rows rows, window $window, $(nproc) cores, $(uname -r)"
-echo "slapd $(/usr/sbin/slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/\1/p' | head -n 1), data in $work"
-"$py" "$here/gen.py" "$rows" "$work" "$base" "$policy"
-entries=$(grep -c '^dn:' "$work/users.ldif")
-echo "$entries entries to add ($rows people, the rest containers and role groups)"
-
-mail_rate=
-for mode in $modes; do
-	echo
-	echo "== slapd with $([ "$mode" = nosync ] && echo "olcDbNoSync (no fsync)" || echo "fsync"), $repeat rounds (median)"
-	as=() bs=() cs=() dirs=()
-	for round in $(seq "$repeat"); do
-		fresh_sandbox "$mode"
-		m=$("$py" "$here/measure.py" "$work/a.out" "$work/a.err" ldapadd -c -x -ZZ -H "$LDAPENROLL_SANDBOX_LDAP_URI" \
-			-D "$LDAPENROLL_SANDBOX_BIND_DN" -y "$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" -f "$work/users.ldif")
-		[ "$(field rc "$m")" = 0 ] || { echo "ldapadd failed:" >&2; tail -n 5 "$work/a.err" >&2; exit 1; }
-		as+=("$(field seconds "$m")")
-
-		fresh_sandbox "$mode"
-		out=$("$addclient" "$LDAPENROLL_SANDBOX_LDAP_URI" "$LDAPENROLL_SANDBOX_CA" "$LDAPENROLL_SANDBOX_BIND_DN" \
-			"$LDAPENROLL_SANDBOX_BIND_PASSWORD_FILE" "$work/users.ldif" "$window")
-		[ "$(field failed "$out")" = 0 ] || { echo "the add client had failures: $out" >&2; exit 1; }
-		bs+=("$(field seconds "$out")")
-
-		fresh_sandbox "$mode"
-		config "$work/c.yaml" "$work/users.csv" "$([ "$round" = 1 ] && echo 1 || echo 0)"
-		m=$("$py" "$here/measure.py" "$work/c.out" "$work/c.err" "$le" --log-format logfmt -c "$work/c.yaml" sync --apply)
-		summary=$(grep 'msg=finished' "$work/c.err" || true)
-		[ "$(field rc "$m")" = 0 ] && [ -n "$summary" ] || { echo "ldapenroll failed:" >&2; tail -n 5 "$work/c.err" >&2; exit 1; }
-		dirs+=("$(field directory_seconds "$summary")")
-		cs+=("$(awk -v a="$(field seconds "$m")" -v b="$(field mail_seconds "$summary")" 'BEGIN { print a - b }')")
-		if [ "$round" = 1 ]; then
-			mail_s=$(field mail_seconds "$summary")
-			sent=$(field messages_sent "$summary")
-			rss=$(field maxrss_mb "$m")
-		fi
-		printf '   round %s: (a) %.2f s  (b) %.2f s  (c) directory %.2f s\n' "$round" "${as[-1]}" "${bs[-1]}" "${dirs[-1]}"
-	done
-	a_s=$(echo "${as[*]}" | median)
-	b_s=$(echo "${bs[*]}" | median)
-	dir_s=$(echo "${dirs[*]}" | median)
-	c_s=$(echo "${cs[*]}" | median)
-	printf '(a) ldapadd -c            %8.2f s  %7s entries/s\n' "$a_s" "$(rate "$entries" "$a_s")"
-	printf '(b) async client (w=%-4s) %8.2f s  %7s entries/s\n' "$window" "$b_s" "$(rate "$entries" "$b_s")"
-	printf '(c) ldapenroll sync --apply: directory %.2f s: %s entries/s (whole command without mail %.2f s)\n' \
-		"$dir_s" "$(rate "$entries" "$dir_s")" "$c_s"
-	printf '    mail (first round) %.2f s: %s messages/s; peak RSS %s MB\n' "$mail_s" "$(rate "$sent" "$mail_s")" "$rss"
-	printf '    ratios: (c) directory throughput / (a) = %s (target >= 1.5); (c) directory time / (b) = %s (target <= 1.2)\n' \
-		"$(ratio "$a_s" "$dir_s")" "$(ratio "$dir_s" "$b_s")"
-	printf '            (a) time / (c) whole command without mail = %s\n' "$(ratio "$a_s" "$c_s")"
-	mail_rate=$(rate "$sent" "$mail_s")
-done
-
+creation
 echo
 echo "== (d) the preview: sync --format json against an empty directory"
 fresh_sandbox nosync
