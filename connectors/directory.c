@@ -631,6 +631,117 @@ int dir_read_entry(struct dir *dir, const char *dn, const char *const *attrs, st
 	return out->n > before;
 }
 
+/* A read of dir_read_entries in flight: its DN's position, and the entry
+ * when it came before the result. */
+struct entry_read {
+	int msgid;
+	size_t k;
+	LDAPMessage *entry;
+};
+
+/* The final result of one read: calls fn with what it found. Returns 0, or
+ * a negative status when the entry could not be kept (no memory). */
+static int finish_read(struct dir *dir, const struct entry_read *er, LDAPMessage *m, const char *dn,
+		       dir_entry_fn fn, void *arg, struct diag *d)
+{
+	struct arena a;
+	struct entry_list l;
+	struct diag ed;
+	char *text = NULL;
+	int err = LDAP_OTHER, rc = 0;
+
+	arena_init(&a);
+	entry_list_init(&l, &a);
+	diag_init(&ed);
+	if (ldap_parse_result(dir->ld, m, &err, NULL, &text, NULL, NULL, 0) != LDAP_SUCCESS)
+		err = LDAP_OTHER;
+	if (err == LDAP_SUCCESS && er->entry) {
+		if (add_entry(dir->ld, er->entry, &l) < 0)
+			rc = diag_set(d, ST_FAIL, "out of memory reading %s", dn);
+		else
+			fn(arg, er->k, 1, &l.v[0], NULL);
+	} else if (err == LDAP_SUCCESS || err == LDAP_NO_SUCH_OBJECT) {
+		fn(arg, er->k, 0, NULL, NULL);
+	} else {
+		diag_set(&ed, ST_SERVER, "%s: reading %s failed: %s (%d)%s%s", dir->uri, dn, ldap_err2string(err), err,
+			 text && *text ? ": " : "", text ? text : "");
+		fn(arg, er->k, ed.status, NULL, &ed);
+	}
+	ldap_memfree(text);
+	entry_list_release(&l);
+	arena_release(&a);
+	return rc;
+}
+
+int dir_read_entries(struct dir *dir, const char *const *dns, size_t n, const char *const *attrs, unsigned window,
+		     dir_entry_fn fn, void *arg, struct diag *d)
+{
+	struct timeval tv = tv_of(dir->timeout_ms);
+	struct entry_read *fl;
+	struct buf why = BUF_INIT;
+	size_t next = 0, in_flight = 0, j;
+	int status = 0, rc, err = 0;
+
+	if (!dir->ld)
+		return diag_set(d, ST_SERVER, "not connected");
+	if (!window)
+		window = 1;
+	if (!(fl = calloc(window, sizeof *fl)))
+		return diag_set(d, ST_FAIL, "out of memory");
+	while (status == 0 && (next < n || in_flight)) {
+		LDAPMessage *m = NULL;
+
+		while (next < n && in_flight < window) {
+			int msgid = 0;
+			rc = ldap_search_ext(dir->ld, dns[next], LDAP_SCOPE_BASE, "(objectClass=*)", (char **)attrs, 0, NULL,
+					     NULL, &tv, 1, &msgid);
+			if (rc != LDAP_SUCCESS) {
+				describe(dir->ld, rc, &why);
+				status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s", dir->uri, dns[next], buf_str(&why));
+				break;
+			}
+			fl[in_flight++] = (struct entry_read){msgid, next++, NULL};
+		}
+		if (status)
+			break;
+		rc = ldap_result(dir->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &m);
+		if (rc == 0) {
+			status = diag_set(d, ST_SERVER, "%s: reading entries timed out after %u ms", dir->uri, dir->timeout_ms);
+			break;
+		}
+		if (rc < 0) {
+			ldap_get_option(dir->ld, LDAP_OPT_RESULT_CODE, &err);
+			describe(dir->ld, err, &why);
+			status = diag_set(d, ST_SERVER, "%s: reading entries failed: %s", dir->uri, buf_str(&why));
+			break;
+		}
+		for (j = 0; j < in_flight && fl[j].msgid != ldap_msgid(m); j++)
+			;
+		if (j == in_flight) {
+			ldap_msgfree(m); /* not one of these reads */
+			continue;
+		}
+		if (rc == LDAP_RES_SEARCH_ENTRY && !fl[j].entry) {
+			fl[j].entry = m;
+			continue;
+		}
+		if (rc == LDAP_RES_SEARCH_RESULT) {
+			status = finish_read(dir, &fl[j], m, dns[fl[j].k], fn, arg, d);
+			ldap_msgfree(fl[j].entry);
+			fl[j] = fl[--in_flight];
+		}
+		ldap_msgfree(m);
+	}
+	for (j = 0; j < in_flight; j++) {
+		ldap_msgfree(fl[j].entry);
+		if (dir->ld)
+			ldap_abandon_ext(dir->ld, fl[j].msgid, NULL, NULL);
+	}
+	free(fl);
+	buf_release(&why);
+	return status;
+}
+
 /* --- writes ------------------------------------------------------------------ */
 
 /* libldap wants LDAPMod with mutable pointers; the values are only read.
