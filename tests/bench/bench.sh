@@ -21,7 +21,8 @@
 # one curl process (one connection) per message; (f) the hourly run: the
 # directory already holds everyone (loaded with slapadd), and sync --format
 # json finds nothing to do, then 1% changed, against a paged ldapsearch of
-# the same subtree and attributes: time and peak RSS per person; (g) mail
+# the same subtree and attributes: time and peak RSS per person, and the 1%
+# applied (sync --apply, once, its final must-change check apart); (g) mail
 # over notify.connections 1, 2, 4, 8 SMTP connections at once: messages/s.
 # The steady state's figures also go to DIR/steady.dat with a plot,
 # DIR/steady.svg (gnuplot), of time and memory against the number of people.
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--connections) connections=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
-	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -208,7 +209,7 @@ creation() {
 # preview of a CSV where 1% of the people changed their first name, 0.1% are
 # new and 0.1% are gone.
 steady() {
-	local n mode round sd ss ls ps rs cs
+	local n mode round sd ss ls ps rs cs applied=()
 	echo
 	echo "== (f) the hourly run: the directory holds everyone; sync --format json"
 	printf '%9s %7s %13s %13s %7s %11s %13s %7s   %s
@@ -254,6 +255,13 @@ steady() {
 				[ "$(field rc "$m")" = 0 ] || { echo "the 1% preview failed" >&2; tail -n 3 "$work/p.err" >&2; exit 1; }
 				cs+=("$(field seconds "$m")")
 			done
+			# The 1% applied, once, after the rounds (it changes the
+			# directory): the hourly run that writes.
+			m=$("$py" "$here/measure.py" /dev/null "$work/a.err" "$le" -v --log-format logfmt -c "$work/c.yaml" sync --apply)
+			summary=$(grep 'msg=finished' "$work/a.err" || true)
+			[ "$(field rc "$m")" = 0 ] && [ -n "$summary" ] || { echo "the 1% apply failed" >&2; tail -n 3 "$work/a.err" >&2; exit 1; }
+			applied+=("$(printf '%9s %7s %10.2f %12.2f %14.3f' "$n" "$mode" "$(field seconds "$m")" \
+				"$(field directory_seconds "$summary")" "$(sed -n 's/.*verifying \([0-9.]*\)s.*/\1/p' "$work/a.err" | head -n 1)")")
 			sd=$(echo "${ls[*]}" | median)
 			ss=$(echo "${ps[*]}" | median)
 			local rss cd
@@ -270,6 +278,10 @@ steady() {
 		rm -rf "$work/s$n"
 	done
 	echo "targets: no change <= 1.2x ldapsearch, <= 600 B per person; 1% changed <= 1.3x no change"
+	echo
+	echo "the 1% changed applied (sync --apply, once per size and mode, after the rounds):"
+	printf '%9s %7s %10s %12s %14s\n' people mode "whole s" "directory s" "final check s"
+	printf '%s\n' "${applied[@]}"
 	plot_steady
 }
 
