@@ -1,8 +1,8 @@
-/* agent/plan: PURE decisions. It owns the sync planner (plan.c), the
- * administrator's planners (plan_admin.c), the plan object and its builder
- * (plan_build.c), the plan's text/JSON/LDIF forms (plan_format.c) and saved
- * plans read back (plan_load.c). It may use agent/base, agent/text and
- * config; never a connector.
+/* agent/plan: PURE decisions. It owns the sync planner (plan.c and, for one
+ * source row, plan_row.c), the administrator's planners (plan_admin.c), the
+ * plan object and its builder (plan_build.c), the plan's text/JSON/LDIF
+ * forms (plan_format.c) and saved plans read back (plan_load.c). It may use
+ * agent/base, agent/text and config; never a connector.
  *
  * The planner: config + source records + directory entries -> a plan, the
  * list of actions (with reasons) that makes the directory match the source.

@@ -1,6 +1,6 @@
-/* Unit tests for the planner (agent/plan/plan.c), from plain tables: a real
- * configuration loaded from YAML, source records built by hand and
- * directory entries built by hand. No LDAP, no mail. */
+/* Unit tests for the planner (agent/plan/plan.c and plan_row.c), from plain
+ * tables: a real configuration loaded from YAML, source records built by
+ * hand and directory entries built by hand. No LDAP, no mail. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
