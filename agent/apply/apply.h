@@ -57,11 +57,11 @@ struct apply {
 	                             * everyone (borrowed); NULL: generated ones */
 	const char *const *refused; /* per action, NULL or why a saved plan's
 	                             * precondition no longer holds (those are not done) */
-	/* The entries the run read under directory.base before planning (0:
-	 * not known), and how many of them held the must-change flag: the
-	 * final check reads the people one by one when that costs the server
-	 * less than a search of the base. */
-	size_t entries_read, flagged_read;
+	/* The entries the run read under directory.base before planning
+	 * (borrowed; none: not known): the final check reads the people one
+	 * by one when that costs the server less than a search of the base. */
+	const struct entry *entries;
+	size_t n_entries;
 	/* per action */
 	enum outcome *outcome;
 	const char **error;        /* why it failed or was skipped */

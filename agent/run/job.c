@@ -337,17 +337,6 @@ static void say_interrupted(struct run *r, const char *command, const struct app
 			  done, r->plan->n_actions, command);
 }
 
-/* The entries read that hold the flavour's must-change flag. */
-static size_t flagged_entries(const struct run *r)
-{
-	const struct flavour *f = r->cfg->directory.flavour;
-	size_t i, n = 0;
-
-	for (i = 0; r->cfg->passwords.must_change && i < r->entries.n; i++)
-		n += entry_has_value(&r->entries.v[i], f->verify_attr, f->verify_value, 1) != 0;
-	return n;
-}
-
 int run_apply(struct run *r, const char *command)
 {
 	struct apply_report rep;
@@ -382,8 +371,8 @@ int run_apply(struct run *r, const char *command)
 	r->apply.plan = r->plan;
 	r->apply.dir = r->dir;
 	r->apply.journal = r->journal;
-	r->apply.entries_read = r->entries.n;
-	r->apply.flagged_read = flagged_entries(r);
+	r->apply.entries = r->entries.v;
+	r->apply.n_entries = r->entries.n;
 	stop = apply_plan(&r->apply, &rep, &r->d);
 	dir_secs = seconds_since(&t0);
 	if (r->apply.passwords && !journal_ok(r->journal)) {
