@@ -1,15 +1,19 @@
-/* The parts of the apply engine that its two files share: the operations a
+/* The parts of the apply engine that its files share: the operations a
  * plan becomes, and the engine's state. apply_build.c turns actions into
  * operations (passwords generated and hashed there) and role groups into
  * adds and member batches; apply.c sends them, settles their outcomes and
- * journals everything. Internal to the two. */
+ * journals everything; verify.c checks, after the writes, that the server
+ * will force every new password to be changed. Internal to the three. */
 #ifndef LDAPENROLL_APPLY_INTERNAL_H
 #define LDAPENROLL_APPLY_INTERNAL_H
+
+#include <time.h>
 
 #include "agent/apply/apply.h"
 #include "agent/apply/inflight.h"
 #include "agent/base/arena.h"
 #include "agent/base/buf.h"
+#include "agent/base/json.h"
 #include "agent/base/log.h"
 
 enum op_kind { K_ADD, K_MODIFY };
@@ -89,6 +93,41 @@ static inline const struct plan_action *act_of(struct engine *E, size_t i)
 	return &E->plan->actions[i];
 }
 
+/* The monotonic clock, in seconds. */
+static inline double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The journal: each record is built in E->jb and appended. */
+static inline void rec_person(struct buf *b, const struct plan_action *a)
+{
+	if (a->key) {
+		buf_addc(b, ',');
+		json_add_member_str(b, "key", a->key);
+	}
+	buf_addc(b, ',');
+	json_add_member_str(b, "dn", a->dn);
+	if (a->line)
+		buf_printf(b, ",\"line\":%u", a->line);
+}
+
+/* Appends the record built in E->jb (one buffer, reused for every record). */
+static inline void journal_write(struct engine *E)
+{
+	if (journal_append_buf(E->a->journal, &E->jb) < 0 && !E->stop)
+		E->stop = diag_set(E->d, ST_FAIL, "%s; no further change is made", journal_error(E->a->journal));
+}
+
+static inline struct buf *record_start(struct engine *E)
+{
+	buf_reset(&E->jb);
+	return &E->jb;
+}
+
 /* apply_build.c */
 /* The operation of action i, its password (if any) generated into the
  * action's slot and hashed; NULL when that failed (E->d says why) or out of
@@ -100,5 +139,13 @@ struct op *ap_build_op(struct engine *E, size_t i);
  * any) is for the caller to settle. */
 int ap_build_groups(struct engine *E, struct opvec *ops);
 int ap_opvec_push(struct opvec *o, struct op *op);
+
+/* verify.c */
+/* The must-change flag of a new password, as the entry shows it. */
+enum verdict ap_must_change_of(struct engine *E, const struct entry *e);
+/* After the writes: checks that the server will force every new password
+ * to be changed, and says (warning, journal, report) of each that it will
+ * not. */
+void ap_verify_must_change(struct engine *E);
 
 #endif
