@@ -673,8 +673,8 @@ static int finish_read(struct dir *dir, const struct entry_read *er, LDAPMessage
 	return rc;
 }
 
-int dir_read_entries(struct dir *dir, const char *const *dns, size_t n, const char *const *attrs, unsigned window,
-		     dir_entry_fn fn, void *arg, struct diag *d)
+int dir_read_entries(struct dir *dir, const char *const *dns, size_t n, const char *filter, const char *const *attrs,
+		     unsigned window, dir_entry_fn fn, void *arg, struct diag *d)
 {
 	struct timeval tv = tv_of(dir->timeout_ms);
 	struct entry_read *fl;
@@ -693,8 +693,8 @@ int dir_read_entries(struct dir *dir, const char *const *dns, size_t n, const ch
 
 		while (next < n && in_flight < window) {
 			int msgid = 0;
-			rc = ldap_search_ext(dir->ld, dns[next], LDAP_SCOPE_BASE, "(objectClass=*)", (char **)attrs, 0, NULL,
-					     NULL, &tv, 1, &msgid);
+			rc = ldap_search_ext(dir->ld, dns[next], LDAP_SCOPE_BASE, filter ? filter : "(objectClass=*)",
+					     (char **)attrs, 0, NULL, NULL, &tv, 1, &msgid);
 			if (rc != LDAP_SUCCESS) {
 				describe(dir->ld, rc, &why);
 				status = diag_set(d, ST_SERVER, "%s: reading %s failed: %s", dir->uri, dns[next], buf_str(&why));

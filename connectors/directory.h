@@ -51,12 +51,13 @@ int dir_read_entry(struct dir *dir, const char *dn, const char *const *attrs, st
 /* Reads the entries at dns[0..n), with up to window reads in flight. For
  * each one, as its answer comes, calls fn(arg, k, rc, e, ed) with k its
  * position in dns and rc 1 (e: the entry, valid during the call), 0 (it
- * does not exist) or a negative status (ed says why that read failed).
+ * does not exist, or does not match filter) or a negative status (ed says
+ * why that read failed). filter: what the entry must match, NULL for any.
  * Returns 0, or a negative status when the connection failed or stopped
  * answering (the DNs not answered by then get no call). */
 typedef void (*dir_entry_fn)(void *arg, size_t k, int rc, const struct entry *e, const struct diag *ed);
-int dir_read_entries(struct dir *dir, const char *const *dns, size_t n, const char *const *attrs, unsigned window,
-		     dir_entry_fn fn, void *arg, struct diag *d);
+int dir_read_entries(struct dir *dir, const char *const *dns, size_t n, const char *filter, const char *const *attrs,
+		     unsigned window, dir_entry_fn fn, void *arg, struct diag *d);
 
 /* --- writes --------------------------------------------------------------
 
