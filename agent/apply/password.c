@@ -69,7 +69,7 @@ int password_check(const struct cfg_passwords *p, const char *pw, size_t len, co
 int password_generate(const struct cfg_passwords *p, char *out, size_t outsize, struct diag *d)
 {
 	char alphabet[128];
-	unsigned char pool[256];
+	unsigned char pool[32]; /* drawn as needed: random_bytes serves small requests cheaply */
 	size_t n = 0, used = sizeof pool, i, limit;
 	unsigned k, have;
 	const char *why;

@@ -7,22 +7,71 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent/base/secure.h"
 #include "agent/base/testhook.h"
 
+/* Each call to the generator costs about 2 us whatever its size (locks, the
+ * fork check), and a run draws twice per new password (the password, the
+ * salt of its hash): small requests are served from a block drawn at once,
+ * one per thread. A byte handed out is wiped from the block at once; a
+ * child process after fork() starts with an empty block, never with its
+ * parent's bytes. */
+#define POOL_SIZE 4096
+#define POOL_MAX 64 /* larger requests go to the generator directly */
+
+struct pool {
+	unsigned char b[POOL_SIZE];
+	size_t left; /* bytes not handed out yet, at the end of b */
+};
+static _Thread_local struct pool pool;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_forget(void)
+{
+	secure_wipe(&pool, sizeof pool);
+}
+
+static void pool_setup(void)
+{
+	pthread_atfork(NULL, NULL, pool_forget);
+}
+
 int random_bytes(void *buf, size_t n, struct diag *d)
 {
 	unsigned long e;
 	char msg[256] = "";
+	int ok;
 
 	if (n > (size_t)0x7fffffff)
 		return diag_set(d, ST_FAIL, "random request too large");
 	/* RAND_priv_bytes returns 1 on success, 0 or -1 on failure: anything
 	 * but 1 is a failure. */
-	if (!testhook_random_broken() && RAND_priv_bytes(buf, (int)n) == 1)
+	if (testhook_random_broken()) {
+		ok = 0;
+	} else if (n > POOL_MAX) {
+		ok = RAND_priv_bytes(buf, (int)n) == 1;
+	} else {
+		pthread_once(&pool_once, pool_setup);
+		if (pool.left < n) {
+			pool.left = 0;
+			if (RAND_priv_bytes(pool.b, (int)sizeof pool.b) == 1)
+				pool.left = sizeof pool.b;
+			else
+				secure_wipe(pool.b, sizeof pool.b);
+		}
+		if ((ok = pool.left >= n)) {
+			unsigned char *from = pool.b + sizeof pool.b - pool.left;
+			memcpy(buf, from, n);
+			secure_wipe(from, n);
+			pool.left -= n;
+		}
+	}
+	if (ok)
 		return 0;
 	if ((e = ERR_get_error()))
 		ERR_error_string_n(e, msg, sizeof msg);

@@ -11,7 +11,10 @@
 
 /* Fills buf with n random bytes from the private generator. Returns 0 or
  * ST_FAIL (with the OpenSSL error in d); the generator's result is checked,
- * and a failure is never papered over with weaker randomness. */
+ * and a failure is never papered over with weaker randomness. Requests of
+ * up to 64 bytes are served from a 4 KiB block drawn at once (one per
+ * thread; each byte wiped as it is handed out; emptied in a child after
+ * fork()). */
 int random_bytes(void *buf, size_t n, struct diag *d);
 
 enum digest_alg { DIGEST_SHA1, DIGEST_SHA256, DIGEST_SHA512 };

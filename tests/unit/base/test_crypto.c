@@ -1,5 +1,5 @@
-/* Unit tests for agent/base/crypto.c: the random generator and SHA-256
- * digests of data and files. */
+/* Unit tests for agent/base/crypto.c: the random generator (its block of
+ * small draws, across fork()) and SHA-256 digests of data and files. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent/base/crypto.h"
@@ -30,6 +31,58 @@ static void random_bytes_fill(void **state)
 	assert_int_equal(random_bytes(b, sizeof b, &d), 0);
 	assert_memory_not_equal(a, b, sizeof a);
 	assert_int_equal(random_bytes(a, 0, &d), 0);
+}
+
+/* Small requests are served from a block drawn at once: across the
+ * block's end, every draw is still new (no two 24-byte draws of 4,000 are
+ * equal), and a large request goes to the generator. */
+static void random_bytes_small_and_large(void **state)
+{
+	enum { N = 4000, LEN = 24 };
+	unsigned char *all = calloc(N, LEN), big[1000];
+	struct diag d;
+	size_t i, j;
+
+	(void)state;
+	assert_non_null(all);
+	diag_init(&d);
+	for (i = 0; i < N; i++)
+		assert_int_equal(random_bytes(all + i * LEN, LEN, &d), 0);
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++)
+			assert_memory_not_equal(all + i * LEN, all + j * LEN, LEN);
+	memset(big, 0, sizeof big);
+	assert_int_equal(random_bytes(big, sizeof big, &d), 0);
+	assert_memory_not_equal(big, big + 500, 500);
+	free(all);
+}
+
+/* A child process after fork() never hands out the bytes its parent
+ * would hand out next. */
+static void random_bytes_after_fork(void **state)
+{
+	unsigned char mine[16], childs[16];
+	struct diag d;
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(random_bytes(mine, sizeof mine, &d), 0); /* the block is drawn */
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int ok = random_bytes(childs, sizeof childs, &d) == 0 && write(fds[1], childs, sizeof childs) == sizeof childs;
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], childs, sizeof childs), (ssize_t)sizeof childs);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(random_bytes(mine, sizeof mine, &d), 0);
+	assert_memory_not_equal(mine, childs, sizeof mine);
 }
 
 /* --- digests ------------------------------------------------------------------------ */
@@ -144,6 +197,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_bytes_fill),
+		cmocka_unit_test(random_bytes_small_and_large),
+		cmocka_unit_test(random_bytes_after_fork),
 		cmocka_unit_test(digest_test_vectors),
 		cmocka_unit_test_setup_teardown(digest_of_files, tmp_setup, tmp_teardown),
 	};
