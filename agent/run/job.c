@@ -95,10 +95,11 @@ static int check_limits(struct run *r)
 	return rc;
 }
 
+/* Appends a record (collected with the next ones, see journal.h) and
+ * releases b. */
 static void journal_record(struct run *r, struct buf *b)
 {
 	journal_append_buf(r->journal, b);
-	journal_flush(r->journal);
 	buf_release(b);
 }
 
@@ -365,6 +366,7 @@ int run_apply(struct run *r, const char *command)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	record_header(r, command);
 	record_rejected(r);
+	journal_flush(r->journal);
 	testhook_point("preflight");
 
 	r->apply.cfg = r->cfg;
@@ -382,6 +384,7 @@ int run_apply(struct run *r, const char *command)
 			stop = diag_set(&r->d, ST_FAIL, "%s; no message is sent", journal_error(r->journal));
 	} else if (r->apply.passwords) {
 		record_notifications(r, &manual);
+		journal_flush(r->journal); /* on file before the first message */
 		/* The directory changes stand whatever the mail does; after an
 		 * interrupt, nobody is sent anything: they wait for the next run. */
 		clock_gettime(CLOCK_MONOTONIC, &phase);
