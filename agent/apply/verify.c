@@ -224,7 +224,10 @@ static int under_base(const struct engine *E, const char *dn)
 	const char *base = E->cfg->directory.base;
 	size_t len = strlen(dn), blen = strlen(base);
 
-	if (!blen || (len > blen && dn[len - blen - 1] == ',' && strcasecmp(dn + len - blen, base) == 0))
+	/* The DNs a config renders end with the base as written; anything
+	 * else (an escaped ',' before it too) is compared canonically. */
+	if (!blen || (len > blen + 1 && dn[len - blen - 1] == ',' && dn[len - blen - 2] != '\\' &&
+		      strcasecmp(dn + len - blen, base) == 0))
 		return 1;
 	return dn_is_under(dn, base);
 }
