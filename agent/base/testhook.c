@@ -53,6 +53,13 @@ time_t testhook_now(void)
 	return time(NULL) + (v ? (time_t)atol(v) : 0);
 }
 
+const char *testhook_verify_by(void)
+{
+	const char *v = getenv("LDAPENROLL_TEST_VERIFY_BY");
+
+	return v && *v ? v : NULL;
+}
+
 int testhook_random_broken(void)
 {
 	const char *v = getenv("LDAPENROLL_TEST_FAIL_RANDOM");

@@ -19,7 +19,10 @@
  *       "busy" (51) without reaching the server (slapd never says busy).
  *   LDAPENROLL_TEST_CLOCK_AHEAD=SECONDS  the clock of the set-password page
  *       and of `jobs` runs that far ahead, so that links are seen expired
- *       without waiting. */
+ *       without waiting.
+ *   LDAPENROLL_TEST_VERIFY_BY=WAY        the final must-change check takes
+ *       that way (reads, flagged or unflagged) whatever it costs, where the
+ *       way is open, so that each can be tried against every server. */
 #ifndef LDAPENROLL_TESTHOOK_H
 #define LDAPENROLL_TESTHOOK_H
 
@@ -35,6 +38,8 @@ enum testhook_write { TESTHOOK_SEND, TESTHOOK_UNANSWERED, TESTHOOK_BUSY };
 enum testhook_write testhook_write(const char *dn);
 /* The time, as far ahead as LDAPENROLL_TEST_CLOCK_AHEAD says. */
 time_t testhook_now(void);
+/* The way LDAPENROLL_TEST_VERIFY_BY names, or NULL. */
+const char *testhook_verify_by(void);
 #define TESTHOOKS_BUILT 1
 #else
 static inline void testhook_point(const char *point)
@@ -58,6 +63,10 @@ static inline enum testhook_write testhook_write(const char *dn)
 static inline time_t testhook_now(void)
 {
 	return time(NULL);
+}
+static inline const char *testhook_verify_by(void)
+{
+	return NULL;
 }
 #define TESTHOOKS_BUILT 0
 #endif

@@ -48,11 +48,23 @@ member_of "Acme Customer Manager" "$(dn bob Acme)" || fail "bob is not in his ro
 le "${cfg[@]}" sync --check
 expect_rc 0 # a re-run changes nothing
 
-# A new person joins an existing group; a changed name is updated.
+# A new person joins an existing group; a changed name is updated. A test
+# build checks dee's must-change flag with the search for the entries
+# without it, on this server: the person read first (dee) shows the flag to
+# a search for it, and the search lists the entries without it
+# (containers, role groups), dee not among them.
 ada_sn=King with_dee=1
 users >"$WORK/users.csv"
-le "${cfg[@]}" sync --apply
+if "$LDAPENROLL_BIN" -V | grep -q "fault injection hooks"; then
+	LDAPENROLL_TEST_VERIFY_BY=unflagged le -v "${cfg[@]}" sync --apply
+	expect_in "$ERR" "verified the must-change flag of 1 people: one search of the base for the entries without it, 1 read alone"
+	grep -Eq "[1-9][0-9]* entries under the base are without the must-change flag" "$ERR" ||
+		fail "the search for the entries without the must-change flag listed none"
+else
+	le "${cfg[@]}" sync --apply
+fi
 expect_rc 0
+expect_in "$ERR" "0 not enforced"
 member_of "Acme Standard User" "$(dn dee Acme)" || fail "dee did not join the existing role group"
 search "$(dn ada Acme)" -s base sn | grep -q '^sn: King' || fail "ada's name was not updated"
 mail_password "dee@$MAIL" "$WORK/dee.pw"
