@@ -5,7 +5,6 @@
  * (ap_verify_must_change). */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "agent/apply/apply_internal.h"
@@ -220,19 +219,6 @@ static void created(const struct engine *E, size_t *all, size_t *bare)
 	}
 }
 
-static int under_base(const struct engine *E, const char *dn)
-{
-	const char *base = E->cfg->directory.base;
-	size_t len = strlen(dn), blen = strlen(base);
-
-	/* The DNs a config renders end with the base as written; anything
-	 * else (an escaped ',' before it too) is compared canonically. */
-	if (!blen || (len > blen + 1 && dn[len - blen - 1] == ',' && dn[len - blen - 2] != '\\' &&
-		      strcasecmp(dn + len - blen, base) == 0))
-		return 1;
-	return dn_is_under(dn, base);
-}
-
 /* Whether a search for the entries without the flag can stand for reading
  * who[0..n): each was written to this server (it is here, with nothing to
  * wait for from replication) and lies under the base. Then probe[] gets
@@ -248,7 +234,7 @@ static size_t probes_of(const struct engine *E, const size_t *who, size_t n, siz
 		const char *dn = E->plan->actions[who[k]].dn, *parent = dn_parent(dn);
 		const char *to = E->written_to[who[k]];
 		int rc;
-		if ((to && strcmp(to, E->uri) != 0) || !parent || !under_base(E, dn) ||
+		if ((to && strcmp(to, E->uri) != 0) || !parent || !dn_is_under(dn, E->cfg->directory.base) ||
 		    (rc = hmap_insert(&parents, parent, NULL, NULL)) < 0) {
 			n_probes = 0;
 			break;

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/base/oom.h"
 #include "agent/base/utf8.h"
@@ -320,6 +321,13 @@ int dn_is_under(const char *dn, const char *base)
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	int under = 0;
 
+	/* Plain DNs are their canonical forms but for ASCII case, and hold no
+	 * escaped ',': compared as they are. */
+	if (dn_is_plain(dn) && (!*base || dn_is_plain(base))) {
+		size_t len = strlen(dn), blen = strlen(base);
+		return !blen || (len == blen && strcasecmp(dn, base) == 0) ||
+		       (len > blen && dn[len - blen - 1] == ',' && strcasecmp(dn + len - blen, base) == 0);
+	}
 	if (dn_normalize(dn, &a) == 0 && dn_normalize(base, &b) == 0) {
 		if (b.len == 0)
 			under = 1;
